@@ -1,0 +1,72 @@
+"""Raw layer: fetch one snapshot's responses into the raw landing, exactly as received."""
+
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import dagster as dg
+
+from pipeline.fetch import FetchError, FetchReport, fetch_frontend, fetch_v1
+from pipeline.partitions import snapshot_partitions
+from pipeline.raw_store import RawSnapshot
+from pipeline.resources import CatalogStorage, OpenRouterApi
+from pipeline.storage import parse_snapshot_date
+
+COMMON = {
+    "partitions_def": snapshot_partitions,
+    "group_name": "raw",
+    "owners": ["team:catalog"],
+    "kinds": {"python", "json"},
+}
+
+
+def _run(
+    context: dg.AssetExecutionContext,
+    api: OpenRouterApi,
+    storage: CatalogStorage,
+    job: Callable[..., Awaitable[FetchReport]],
+    **kwargs: object,
+) -> tuple[FetchReport, RawSnapshot]:
+    snap = storage.layout().raw(parse_snapshot_date(context.partition_key))
+
+    async def go() -> FetchReport:
+        async with api.client() as client:
+            return await job(client, snap, context.log.info, **kwargs)
+
+    try:
+        return asyncio.run(go()), snap
+    except FetchError as exc:
+        raise dg.Failure(description=str(exc)) from None
+
+
+@dg.asset(
+    description="Documented API: GET /api/v1/models?output_modalities=all, /api/v1/providers, "
+    "and /api/v1/models/{author}/{slug}/endpoints for every model id (variant included). "
+    "Fails when the model list fails or endpoint coverage falls below the threshold.",
+    **COMMON,
+)
+def raw_v1(
+    context: dg.AssetExecutionContext, api: OpenRouterApi, storage: CatalogStorage
+) -> dg.MaterializeResult:
+    report, snap = _run(context, api, storage, fetch_v1, min_coverage=api.min_coverage)
+    return dg.MaterializeResult(
+        metadata={"folder": dg.MetadataValue.path(str(snap.folder)), **report.as_metadata()}
+    )
+
+
+@dg.asset(
+    description="Undocumented frontend API (best effort): catalog of models with permaslugs "
+    "and hidden models, all-providers with data policies, and stats/endpoint per "
+    "(permaslug, variant). Known paths are tried newest first; what is missing is reported, "
+    "never fatal.",
+    **COMMON,
+)
+def raw_frontend(
+    context: dg.AssetExecutionContext, api: OpenRouterApi, storage: CatalogStorage
+) -> dg.MaterializeResult:
+    report, snap = _run(context, api, storage, fetch_frontend)
+    if report.missing:
+        context.log.warning(f"frontend missing: {'; '.join(report.missing)}")
+    return dg.MaterializeResult(
+        metadata={"folder": dg.MetadataValue.path(str(snap.folder)), **report.as_metadata()}
+    )

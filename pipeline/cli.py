@@ -1,0 +1,109 @@
+"""The ``openrouter-catalog`` command: run, replay, demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="The OpenRouter model catalog as typed, historical datasets.")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=1)
+
+
+def _settings(**flags: object) -> object:
+    from pipeline.settings import Settings
+
+    try:
+        return Settings(**{k: v for k, v in flags.items() if v is not None})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        _fail(f"invalid setting {'.'.join(map(str, err['loc']))}: {err['msg']}")
+
+
+def _check_data_dir(data_dir: str) -> None:
+    path = Path(data_dir).expanduser()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".write-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        _fail(f"data dir {data_dir} is not writable ({exc.strerror})")
+
+
+@app.command()
+def run(
+    base_url: Annotated[str | None, typer.Option(help="API base URL [env OPENROUTER_BASE_URL]")] = None,
+    data_dir: Annotated[str | None, typer.Option(help="storage root [env OPENROUTER_CATALOG_DATA_DIR]")] = None,
+    snapshot_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD; default today (UTC)")] = None,
+    concurrency: Annotated[int | None, typer.Option(help="parallel requests (default 8)")] = None,
+    max_attempts: Annotated[int | None, typer.Option(help="attempts per request (default 4)")] = None,
+) -> None:
+    """Materialise every asset for one snapshot through Dagster, in-process."""
+    from pipeline.runner import RunFailed, run_snapshot
+    from pipeline.storage import parse_snapshot_date
+
+    settings = _settings(base_url=base_url, data_dir=data_dir, concurrency=concurrency,
+                         max_attempts=max_attempts)
+    try:
+        date = parse_snapshot_date(snapshot_date) if snapshot_date else dt.datetime.now(dt.UTC).date()
+    except ValueError as exc:
+        _fail(str(exc))
+    _check_data_dir(settings.data_dir)
+    typer.echo(f"run: snapshot {date} from {settings.base_url} into {settings.data_dir}")
+    try:
+        outcome = run_snapshot(settings, date)
+    except RunFailed as exc:
+        _fail(f"snapshot {date} not produced: {exc}")
+    typer.echo(f"run: snapshot {date} done (dagster run {outcome.run_id})")
+
+
+@app.command()
+def replay(
+    snapshot: Annotated[Path | None, typer.Option(help="raw snapshot folder; default the bundled sample")] = None,
+    host: str = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="0 picks a free port")] = 8765,
+    latency_ms: Annotated[float, typer.Option(help="added to every response")] = 0.0,
+) -> None:
+    """Serve a recorded snapshot with OpenRouter's paths, for tests, the demo and benchmarks."""
+    from pipeline.replay.launcher import READY_PREFIX
+    from pipeline.replay.server import BUNDLED_SAMPLE, ReplayOptions, make_server
+
+    try:
+        server = make_server(snapshot or BUNDLED_SAMPLE, host, port, ReplayOptions(latency_ms))
+    except (FileNotFoundError, OSError) as exc:
+        _fail(str(exc))
+    h, p = server.server_address[:2]
+    print(f"{READY_PREFIX}{snapshot or BUNDLED_SAMPLE} at http://{h}:{p}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[str, typer.Option(help="where the demo writes")] = "./data",
+    snapshot_date: str = "2026-07-19",
+    rows: int = 8,
+) -> None:
+    """Replay the bundled sample on loopback, run the pipeline against it, show the answers."""
+    from pipeline.demo import run_demo
+
+    sys.exit(run_demo(data_dir, snapshot_date, rows))
+
+
+def main() -> None:
+    app()

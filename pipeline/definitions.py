@@ -1,0 +1,41 @@
+"""The Dagster entry point: every asset, resource, job and schedule of the code location."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from assets.raw import raw_frontend, raw_v1
+from assets.tables import catalog_tables
+from assets.warehouse import warehouse
+from pipeline.partitions import snapshot_partitions
+from pipeline.resources import CatalogStorage, OpenRouterApi
+from pipeline.settings import DEFAULT_BASE_URL
+
+ALL_ASSETS = [raw_v1, raw_frontend, catalog_tables, warehouse]
+
+snapshot_job = dg.define_asset_job(
+    "daily_snapshot", selection=dg.AssetSelection.all(), partitions_def=snapshot_partitions
+)
+daily_schedule = dg.build_schedule_from_partitioned_job(snapshot_job, hour_of_day=6)
+
+
+def resources(base_url: str | None = None, data_dir: str | None = None) -> dict[str, object]:
+    """Resources from explicit values, else the environment, else defaults (one place)."""
+    return {
+        "api": OpenRouterApi(
+            base_url=base_url or os.environ.get("OPENROUTER_BASE_URL") or DEFAULT_BASE_URL
+        ),
+        "storage": CatalogStorage(
+            root=data_dir or os.environ.get("OPENROUTER_CATALOG_DATA_DIR") or "./data"
+        ),
+    }
+
+
+defs = dg.Definitions(
+    assets=ALL_ASSETS,
+    jobs=[snapshot_job],
+    schedules=[daily_schedule],
+    resources=resources(),
+)

@@ -1,0 +1,46 @@
+"""Dagster resources: the API client and the storage root. Typed, configurable, no globals.
+
+The API key is never part of resource config (Dagster shows and stores config): the resource
+holds the *name* of the environment variable and reads it only when a request is made.
+"""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from pipeline.client import ApiClient
+from pipeline.settings import DEFAULT_BASE_URL
+from pipeline.storage import Layout
+
+
+class OpenRouterApi(dg.ConfigurableResource):
+    """HTTP access to OpenRouter (or the replay server standing in for it)."""
+
+    base_url: str = DEFAULT_BASE_URL
+    api_key_env: str = "OPENROUTER_API_KEY"
+    concurrency: int = 8
+    requests_per_second: float | None = None
+    timeout_s: float = 30.0
+    max_attempts: int = 4
+    min_coverage: float = 0.95
+
+    def client(self) -> ApiClient:
+        return ApiClient(
+            self.base_url,
+            os.environ.get(self.api_key_env) or None,
+            concurrency=self.concurrency,
+            requests_per_second=self.requests_per_second,
+            timeout_s=self.timeout_s,
+            max_attempts=self.max_attempts,
+        )
+
+
+class CatalogStorage(dg.ConfigurableResource):
+    """The storage root; every path is built by ``Layout`` from it."""
+
+    root: str = "./data"
+
+    def layout(self) -> Layout:
+        return Layout(self.root)

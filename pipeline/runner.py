@@ -1,0 +1,65 @@
+"""Materialise every asset of one snapshot in-process: the same assets the UI runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+import dagster as dg
+
+from pipeline.definitions import ALL_ASSETS
+from pipeline.resources import CatalogStorage, OpenRouterApi
+from pipeline.settings import Settings
+
+
+class RunFailed(RuntimeError):
+    """The snapshot could not be produced; str() is the one-line reason."""
+
+
+@dataclass
+class RunOutcome:
+    snapshot_date: dt.date
+    run_id: str
+    result: dg.ExecuteInProcessResult
+
+
+def _first_failure(result: dg.ExecuteInProcessResult) -> str:
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            err = event.step_failure_data.error
+            user = err.cause if err and err.cause else err
+            message = (user.message if user else "unknown error").strip()
+            # a Failure's description comes first; keep one line
+            first = message.splitlines()[0] if message else "unknown error"
+            first = first.removeprefix("dagster._core.definitions.events.Failure: ")
+            return f"{event.step_key}: {first}"
+    return "run failed"
+
+
+def run_snapshot(settings: Settings, snapshot_date: dt.date) -> RunOutcome:
+    """Fetch, transform and publish one snapshot date; raises RunFailed with a clear reason."""
+    resources = {
+        "api": OpenRouterApi(
+            base_url=settings.base_url,
+            concurrency=settings.concurrency,
+            requests_per_second=settings.requests_per_second,
+            timeout_s=settings.timeout_s,
+            max_attempts=settings.max_attempts,
+            min_coverage=settings.min_coverage,
+        ),
+        "storage": CatalogStorage(root=settings.data_dir),
+    }
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    result = dg.materialize(
+        ALL_ASSETS,
+        partition_key=snapshot_date.isoformat(),
+        resources=resources,
+        instance=instance,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        tags={"source": "openrouter-catalog run"},
+    )
+    if not result.success:
+        raise RunFailed(_first_failure(result))
+    return RunOutcome(snapshot_date, result.run_id, result)

@@ -1,0 +1,40 @@
+"""Settings: flags first, then environment (OPENROUTER_BASE_URL, OPENROUTER_API_KEY,
+OPENROUTER_CATALOG_DATA_DIR), then defaults. Validated at start so a typo stops the run at once."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_BASE_URL = "https://openrouter.ai"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    base_url: str = Field(DEFAULT_BASE_URL, validation_alias=AliasChoices(
+        "base_url", "OPENROUTER_BASE_URL"))
+    api_key: SecretStr | None = Field(None, validation_alias=AliasChoices(
+        "api_key", "OPENROUTER_API_KEY"))
+    data_dir: str = Field("./data", validation_alias=AliasChoices(
+        "data_dir", "OPENROUTER_CATALOG_DATA_DIR"))
+    concurrency: int = Field(8, ge=1, le=256)
+    requests_per_second: float | None = Field(None, gt=0)
+    timeout_s: float = Field(30.0, gt=0)
+    max_attempts: int = Field(4, ge=1, le=20)
+    min_coverage: float = Field(0.95, ge=0, le=1)
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_url(cls, v: str) -> str:
+        parts = urlsplit(v)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"base URL {v!r} must look like https://host[:port]")
+        if parts.path not in ("", "/") or parts.query or parts.username or parts.password:
+            raise ValueError(f"base URL {v!r} must be scheme://host[:port] only")
+        return v.rstrip("/")
+
+    def key(self) -> str | None:
+        return self.api_key.get_secret_value() if self.api_key else None

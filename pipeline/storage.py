@@ -1,0 +1,84 @@
+"""Where everything lives. The only module that builds paths from the storage root.
+
+Local roots are folders; an object-store root (``s3://bucket/prefix``) is recognised so that a
+clear error says it is not wired yet, instead of a folder called ``s3:`` appearing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pipeline.raw_store import RawSnapshot
+
+PART_FILE = "part-0.parquet"
+
+
+def parse_snapshot_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"snapshot date {value!r} is not YYYY-MM-DD") from None
+
+
+@dataclass(frozen=True)
+class Layout:
+    root: str
+
+    def __post_init__(self) -> None:
+        if "://" in self.root and not self.root.startswith("file://"):
+            raise ValueError(
+                f"storage root {self.root!r}: object-store roots are not supported yet; "
+                "use a local folder"
+            )
+
+    @property
+    def base(self) -> Path:
+        return Path(self.root.removeprefix("file://")).expanduser().resolve()
+
+    def raw_dir(self, date: dt.date) -> Path:
+        return self.base / "raw" / f"snapshot_date={date.isoformat()}"
+
+    def raw(self, date: dt.date) -> RawSnapshot:
+        return RawSnapshot(self.raw_dir(date))
+
+    @property
+    def tables_dir(self) -> Path:
+        return self.base / "tables"
+
+    def table_dir(self, table: str) -> Path:
+        return self.tables_dir / table
+
+    def partition_file(self, table: str, date: dt.date) -> Path:
+        return self.table_dir(table) / f"snapshot_date={date.isoformat()}" / PART_FILE
+
+    def table_glob(self, table: str) -> str:
+        return str(self.table_dir(table) / "snapshot_date=*" / "*.parquet")
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.base / "warehouse.duckdb"
+
+    def write_partition(self, table: str, date: dt.date, df: pl.DataFrame) -> Path:
+        """One Parquet file per (table, date), renamed into place: a re-run replaces the date
+        atomically and readers never see a partial file. ``snapshot_date`` lives in the path
+        (hive style), not in the file."""
+        target = self.partition_file(table, date)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{PART_FILE}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            df.write_parquet(tmp, compression="zstd", statistics=True)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return target
+
+    def read_partition(self, table: str, date: dt.date) -> pl.DataFrame:
+        return pl.read_parquet(self.partition_file(table, date))

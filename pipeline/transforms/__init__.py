@@ -1,0 +1,1 @@
+"""Pure functions, raw documents in and one polars DataFrame out, one module per table."""

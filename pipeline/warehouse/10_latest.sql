@@ -1,0 +1,20 @@
+-- Latest-snapshot views: what the catalog looks like on the newest snapshot date.
+-- Grain: the table's own grain, one snapshot.
+CREATE OR REPLACE VIEW models AS
+SELECT * FROM models_history WHERE snapshot_date = (SELECT max(snapshot_date) FROM models_history);
+
+CREATE OR REPLACE VIEW endpoints AS
+SELECT * FROM endpoints_history
+WHERE snapshot_date = (SELECT max(snapshot_date) FROM endpoints_history);
+
+CREATE OR REPLACE VIEW providers AS
+SELECT * FROM providers_history
+WHERE snapshot_date = (SELECT max(snapshot_date) FROM providers_history);
+
+CREATE OR REPLACE VIEW data_policies AS
+SELECT * FROM data_policies_history
+WHERE snapshot_date = (SELECT max(snapshot_date) FROM data_policies_history);
+
+CREATE OR REPLACE VIEW fetch_log AS
+SELECT * FROM fetch_log_history
+WHERE snapshot_date = (SELECT max(snapshot_date) FROM fetch_log_history);

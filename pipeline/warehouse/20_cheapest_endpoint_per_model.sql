@@ -1,0 +1,58 @@
+-- cheapest_endpoint_per_model: which provider serves each model cheapest right now?
+-- Grain: one row per model_id with at least one usable endpoint (not disabled, not hidden,
+-- prompt and completion prices known) in the latest snapshot.
+-- Price: blended 3 prompt : 1 completion, USD per million tokens. Ties break on higher
+-- uptime (1 day), then higher median throughput, then provider name, then endpoint id, so
+-- the answer is deterministic.
+CREATE OR REPLACE VIEW cheapest_endpoint_per_model AS
+WITH usable AS (
+    SELECT
+        *,
+        (3 * prompt_usd_per_mtok::DOUBLE + completion_usd_per_mtok::DOUBLE) / 4
+            AS blended_usd_per_mtok
+    FROM endpoints
+    WHERE NOT coalesce(is_disabled, false)
+      AND NOT coalesce(is_hidden, false)
+      AND prompt_usd_per_mtok IS NOT NULL
+      AND completion_usd_per_mtok IS NOT NULL
+),
+ranked AS (
+    SELECT
+        *,
+        row_number() OVER w AS price_rank,
+        lead(provider_name) OVER w AS runner_up_provider,
+        lead(blended_usd_per_mtok) OVER w AS runner_up_blended_usd_per_mtok,
+        count(*) OVER (PARTITION BY model_id) AS endpoint_count,
+        median(blended_usd_per_mtok) OVER (PARTITION BY model_id) AS median_blended_usd_per_mtok
+    FROM usable
+    WINDOW w AS (
+        PARTITION BY model_id
+        ORDER BY blended_usd_per_mtok ASC,
+                 uptime_last_1d DESC NULLS LAST,
+                 throughput_p50_tps DESC NULLS LAST,
+                 provider_name ASC,
+                 endpoint_id ASC
+    )
+)
+SELECT
+    snapshot_date,
+    model_id,
+    provider_name,
+    provider_tag,
+    endpoint_id,
+    prompt_usd_per_mtok,
+    completion_usd_per_mtok,
+    blended_usd_per_mtok,
+    endpoint_count,
+    runner_up_provider,
+    runner_up_blended_usd_per_mtok,
+    median_blended_usd_per_mtok,
+    CASE WHEN median_blended_usd_per_mtok > 0
+         THEN 100 * (median_blended_usd_per_mtok - blended_usd_per_mtok)
+              / median_blended_usd_per_mtok
+         ELSE 0 END AS savings_vs_median_pct,
+    uptime_last_1d,
+    throughput_p50_tps,
+    quantization
+FROM ranked
+WHERE price_rank = 1;

@@ -1,0 +1,1 @@
+"""DuckDB warehouse: views over the Parquet tables, SQL in the ``*.sql`` files beside this."""
