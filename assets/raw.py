@@ -1,6 +1,5 @@
 """Raw layer: fetch one snapshot's responses into the raw landing, exactly as received."""
 
-
 import asyncio
 from collections.abc import Awaitable, Callable
 

@@ -5,7 +5,6 @@ own asset in the graph, with its column schema. Reads only raw, so re-materialis
 date rebuilds it without refetching.
 """
 
-
 import dagster as dg
 import polars as pl
 

@@ -1,6 +1,5 @@
 """Warehouse layer: DuckDB views over every snapshot of the Parquet tables."""
 
-
 import dagster as dg
 
 from assets.tables import TABLE_NAMES

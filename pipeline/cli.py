@@ -11,8 +11,11 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="The OpenRouter model catalog as typed, historical datasets.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="The OpenRouter model catalog as typed, historical datasets.",
+)
 
 
 def _fail(message: str) -> None:
@@ -43,20 +46,31 @@ def _check_data_dir(data_dir: str) -> None:
 
 @app.command()
 def run(
-    base_url: Annotated[str | None, typer.Option(help="API base URL [env OPENROUTER_BASE_URL]")] = None,
-    data_dir: Annotated[str | None, typer.Option(help="storage root [env OPENROUTER_CATALOG_DATA_DIR]")] = None,
-    snapshot_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD; default today (UTC)")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="API base URL [env OPENROUTER_BASE_URL]")
+    ] = None,
+    data_dir: Annotated[
+        str | None, typer.Option(help="storage root [env OPENROUTER_CATALOG_DATA_DIR]")
+    ] = None,
+    snapshot_date: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD; default today (UTC)")
+    ] = None,
     concurrency: Annotated[int | None, typer.Option(help="parallel requests (default 8)")] = None,
-    max_attempts: Annotated[int | None, typer.Option(help="attempts per request (default 4)")] = None,
+    max_attempts: Annotated[
+        int | None, typer.Option(help="attempts per request (default 4)")
+    ] = None,
 ) -> None:
     """Materialise every asset for one snapshot through Dagster, in-process."""
     from pipeline.runner import RunFailed, run_snapshot
     from pipeline.storage import parse_snapshot_date
 
-    settings = _settings(base_url=base_url, data_dir=data_dir, concurrency=concurrency,
-                         max_attempts=max_attempts)
+    settings = _settings(
+        base_url=base_url, data_dir=data_dir, concurrency=concurrency, max_attempts=max_attempts
+    )
     try:
-        date = parse_snapshot_date(snapshot_date) if snapshot_date else dt.datetime.now(dt.UTC).date()
+        date = (
+            parse_snapshot_date(snapshot_date) if snapshot_date else dt.datetime.now(dt.UTC).date()
+        )
     except ValueError as exc:
         _fail(str(exc))
     _check_data_dir(settings.data_dir)
@@ -70,7 +84,9 @@ def run(
 
 @app.command()
 def replay(
-    snapshot: Annotated[Path | None, typer.Option(help="raw snapshot folder; default the bundled sample")] = None,
+    snapshot: Annotated[
+        Path | None, typer.Option(help="raw snapshot folder; default the bundled sample")
+    ] = None,
     host: str = "127.0.0.1",
     port: Annotated[int, typer.Option(help="0 picks a free port")] = 8765,
     latency_ms: Annotated[float, typer.Option(help="added to every response")] = 0.0,

@@ -105,6 +105,7 @@ class ApiClient:
         max_attempts: int = 4,
         wait_initial_s: float = 0.5,
         wait_max_s: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         parts = urlsplit(self.base_url)
@@ -119,6 +120,7 @@ class ApiClient:
             timeout=httpx.Timeout(timeout_s),
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
             follow_redirects=False,
+            transport=transport,
         )
         self._sem = asyncio.Semaphore(concurrency)
         self._limiter = AsyncLimiter(requests_per_second, 1) if requests_per_second else None
@@ -170,7 +172,9 @@ class ApiClient:
                     status, body = resp.status_code, resp.content
                     ctype = resp.headers.get("content-type")
                     if status in RETRY_STATUSES:
-                        raise RetryableStatus(status, parse_retry_after(resp.headers.get("retry-after")))
+                        raise RetryableStatus(
+                            status, parse_retry_after(resp.headers.get("retry-after"))
+                        )
                     if expect_json and 200 <= status < 300:
                         try:
                             orjson.loads(body)
@@ -185,8 +189,15 @@ class ApiClient:
         if error is None and status is not None and not 200 <= status < 300:
             error = f"HTTP {status}"
         return FetchResult(
-            source=source, key=key, url=url, request=request, status=status, body=body,
-            content_type=ctype, attempts=attempts,
-            duration_ms=round((time.perf_counter() - t0) * 1000, 3), error=error,
+            source=source,
+            key=key,
+            url=url,
+            request=request,
+            status=status,
+            body=body,
+            content_type=ctype,
+            attempts=attempts,
+            duration_ms=round((time.perf_counter() - t0) * 1000, 3),
+            error=error,
             fetched_at=fetched_at,
         )

@@ -11,16 +11,20 @@ from pipeline.replay.launcher import replay_server
 from pipeline.storage import Layout
 
 SHOW = (
-    ("cheapest_endpoint_per_model",
-     "SELECT model_id, provider_name, round(prompt_usd_per_mtok, 4) AS prompt_mtok, "
-     "round(completion_usd_per_mtok, 4) AS completion_mtok, "
-     "round(blended_usd_per_mtok, 4) AS blended_mtok, endpoint_count, runner_up_provider, "
-     "round(savings_vs_median_pct, 1) AS savings_pct FROM cheapest_endpoint_per_model "
-     "WHERE endpoint_count >= 3 ORDER BY endpoint_count DESC, model_id LIMIT {n}"),
-    ("free_variant_training_flags",
-     "SELECT model_id, provider_name, trains_on_prompts, retains_prompts, retention_days, "
-     "policy_source, paid_variant_without_training FROM free_variant_training_flags "
-     "ORDER BY model_id, provider_name LIMIT {n}"),
+    (
+        "cheapest_endpoint_per_model",
+        "SELECT model_id, provider_name, round(prompt_usd_per_mtok, 4) AS prompt_mtok, "
+        "round(completion_usd_per_mtok, 4) AS completion_mtok, "
+        "round(blended_usd_per_mtok, 4) AS blended_mtok, endpoint_count, runner_up_provider, "
+        "round(savings_vs_median_pct, 1) AS savings_pct FROM cheapest_endpoint_per_model "
+        "WHERE endpoint_count >= 3 ORDER BY endpoint_count DESC, model_id LIMIT {n}",
+    ),
+    (
+        "free_variant_training_flags",
+        "SELECT model_id, provider_name, trains_on_prompts, retains_prompts, retention_days, "
+        "policy_source, paid_variant_without_training FROM free_variant_training_flags "
+        "ORDER BY model_id, provider_name LIMIT {n}",
+    ),
 )
 
 
@@ -28,10 +32,20 @@ def run_demo(data_dir: str, snapshot_date: str, rows: int) -> int:
     print("demo: starting the replay server with the bundled sample (data/sample/)", flush=True)
     with replay_server() as url:
         print(f"demo: replay server at {url}; running the pipeline", flush=True)
-        code = subprocess.call([
-            sys.executable, "-m", "pipeline", "run", "--base-url", url,
-            "--data-dir", data_dir, "--snapshot-date", snapshot_date,
-        ])
+        code = subprocess.call(
+            [
+                sys.executable,
+                "-m",
+                "pipeline",
+                "run",
+                "--base-url",
+                url,
+                "--data-dir",
+                data_dir,
+                "--snapshot-date",
+                snapshot_date,
+            ]
+        )
     print("demo: replay server stopped", flush=True)
     if code != 0:
         return code

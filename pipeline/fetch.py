@@ -58,14 +58,23 @@ class _Landing:
 
     def land(self, r: FetchResult) -> FetchResult:
         rel = self.snap.write_body(r.source, r.key, r.body) if r.body is not None else None
-        self.rows.append({
-            "source": r.source, "key": r.key, "url": r.url, "request": r.request,
-            "status": r.status, "attempts": r.attempts,
-            "bytes": None if r.body is None else len(r.body), "duration_ms": r.duration_ms,
-            "error": r.error,
-            "sha256": None if r.body is None else hashlib.sha256(r.body).hexdigest(),
-            "fetched_at": r.fetched_at, "file": rel, "content_type": r.content_type,
-        })
+        self.rows.append(
+            {
+                "source": r.source,
+                "key": r.key,
+                "url": r.url,
+                "request": r.request,
+                "status": r.status,
+                "attempts": r.attempts,
+                "bytes": None if r.body is None else len(r.body),
+                "duration_ms": r.duration_ms,
+                "error": r.error,
+                "sha256": None if r.body is None else hashlib.sha256(r.body).hexdigest(),
+                "fetched_at": r.fetched_at,
+                "file": rel,
+                "content_type": r.content_type,
+            }
+        )
         st = self.report.source(r.source)
         st.requested += 1
         st.retried += r.attempts > 1
@@ -78,7 +87,10 @@ class _Landing:
 
 
 async def _fan_out(
-    client: ApiClient, landing: _Landing, source: str, calls: list[tuple[str, str, dict]],
+    client: ApiClient,
+    landing: _Landing,
+    source: str,
+    calls: list[tuple[str, str, dict]],
     ok_statuses: frozenset[int] = frozenset({200}),
 ) -> list[FetchResult]:
     """Run many calls of one source with progress lines about every 10 %."""
@@ -118,17 +130,21 @@ async def fetch_v1(
     report = FetchReport()
     landing = _Landing(snap, report, log)
     try:
-        r = landing.land(await client.get(
-            sources.V1_MODELS.name, "all", sources.V1_MODELS.paths[0], sources.V1_MODELS.params
-        ))
+        r = landing.land(
+            await client.get(
+                sources.V1_MODELS.name, "all", sources.V1_MODELS.paths[0], sources.V1_MODELS.params
+            )
+        )
         if not r.ok:
             raise FetchError(f"v1_models: GET {r.url} failed: {r.error}")
         models = _data_list(r, "v1_models")
-        ids = sorted({m["id"] for m in models if isinstance(m, dict) and isinstance(m.get("id"), str)})
+        ids = sorted(
+            {m["id"] for m in models if isinstance(m, dict) and isinstance(m.get("id"), str)}
+        )
         log(f"v1_models: {len(ids)} models")
-        p = landing.land(await client.get(
-            sources.V1_PROVIDERS.name, "all", sources.V1_PROVIDERS.paths[0]
-        ))
+        p = landing.land(
+            await client.get(sources.V1_PROVIDERS.name, "all", sources.V1_PROVIDERS.paths[0])
+        )
         if not p.ok:
             report.missing.append(f"v1_providers ({p.error})")
         calls = [(mid, sources.endpoints_path(mid), {}) for mid in ids if "/" in mid]
@@ -191,7 +207,10 @@ async def fetch_frontend(client: ApiClient, snap: RawSnapshot, log: Log) -> Fetc
             for p, v in sorted(pairs)
         ]
         await _fan_out(
-            client, landing, sources.FRONTEND_STATS_ENDPOINT.name, calls,
+            client,
+            landing,
+            sources.FRONTEND_STATS_ENDPOINT.name,
+            calls,
             ok_statuses=frozenset({200, 404}),
         )
     finally:

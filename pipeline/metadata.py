@@ -13,8 +13,7 @@ from pipeline.schemas import TABLES
 def column_schema(table: str) -> dg.TableSchema:
     return dg.TableSchema(
         columns=[
-            dg.TableColumn(c.name, str(c.dtype), description=c.description)
-            for c in TABLES[table]
+            dg.TableColumn(c.name, str(c.dtype), description=c.description) for c in TABLES[table]
         ]
         + [dg.TableColumn("snapshot_date", "Date", description="snapshot date (hive folder)")]
     )

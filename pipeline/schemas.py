@@ -25,13 +25,28 @@ class Column:
 def _prices(scope: str) -> list[Column]:
     cols = []
     for c in PRICE_COMPONENTS:
-        cols.append(Column(f"{c}_usd_per_token", PER_TOKEN,
-                           f"{scope} {c} price in USD per unit, exact from the API string; "
-                           "0 when the key is omitted, null when variable"))
-        cols.append(Column(f"{c}_usd_per_mtok", PER_MTOK,
-                           f"{scope} {c} price in USD per million units (per_token × 10^6)"))
-    cols.append(Column("is_variable_price", B,
-                       'true when any price is "-1" (decided per request, e.g. routers)'))
+        cols.append(
+            Column(
+                f"{c}_usd_per_token",
+                PER_TOKEN,
+                f"{scope} {c} price in USD per unit, exact from the API string; "
+                "0 when the key is omitted, null when variable",
+            )
+        )
+        cols.append(
+            Column(
+                f"{c}_usd_per_mtok",
+                PER_MTOK,
+                f"{scope} {c} price in USD per million units (per_token × 10^6)",
+            )
+        )
+    cols.append(
+        Column(
+            "is_variable_price",
+            B,
+            'true when any price is "-1" (decided per request, e.g. routers)',
+        )
+    )
     return cols
 
 
@@ -39,8 +54,12 @@ MODELS = [
     Column("model_id", S, "id used for inference: slug plus ':variant' unless standard"),
     Column("slug", S, "model slug without variant"),
     Column("variant", S, "variant after the colon (free, beta, thinking, …) or 'standard'"),
-    Column("permaslug", S, "frontend permanent slug (opaque; keys frontend calls), "
-           "canonical_slug when the frontend is missing"),
+    Column(
+        "permaslug",
+        S,
+        "frontend permanent slug (opaque; keys frontend calls), "
+        "canonical_slug when the frontend is missing",
+    ),
     Column("canonical_slug", S, "v1 canonical slug (names the base model, drops the variant)"),
     Column("author", S, "author part of the slug"),
     Column("name", S, "display name"),
@@ -67,8 +86,12 @@ MODELS = [
 ]
 
 ENDPOINTS = [
-    Column("endpoint_id", S, "frontend endpoint UUID when known, else a stable hash of "
-           "model_id + provider_name + provider_tag"),
+    Column(
+        "endpoint_id",
+        S,
+        "frontend endpoint UUID when known, else a stable hash of "
+        "model_id + provider_name + provider_tag",
+    ),
     Column("endpoint_id_is_uuid", B, "endpoint_id is the frontend UUID"),
     Column("model_id", S, "inference id of the model this endpoint serves"),
     Column("provider_name", S, "provider name"),

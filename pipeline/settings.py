@@ -14,12 +14,15 @@ DEFAULT_BASE_URL = "https://openrouter.ai"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
-    base_url: str = Field(DEFAULT_BASE_URL, validation_alias=AliasChoices(
-        "base_url", "OPENROUTER_BASE_URL"))
-    api_key: SecretStr | None = Field(None, validation_alias=AliasChoices(
-        "api_key", "OPENROUTER_API_KEY"))
-    data_dir: str = Field("./data", validation_alias=AliasChoices(
-        "data_dir", "OPENROUTER_CATALOG_DATA_DIR"))
+    base_url: str = Field(
+        DEFAULT_BASE_URL, validation_alias=AliasChoices("base_url", "OPENROUTER_BASE_URL")
+    )
+    api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("api_key", "OPENROUTER_API_KEY")
+    )
+    data_dir: str = Field(
+        "./data", validation_alias=AliasChoices("data_dir", "OPENROUTER_CATALOG_DATA_DIR")
+    )
     concurrency: int = Field(8, ge=1, le=256)
     requests_per_second: float | None = Field(None, gt=0)
     timeout_s: float = Field(30.0, gt=0)

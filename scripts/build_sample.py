@@ -21,9 +21,21 @@ from pipeline.raw_store import RawSnapshot
 
 BASE = "https://openrouter.ai"
 V1_PRICE_KEYS = (
-    "prompt", "completion", "request", "image", "image_token", "image_output", "audio",
-    "audio_output", "input_audio_cache", "web_search", "internal_reasoning", "input_cache_read",
-    "input_cache_write", "input_cache_write_1h", "discount",
+    "prompt",
+    "completion",
+    "request",
+    "image",
+    "image_token",
+    "image_output",
+    "audio",
+    "audio_output",
+    "input_audio_cache",
+    "web_search",
+    "internal_reasoning",
+    "input_cache_read",
+    "input_cache_write",
+    "input_cache_write_1h",
+    "discount",
 )
 
 
@@ -74,11 +86,18 @@ def main() -> None:
     day, out = Path(args.day), Path(args.out)
     date = day.name
     fetched_at = f"{date}T00:00:00Z"
-    load = lambda name: json.load(gzip.open(day / name))  # noqa: E731
-    models, catalog, all_providers = load("models.json.gz"), load("catalog.json.gz"), load(
-        "providers.json.gz"
+
+    def load(name: str):
+        with gzip.open(day / name) as fh:
+            return json.load(fh)
+
+    models, catalog, all_providers = (
+        load("models.json.gz"),
+        load("catalog.json.gz"),
+        load("providers.json.gz"),
     )
-    stats_lines = [json.loads(line) for line in gzip.open(day / "model_stats.jsonl.gz")]
+    with gzip.open(day / "model_stats.jsonl.gz") as fh:
+        stats_lines = [json.loads(line) for line in fh]
 
     for child in out.glob("*"):
         if child.name != "README.md":
@@ -86,28 +105,52 @@ def main() -> None:
     snap = RawSnapshot(out)
     logs: dict[str, list[dict]] = {"v1": [], "frontend": []}
 
-    def land(source: sources.Source, key: str, request: str, payload: object, status: int = 200,
-             derived: bool = False) -> None:
+    def land(
+        source: sources.Source,
+        key: str,
+        request: str,
+        payload: object,
+        status: int = 200,
+        derived: bool = False,
+    ) -> None:
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         rel = snap.write_body(source.name, key, body)
-        logs[source.group].append({
-            "source": source.name, "key": key, "url": BASE + request, "request": request,
-            "status": status, "attempts": 1, "bytes": len(body), "duration_ms": None,
-            "error": None, "sha256": hashlib.sha256(body).hexdigest(), "fetched_at": fetched_at,
-            "file": rel, "content_type": "application/json", "derived": derived,
-        })
+        logs[source.group].append(
+            {
+                "source": source.name,
+                "key": key,
+                "url": BASE + request,
+                "request": request,
+                "status": status,
+                "attempts": 1,
+                "bytes": len(body),
+                "duration_ms": None,
+                "error": None,
+                "sha256": hashlib.sha256(body).hexdigest(),
+                "fetched_at": fetched_at,
+                "file": rel,
+                "content_type": "application/json",
+                "derived": derived,
+            }
+        )
 
     land(sources.V1_MODELS, "all", "/api/v1/models?output_modalities=all", {"data": models})
     land(sources.FRONTEND_CATALOG, "all", sources.FRONTEND_CATALOG.paths[0], {"data": catalog})
-    land(sources.FRONTEND_ALL_PROVIDERS, "all", sources.FRONTEND_ALL_PROVIDERS.paths[0],
-         {"data": all_providers})
+    land(
+        sources.FRONTEND_ALL_PROVIDERS,
+        "all",
+        sources.FRONTEND_ALL_PROVIDERS.paths[0],
+        {"data": all_providers},
+    )
     v1_providers = [
         {
-            "name": p["name"], "slug": p["slug"],
+            "name": p["name"],
+            "slug": p["slug"],
             "privacy_policy_url": p["dataPolicy"].get("privacyPolicyURL"),
             "terms_of_service_url": p["dataPolicy"].get("termsOfServiceURL"),
             "status_page_url": p.get("statusPageUrl"),
-            "headquarters": p.get("headquarters"), "datacenters": p.get("datacenters"),
+            "headquarters": p.get("headquarters"),
+            "datacenters": p.get("datacenters"),
         }
         for p in all_providers
     ]
@@ -118,19 +161,31 @@ def main() -> None:
         if not line["endpoints"]:
             continue  # the catalog row has endpoint: null; the API answers 404, not requested
         q = urlencode({"permaslug": line["permaslug"], "variant": line["variant"]})
-        land(sources.FRONTEND_STATS_ENDPOINT, sources.stats_key(line["permaslug"], line["variant"]),
-             f"{sources.FRONTEND_STATS_ENDPOINT.paths[0]}?{q}", {"data": line["endpoints"]})
+        land(
+            sources.FRONTEND_STATS_ENDPOINT,
+            sources.stats_key(line["permaslug"], line["variant"]),
+            f"{sources.FRONTEND_STATS_ENDPOINT.paths[0]}?{q}",
+            {"data": line["endpoints"]},
+        )
         for e in line["endpoints"]:
             by_variant_slug.setdefault(e["model_variant_slug"], []).append(e)
 
     for m in models:
-        eps = [e for e in by_variant_slug.get(m["id"], [])
-               if not e.get("is_hidden") and not e.get("is_disabled")]
-        doc = {"data": {
-            "id": m["id"], "name": m["name"], "created": m["created"],
-            "description": m.get("description"), "architecture": m["architecture"],
-            "endpoints": [v1_endpoint(e) for e in eps],
-        }}
+        eps = [
+            e
+            for e in by_variant_slug.get(m["id"], [])
+            if not e.get("is_hidden") and not e.get("is_disabled")
+        ]
+        doc = {
+            "data": {
+                "id": m["id"],
+                "name": m["name"],
+                "created": m["created"],
+                "description": m.get("description"),
+                "architecture": m["architecture"],
+                "endpoints": [v1_endpoint(e) for e in eps],
+            }
+        }
         land(sources.V1_ENDPOINTS, m["id"], sources.endpoints_path(m["id"]), doc, derived=True)
 
     for group, rows in logs.items():

@@ -24,7 +24,7 @@ def replay_server(snapshot: Path | str | None = None, *extra_args: str) -> Itera
         if not line.startswith(READY_PREFIX):
             err = proc.stderr.read() if proc.stderr else ""
             raise RuntimeError(f"replay server did not start: {line.strip()} {err.strip()}")
-        yield line[len(READY_PREFIX):].split()[-1]
+        yield line[len(READY_PREFIX) :].split()[-1]
     finally:
         proc.terminate()
         try:

@@ -27,7 +27,9 @@ def _error_body(code: int, message: str) -> bytes:
     return json.dumps({"error": {"code": code, "message": message}}).encode()
 
 
-def make_handler(snapshot: RecordedSnapshot, options: ReplayOptions) -> type[BaseHTTPRequestHandler]:
+def make_handler(
+    snapshot: RecordedSnapshot, options: ReplayOptions
+) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "openrouter-catalog-replay"

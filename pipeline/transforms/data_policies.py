@@ -33,36 +33,55 @@ def _policy(dp: pl.Expr, sub: str | None) -> list[pl.Expr]:
 
 
 def data_policies_table(
-    all_providers: list[dict[str, Any]], frontend_endpoints: list[dict[str, Any]],
+    all_providers: list[dict[str, Any]],
+    frontend_endpoints: list[dict[str, Any]],
     endpoint_ids: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     prov = frame(all_providers, ALL_PROVIDER).unique("name", keep="first", maintain_order=True)
     dp = pl.col("dataPolicy")
     none = pl.lit(None, dtype=pl.String)
     paid = prov.select(
-        pl.lit("provider_paid").alias("scope"), pl.col("name").alias("provider_name"),
-        none.alias("endpoint_id"), none.alias("model_id"), *_policy(dp, "paidModels"),
+        pl.lit("provider_paid").alias("scope"),
+        pl.col("name").alias("provider_name"),
+        none.alias("endpoint_id"),
+        none.alias("model_id"),
+        *_policy(dp, "paidModels"),
     )
     free = prov.filter(dp.struct.field("freeModels").is_not_null()).select(
-        pl.lit("provider_free").alias("scope"), pl.col("name").alias("provider_name"),
-        none.alias("endpoint_id"), none.alias("model_id"), *_policy(dp, "freeModels"),
+        pl.lit("provider_free").alias("scope"),
+        pl.col("name").alias("provider_name"),
+        none.alias("endpoint_id"),
+        none.alias("model_id"),
+        *_policy(dp, "freeModels"),
     )
     eps = frame(frontend_endpoints, STATS_ENDPOINT).unique("id", keep="first", maintain_order=True)
     edp = pl.col("data_policy")
-    endpoint = eps.select(
-        pl.lit("endpoint").alias("scope"), "provider_name",
-        pl.col("id").alias("endpoint_id"), pl.col("model_variant_slug").alias("model_id"),
-        pl.col("is_free"), *_policy(edp, None),
-        edp.struct.field("freeModels").struct.field("training").alias("_free_training"),
-        edp.struct.field("paidModels").struct.field("training").alias("_paid_training"),
-    ).with_columns(
-        # 2025 endpoint policies nest the flags like provider ones; pick by the endpoint's kind
-        pl.coalesce(
-            "training",
-            pl.when(pl.col("is_free")).then(pl.col("_free_training")),
-            pl.col("_paid_training"),
-        ).alias("training")
-    ).drop("is_free", "_free_training", "_paid_training")
-    df = pl.concat([conform(paid, "data_policies"), conform(free, "data_policies"),
-                    conform(endpoint, "data_policies")])
+    endpoint = (
+        eps.select(
+            pl.lit("endpoint").alias("scope"),
+            "provider_name",
+            pl.col("id").alias("endpoint_id"),
+            pl.col("model_variant_slug").alias("model_id"),
+            pl.col("is_free"),
+            *_policy(edp, None),
+            edp.struct.field("freeModels").struct.field("training").alias("_free_training"),
+            edp.struct.field("paidModels").struct.field("training").alias("_paid_training"),
+        )
+        .with_columns(
+            # 2025 endpoint policies nest the flags like provider ones; pick by the endpoint's kind
+            pl.coalesce(
+                "training",
+                pl.when(pl.col("is_free")).then(pl.col("_free_training")),
+                pl.col("_paid_training"),
+            ).alias("training")
+        )
+        .drop("is_free", "_free_training", "_paid_training")
+    )
+    df = pl.concat(
+        [
+            conform(paid, "data_policies"),
+            conform(free, "data_policies"),
+            conform(endpoint, "data_policies"),
+        ]
+    )
     return df.sort(["scope", "provider_name", "model_id", "endpoint_id"], nulls_last=True)

@@ -26,7 +26,9 @@ KEY = ["model_id", "provider_tag"]
 
 def _stable_hash(s: pl.Series) -> pl.Series:
     # polars' own hash is not stable across versions; ids must be (a per-row map is the cost).
-    return s.map_elements(lambda v: hashlib.sha256(v.encode()).hexdigest()[:32], return_dtype=pl.String)
+    return s.map_elements(
+        lambda v: hashlib.sha256(v.encode()).hexdigest()[:32], return_dtype=pl.String
+    )
 
 
 def v1_endpoints_frame(docs: list[dict[str, Any]]) -> pl.DataFrame:
@@ -63,27 +65,36 @@ def v1_endpoints_frame(docs: list[dict[str, Any]]) -> pl.DataFrame:
 
 def frontend_endpoints_frame(endpoints: list[dict[str, Any]]) -> pl.DataFrame:
     st = pl.col("stats")
-    return frame(endpoints, STATS_ENDPOINT).select(
-        pl.col("model_variant_slug").alias("model_id"),
-        pl.col("provider_slug").alias("provider_tag"),
-        pl.col("id").alias("fe_id"),
-        pl.col("provider_name").alias("fe_provider_name"),
-        pl.col("name").alias("fe_name"),
-        pl.col("quantization").alias("fe_quantization"),
-        pl.col("context_length").alias("fe_context_length"),
-        pl.col("max_prompt_tokens").alias("fe_max_prompt_tokens"),
-        pl.col("max_completion_tokens").alias("fe_max_completion_tokens"),
-        pl.col("pricing").alias("fe_pricing"),
-        pl.col("status").alias("fe_status"),
-        "is_free", "is_hidden", "is_disabled", "is_deranked", "limit_rpm", "limit_rpd",
-        st.struct.field("p50_latency").alias("fe_latency_p50"),
-        st.struct.field("p90_latency").alias("fe_latency_p90"),
-        st.struct.field("p50_throughput").alias("fe_throughput_p50"),
-        st.struct.field("p90_throughput").alias("fe_throughput_p90"),
-        st.struct.field("request_count").alias("request_count"),
-        pl.col("supported_parameters").alias("fe_supported_parameters"),
-        pl.lit(True).alias("in_frontend"),
-    ).unique(KEY, keep="first", maintain_order=True)
+    return (
+        frame(endpoints, STATS_ENDPOINT)
+        .select(
+            pl.col("model_variant_slug").alias("model_id"),
+            pl.col("provider_slug").alias("provider_tag"),
+            pl.col("id").alias("fe_id"),
+            pl.col("provider_name").alias("fe_provider_name"),
+            pl.col("name").alias("fe_name"),
+            pl.col("quantization").alias("fe_quantization"),
+            pl.col("context_length").alias("fe_context_length"),
+            pl.col("max_prompt_tokens").alias("fe_max_prompt_tokens"),
+            pl.col("max_completion_tokens").alias("fe_max_completion_tokens"),
+            pl.col("pricing").alias("fe_pricing"),
+            pl.col("status").alias("fe_status"),
+            "is_free",
+            "is_hidden",
+            "is_disabled",
+            "is_deranked",
+            "limit_rpm",
+            "limit_rpd",
+            st.struct.field("p50_latency").alias("fe_latency_p50"),
+            st.struct.field("p90_latency").alias("fe_latency_p90"),
+            st.struct.field("p50_throughput").alias("fe_throughput_p50"),
+            st.struct.field("p90_throughput").alias("fe_throughput_p90"),
+            st.struct.field("request_count").alias("request_count"),
+            pl.col("supported_parameters").alias("fe_supported_parameters"),
+            pl.lit(True).alias("in_frontend"),
+        )
+        .unique(KEY, keep="first", maintain_order=True)
+    )
 
 
 def _merge_pricing() -> pl.Expr:
@@ -130,8 +141,9 @@ def endpoints_table(
     )
     hashed = _stable_hash(
         df.select(
-            pl.concat_str(["model_id", "provider_name", "provider_tag"], separator="|",
-                          ignore_nulls=True)
+            pl.concat_str(
+                ["model_id", "provider_name", "provider_tag"], separator="|", ignore_nulls=True
+            )
         ).to_series()
     )
     df = df.with_columns(

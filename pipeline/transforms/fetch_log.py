@@ -9,9 +9,17 @@ import polars as pl
 from pipeline.schemas import conform
 
 _SCHEMA = {
-    "source": pl.String, "key": pl.String, "url": pl.String, "status": pl.Int64,
-    "attempts": pl.Int64, "bytes": pl.Int64, "duration_ms": pl.Float64, "error": pl.String,
-    "sha256": pl.String, "fetched_at": pl.String, "file": pl.String,
+    "source": pl.String,
+    "key": pl.String,
+    "url": pl.String,
+    "status": pl.Int64,
+    "attempts": pl.Int64,
+    "bytes": pl.Int64,
+    "duration_ms": pl.Float64,
+    "error": pl.String,
+    "sha256": pl.String,
+    "fetched_at": pl.String,
+    "file": pl.String,
 }
 
 

@@ -18,8 +18,9 @@ def _empty_to_null(e: pl.Expr) -> pl.Expr:
 def catalog_frame(catalog: list[dict[str, Any]]) -> pl.DataFrame:
     """Frontend catalog rows keyed by model_id (variant from the row or its default endpoint)."""
     cat = frame(catalog, CATALOG_ROW)
-    variant = pl.coalesce(pl.col("variant"), pl.col("endpoint").struct.field("variant"),
-                          pl.lit("standard"))
+    variant = pl.coalesce(
+        pl.col("variant"), pl.col("endpoint").struct.field("variant"), pl.lit("standard")
+    )
     return (
         cat.with_columns(variant.alias("cat_variant"))
         .select(
@@ -30,7 +31,9 @@ def catalog_frame(catalog: list[dict[str, Any]]) -> pl.DataFrame:
             pl.col("name").alias("cat_name"),
             pl.col("author").alias("cat_author"),
             pl.col("hidden").alias("cat_hidden"),
-            pl.col("created_at").str.to_datetime(time_zone="UTC", strict=False).alias("cat_created"),
+            pl.col("created_at")
+            .str.to_datetime(time_zone="UTC", strict=False)
+            .alias("cat_created"),
         )
         .unique("model_id", keep="first", maintain_order=True)
     )
@@ -45,7 +48,9 @@ def models_table(v1_models: list[dict[str, Any]], catalog: list[dict[str, Any]])
         pl.col("canonical_slug"),
         pl.col("name"),
         pl.col("description"),
-        pl.from_epoch(pl.col("created"), time_unit="s").dt.replace_time_zone("UTC").alias("created_v1"),
+        pl.from_epoch(pl.col("created"), time_unit="s")
+        .dt.replace_time_zone("UTC")
+        .alias("created_v1"),
         pl.col("context_length"),
         arch.struct.field("modality").alias("modality"),
         arch.struct.field("input_modalities").alias("input_modalities"),

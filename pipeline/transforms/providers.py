@@ -13,32 +13,41 @@ from pipeline.transforms.source_schemas import ALL_PROVIDER, V1_PROVIDER, frame
 def providers_table(
     v1_providers: list[dict[str, Any]], all_providers: list[dict[str, Any]]
 ) -> pl.DataFrame:
-    v1 = frame(v1_providers, V1_PROVIDER).select(
-        "slug",
-        pl.col("name").alias("v1_name"),
-        pl.col("headquarters").alias("v1_headquarters"),
-        pl.col("datacenters").alias("v1_datacenters"),
-        "privacy_policy_url", "terms_of_service_url",
-        pl.col("status_page_url").alias("v1_status_page_url"),
-        pl.lit(True).alias("in_v1"),
-    ).unique("slug", keep="first", maintain_order=True)
+    v1 = (
+        frame(v1_providers, V1_PROVIDER)
+        .select(
+            "slug",
+            pl.col("name").alias("v1_name"),
+            pl.col("headquarters").alias("v1_headquarters"),
+            pl.col("datacenters").alias("v1_datacenters"),
+            "privacy_policy_url",
+            "terms_of_service_url",
+            pl.col("status_page_url").alias("v1_status_page_url"),
+            pl.lit(True).alias("in_v1"),
+        )
+        .unique("slug", keep="first", maintain_order=True)
+    )
     dp = pl.col("dataPolicy")
-    fe = frame(all_providers, ALL_PROVIDER).select(
-        "slug",
-        pl.col("name").alias("fe_name"),
-        pl.col("displayName").alias("display_name"),
-        pl.col("headquarters").alias("fe_headquarters"),
-        pl.col("datacenters").alias("fe_datacenters"),
-        pl.col("hasChatCompletions").alias("has_chat_completions"),
-        pl.col("hasCompletions").alias("has_completions"),
-        pl.col("isAbortable").alias("is_abortable"),
-        pl.col("moderationRequired").alias("moderation_required"),
-        pl.col("byokEnabled").alias("byok_enabled"),
-        dp.struct.field("privacyPolicyURL").alias("fe_privacy_policy_url"),
-        dp.struct.field("termsOfServiceURL").alias("fe_terms_of_service_url"),
-        pl.col("statusPageUrl").alias("fe_status_page_url"),
-        pl.lit(True).alias("in_frontend"),
-    ).unique("slug", keep="first", maintain_order=True)
+    fe = (
+        frame(all_providers, ALL_PROVIDER)
+        .select(
+            "slug",
+            pl.col("name").alias("fe_name"),
+            pl.col("displayName").alias("display_name"),
+            pl.col("headquarters").alias("fe_headquarters"),
+            pl.col("datacenters").alias("fe_datacenters"),
+            pl.col("hasChatCompletions").alias("has_chat_completions"),
+            pl.col("hasCompletions").alias("has_completions"),
+            pl.col("isAbortable").alias("is_abortable"),
+            pl.col("moderationRequired").alias("moderation_required"),
+            pl.col("byokEnabled").alias("byok_enabled"),
+            dp.struct.field("privacyPolicyURL").alias("fe_privacy_policy_url"),
+            dp.struct.field("termsOfServiceURL").alias("fe_terms_of_service_url"),
+            pl.col("statusPageUrl").alias("fe_status_page_url"),
+            pl.lit(True).alias("in_frontend"),
+        )
+        .unique("slug", keep="first", maintain_order=True)
+    )
     df = v1.join(fe, on="slug", how="full", coalesce=True).with_columns(
         pl.coalesce("fe_name", "v1_name").alias("provider_name"),
         pl.coalesce("display_name", "fe_name", "v1_name").alias("display_name"),

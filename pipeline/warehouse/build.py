@@ -17,8 +17,13 @@ from pipeline.storage import Layout
 SQL_DIR = Path(__file__).parent
 PLACEHOLDER = "{{tables}}"
 KEY_VIEWS = (
-    "models", "endpoints", "providers", "data_policies", "fetch_log",
-    "cheapest_endpoint_per_model", "free_variant_training_flags",
+    "models",
+    "endpoints",
+    "providers",
+    "data_policies",
+    "fetch_log",
+    "cheapest_endpoint_per_model",
+    "free_variant_training_flags",
 )
 
 
@@ -40,9 +45,7 @@ def build_warehouse(layout: Layout) -> dict[str, int]:
                     con.execute(path.read_text().replace(PLACEHOLDER, tables))
                 except duckdb.Error as exc:
                     raise RuntimeError(f"warehouse: {path.name} failed: {exc}") from exc
-            counts = {
-                v: con.sql(f'SELECT count(*) FROM "{v}"').fetchall()[0][0] for v in KEY_VIEWS
-            }
+            counts = {v: con.sql(f'SELECT count(*) FROM "{v}"').fetchall()[0][0] for v in KEY_VIEWS}
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)

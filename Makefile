@@ -1,0 +1,42 @@
+# Every target installs what it needs first: a .venv in the repo, from requirements.lock.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+UV_VERSION := 0.13.8
+export DAGSTER_HOME := $(CURDIR)/.dagster
+
+.PHONY: demo test run ui lint lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@echo "== setup: virtual environment $(VENV) from requirements.lock ($$($(PYTHON) --version))"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	@$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	@$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	@touch $(STAMP)
+	@echo "== setup: done"
+
+demo: $(STAMP)  ## replay the bundled sample on loopback, run the pipeline, show the answers
+	$(BIN)/openrouter-catalog demo --data-dir data
+
+test: $(STAMP)  ## lint, then the whole test suite
+	@echo "== ruff"
+	$(BIN)/ruff check .
+	@echo "== pytest"
+	$(BIN)/python -m pytest
+
+run: $(STAMP)  ## today's snapshot from the live API (https://openrouter.ai)
+	$(BIN)/openrouter-catalog run
+
+ui: $(STAMP)  ## the Dagster UI on http://127.0.0.1:3000
+	$(BIN)/dagster dev -w workspace.yaml
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+lock: $(STAMP)  ## re-resolve requirements.lock after changing pyproject.toml
+	$(BIN)/uv pip compile -q pyproject.toml --extra dev -o requirements.lock --python-version 3.11
+
+clean:
+	rm -rf $(VENV) data/raw data/tables data/warehouse.duckdb
