@@ -9,14 +9,15 @@ import dagster as dg
 from assets.raw import raw_frontend, raw_v1
 from assets.tables import catalog_tables
 from assets.warehouse import warehouse
-from pipeline.partitions import snapshot_partitions
 from pipeline.resources import CatalogStorage, OpenRouterApi
 from pipeline.settings import DEFAULT_BASE_URL
 
 ALL_ASSETS = [raw_v1, raw_frontend, catalog_tables, warehouse]
 
 snapshot_job = dg.define_asset_job(
-    "daily_snapshot", selection=dg.AssetSelection.all(), partitions_def=snapshot_partitions
+    "daily_snapshot",
+    selection=dg.AssetSelection.all(),
+    description="Fetch, flatten and publish one snapshot date.",
 )
 daily_schedule = dg.build_schedule_from_partitioned_job(snapshot_job, hour_of_day=6)
 

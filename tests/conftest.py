@@ -1,0 +1,49 @@
+"""Shared fixtures: the replay server over the bundled sample, and the sample's raw JSON read
+independently of the pipeline's own readers (so expected values do not share its bugs)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.replay.launcher import replay_server
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+SAMPLE_DATE = "2026-07-19"
+
+
+class Sample:
+    """The bundled sample's bodies, straight from the files."""
+
+    def __init__(self, folder: Path) -> None:
+        self.rows = [
+            json.loads(line)
+            for name in ("fetch_log_v1.jsonl", "fetch_log_frontend.jsonl")
+            for line in (folder / name).read_text().splitlines()
+        ]
+        self.folder = folder
+
+    def bodies(self, source: str) -> dict[str, object]:
+        out = {}
+        for r in self.rows:
+            if r["source"] == source and r["status"] == 200:
+                out[r["key"]] = json.loads(gzip.decompress((self.folder / r["file"]).read_bytes()))
+        return out
+
+    def data(self, source: str) -> list[dict]:
+        return self.bodies(source)["all"]["data"]
+
+
+@pytest.fixture(scope="session")
+def sample() -> Sample:
+    return Sample(SAMPLE)
+
+
+@pytest.fixture(scope="session")
+def replay_url() -> str:
+    with replay_server() as url:
+        yield url

@@ -1,0 +1,71 @@
+"""`openrouter-catalog run` when the snapshot cannot be produced: a one-line reason, a
+non-zero exit, and no table partition for that date."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from pipeline.raw_store import RawSnapshot
+from pipeline.replay.launcher import replay_server
+
+DATE = "2026-07-19"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", "run", "--snapshot-date", DATE, "--max-attempts", "2",
+         *args],
+        capture_output=True, text=True, timeout=300,
+    )
+
+
+def reason(out: subprocess.CompletedProcess) -> str:
+    lines = [ln for ln in out.stderr.splitlines() if ln.startswith("error: ")]
+    assert len(lines) == 1, out.stderr[-3000:]
+    return lines[0]
+
+
+def no_tables_for_date(data_dir: Path) -> bool:
+    return not list((data_dir / "tables").glob(f"*/snapshot_date={DATE}"))
+
+
+def test_unreachable_base_url(tmp_path):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = run_cli("--base-url", f"http://127.0.0.1:{port}", "--data-dir", str(tmp_path))
+    assert out.returncode != 0
+    line = reason(out)
+    assert "not produced" in line and "v1_models" in line and "ConnectError" in line
+    assert no_tables_for_date(tmp_path)
+
+
+def test_non_json_answer(tmp_path):
+    snap = RawSnapshot(tmp_path / "snap")
+    html = b"<html><body>502 Bad Gateway</body></html>"
+    rel = snap.write_body("v1_models", "all", html)
+    snap.write_log("v1", [{
+        "source": "v1_models", "key": "all", "request": "/api/v1/models?output_modalities=all",
+        "status": 200, "file": rel, "content_type": "text/html",
+    }])
+    data_dir = tmp_path / "data"
+    with replay_server(snap.folder) as url:
+        out = run_cli("--base-url", url, "--data-dir", str(data_dir))
+    assert out.returncode != 0
+    line = reason(out)
+    assert "v1_models" in line and "not JSON" in line
+    assert no_tables_for_date(data_dir)
+    # what was received is kept, and the failure is logged
+    rows = [json.loads(x) for x in (data_dir / "raw" / f"snapshot_date={DATE}" /
+                                    "fetch_log_v1.jsonl").read_text().splitlines()]
+    assert rows[0]["attempts"] == 2 and "not JSON" in rows[0]["error"]
+
+
+def test_malformed_base_url_stops_at_once(tmp_path):
+    out = run_cli("--base-url", "openrouter.ai", "--data-dir", str(tmp_path))
+    assert out.returncode != 0
+    assert "base_url" in reason(out)
