@@ -57,5 +57,8 @@ def run_demo(data_dir: str, snapshot_date: str, rows: int) -> int:
         for view, sql in SHOW:
             print(f"\n== {view} (first {rows} rows) ==")
             con.sql(sql.format(n=rows)).show(max_width=200)
-    print(f"\ndemo: warehouse at {path}; try: duckdb -readonly {path}  or  make ui")
+    print(
+        f"\ndemo: warehouse at {path}; open it with duckdb.connect(path, read_only=True);"
+        " 'make ui' shows the assets"
+    )
     return 0

@@ -12,7 +12,13 @@ from pipeline.definitions import defs
 from tests.conftest import ROOT
 
 EXPECTED = {
-    "raw_v1", "raw_frontend", "models", "endpoints", "providers", "data_policies", "fetch_log",
+    "raw_v1",
+    "raw_frontend",
+    "models",
+    "endpoints",
+    "providers",
+    "data_policies",
+    "fetch_log",
     "warehouse",
 }
 
@@ -50,6 +56,9 @@ def test_schedule_targets_the_daily_partition():
 def test_workspace_yaml_loads_in_dagster_cli():
     out = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
-        cwd=ROOT, capture_output=True, text=True, timeout=180,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert out.returncode == 0, out.stdout + out.stderr

@@ -64,11 +64,18 @@ def test_models_ids_and_prices_match_the_source(built, sample):
     assert models["model_id"].is_unique().all()
     assert models.filter(pl.col("in_v1")).height == len(v1)
     assert set(models["model_id"]) >= {m["id"] for m in v1}
-    assert models.height == len({m["id"] for m in v1} | {
-        c["slug"] + ("" if (c.get("endpoint") or {}).get("variant", "standard") == "standard"
-                     else ":" + c["endpoint"]["variant"])
-        for c in catalog
-    })
+    assert models.height == len(
+        {m["id"] for m in v1}
+        | {
+            c["slug"]
+            + (
+                ""
+                if (c.get("endpoint") or {}).get("variant", "standard") == "standard"
+                else ":" + c["endpoint"]["variant"]
+            )
+            for c in catalog
+        }
+    )
     by_id = {r["model_id"]: r for r in models.iter_rows(named=True)}
     for m in v1:  # every v1 price, exactly: decimal string × 10^6
         row = by_id[m["id"]]
@@ -114,8 +121,13 @@ def test_endpoints_merge_v1_and_frontend(built, sample):
 def test_warehouse_views_answer(built, sample):
     layout, result = built
     with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
-        for view in ("models", "endpoints", "providers", "cheapest_endpoint_per_model",
-                     "free_variant_training_flags"):
+        for view in (
+            "models",
+            "endpoints",
+            "providers",
+            "cheapest_endpoint_per_model",
+            "free_variant_training_flags",
+        ):
             assert con.sql(f"SELECT count(*) FROM {view}").fetchall()[0][0] > 0, view
         cheapest = con.sql(
             "SELECT provider_name, blended_usd_per_mtok, endpoint_count FROM "

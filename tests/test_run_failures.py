@@ -17,9 +17,20 @@ DATE = "2026-07-19"
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pipeline", "run", "--snapshot-date", DATE, "--max-attempts", "2",
-         *args],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "run",
+            "--snapshot-date",
+            DATE,
+            "--max-attempts",
+            "2",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -48,10 +59,19 @@ def test_non_json_answer(tmp_path):
     snap = RawSnapshot(tmp_path / "snap")
     html = b"<html><body>502 Bad Gateway</body></html>"
     rel = snap.write_body("v1_models", "all", html)
-    snap.write_log("v1", [{
-        "source": "v1_models", "key": "all", "request": "/api/v1/models?output_modalities=all",
-        "status": 200, "file": rel, "content_type": "text/html",
-    }])
+    snap.write_log(
+        "v1",
+        [
+            {
+                "source": "v1_models",
+                "key": "all",
+                "request": "/api/v1/models?output_modalities=all",
+                "status": 200,
+                "file": rel,
+                "content_type": "text/html",
+            }
+        ],
+    )
     data_dir = tmp_path / "data"
     with replay_server(snap.folder) as url:
         out = run_cli("--base-url", url, "--data-dir", str(data_dir))
@@ -60,8 +80,12 @@ def test_non_json_answer(tmp_path):
     assert "v1_models" in line and "not JSON" in line
     assert no_tables_for_date(data_dir)
     # what was received is kept, and the failure is logged
-    rows = [json.loads(x) for x in (data_dir / "raw" / f"snapshot_date={DATE}" /
-                                    "fetch_log_v1.jsonl").read_text().splitlines()]
+    rows = [
+        json.loads(x)
+        for x in (data_dir / "raw" / f"snapshot_date={DATE}" / "fetch_log_v1.jsonl")
+        .read_text()
+        .splitlines()
+    ]
     assert rows[0]["attempts"] == 2 and "not JSON" in rows[0]["error"]
 
 
