@@ -90,14 +90,34 @@ def replay(
     host: str = "127.0.0.1",
     port: Annotated[int, typer.Option(help="0 picks a free port")] = 8765,
     latency_ms: Annotated[float, typer.Option(help="added to every response")] = 0.0,
+    fault_rate: Annotated[
+        float, typer.Option(help="share of URLs that fail their first 1-2 tries")
+    ] = 0.0,
+    seed: Annotated[int, typer.Option(help="which URLs fail, and how")] = 0,
+    scale: Annotated[int, typer.Option(help="clone the catalog K times under new ids")] = 1,
+    fail_always: Annotated[
+        list[str] | None, typer.Option(help="glob of request paths that always answer 500")
+    ] = None,
+    not_found: Annotated[
+        list[str] | None, typer.Option(help="glob of request paths that answer 404")
+    ] = None,
+    retry_after: Annotated[int, typer.Option(help="Retry-After seconds sent with 429")] = 1,
+    require_api_key: Annotated[
+        str | None, typer.Option(help="answer 401 unless this key is sent as Bearer")
+    ] = None,
 ) -> None:
     """Serve a recorded snapshot with OpenRouter's paths, for tests, the demo and benchmarks."""
+    from pipeline.replay.faults import FaultPlan
     from pipeline.replay.launcher import READY_PREFIX
     from pipeline.replay.server import BUNDLED_SAMPLE, ReplayOptions, make_server
 
+    if not 0 <= fault_rate <= 1:
+        _fail(f"--fault-rate must be within [0, 1], got {fault_rate}")
+    plan = FaultPlan(fault_rate, seed, tuple(fail_always or ()), tuple(not_found or ()))
+    options = ReplayOptions(latency_ms, retry_after, require_api_key)
     try:
-        server = make_server(snapshot or BUNDLED_SAMPLE, host, port, ReplayOptions(latency_ms))
-    except (FileNotFoundError, OSError) as exc:
+        server = make_server(snapshot or BUNDLED_SAMPLE, host, port, options, plan, scale)
+    except (FileNotFoundError, OSError, ValueError) as exc:
         _fail(str(exc))
     h, p = server.server_address[:2]
     print(f"{READY_PREFIX}{snapshot or BUNDLED_SAMPLE} at http://{h}:{p}", flush=True)

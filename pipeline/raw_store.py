@@ -64,7 +64,7 @@ class RawSnapshot:
 
     def write_body(self, source: str, key: str, body: bytes) -> str:
         rel = self.body_file(source, key)
-        atomic_write_bytes(self.folder / rel, gzip.compress(body, compresslevel=6, mtime=0))
+        atomic_write_bytes(self.folder / rel, gzip.compress(body, compresslevel=1, mtime=0))
         return rel
 
     def read_body(self, rel: str) -> bytes:

@@ -44,6 +44,13 @@ FRONTEND_STATS_ENDPOINT = Source(
     fan_out=True,
 )
 
+FRONTEND_EFFECTIVE_PRICING = Source(
+    "frontend_effective_pricing",
+    "frontend",
+    ("/api/frontend/v1/stats/effective-pricing",),  # 2026 only; no older path known
+    fan_out=True,
+)
+
 ALL_SOURCES: tuple[Source, ...] = (
     V1_MODELS,
     V1_ENDPOINTS,
@@ -51,6 +58,7 @@ ALL_SOURCES: tuple[Source, ...] = (
     FRONTEND_CATALOG,
     FRONTEND_ALL_PROVIDERS,
     FRONTEND_STATS_ENDPOINT,
+    FRONTEND_EFFECTIVE_PRICING,
 )
 SOURCES_BY_NAME = {s.name: s for s in ALL_SOURCES}
 

@@ -167,6 +167,12 @@ def main() -> None:
             f"{sources.FRONTEND_STATS_ENDPOINT.paths[0]}?{q}",
             {"data": line["endpoints"]},
         )
+        land(  # request parameters assumed to be those of stats/endpoint
+            sources.FRONTEND_EFFECTIVE_PRICING,
+            sources.stats_key(line["permaslug"], line["variant"]),
+            f"{sources.FRONTEND_EFFECTIVE_PRICING.paths[0]}?{q}",
+            {"data": line["effective_pricing"]},
+        )
         for e in line["endpoints"]:
             by_variant_slug.setdefault(e["model_variant_slug"], []).append(e)
 

@@ -2,25 +2,35 @@
 
 Tests, the demo and benchmarks talk real HTTP to it instead of the internet. Standard library
 ``ThreadingHTTPServer``: no framework between us and the socket, which the fault injection
-(resets, truncated bodies) needs.
+(connection resets, truncated bodies) needs.
 """
 
 from __future__ import annotations
 
 import json
+import socket
+import struct
+import sys
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from pipeline.replay.snapshot import RecordedSnapshot
+from pipeline.replay.faults import FaultPlan
+from pipeline.replay.snapshot import RecordedSnapshot, normalise_request
 
 BUNDLED_SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+HTML_503 = (
+    b"<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head>"
+    b"<body><h1>503 Service Unavailable</h1><p>upstream overloaded</p></body></html>"
+)
 
 
 @dataclass(frozen=True)
 class ReplayOptions:
     latency_ms: float = 0.0
+    retry_after_s: int = 1
+    require_bearer: str | None = None  # answer 401 unless this API key is sent
 
 
 def _error_body(code: int, message: str) -> bytes:
@@ -28,31 +38,79 @@ def _error_body(code: int, message: str) -> bytes:
 
 
 def make_handler(
-    snapshot: RecordedSnapshot, options: ReplayOptions
+    snapshot: RecordedSnapshot, options: ReplayOptions, plan: FaultPlan
 ) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms ACK stall
         server_version = "openrouter-catalog-replay"
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             pass  # quiet: the client's fetch log is the record
 
-        def _send(self, status: int, body: bytes, ctype: str = "application/json") -> None:
+        def _send(
+            self,
+            status: int,
+            body: bytes,
+            ctype: str = "application/json",
+            headers: dict[str, str] | None = None,
+            truncate: bool = False,
+        ) -> None:
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
             self.end_headers()
-            self.wfile.write(body)
+            if truncate:
+                self.wfile.write(body[: len(body) // 2])
+                self.close_connection = True
+            else:
+                self.wfile.write(body)
+
+        def _reset(self) -> None:
+            # SO_LINGER 0: closing sends RST, the client sees "connection reset"
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+
+        def _wait(self, started: float) -> None:
+            """Latency is the response time: the server's own work counts towards it."""
+            left = options.latency_ms / 1000 - (time.perf_counter() - started)
+            if left > 0:
+                time.sleep(left)
 
         def do_GET(self) -> None:  # noqa: N802
-            if options.latency_ms:
-                time.sleep(options.latency_ms / 1000)
-            found = snapshot.lookup(self.path)
-            if found is None:
-                self._send(404, _error_body(404, f"No route or record for GET {self.path}"))
+            started = time.perf_counter()
+            if (
+                options.require_bearer is not None
+                and self.headers.get("Authorization") != f"Bearer {options.require_bearer}"
+            ):
+                self._wait(started)
+                self._send(401, _error_body(401, "No auth credentials found"))
                 return
-            rec, body = found
-            self._send(rec.status, body, rec.content_type)
+            target = normalise_request(self.path)
+            fault = plan.decide(target)
+            found = None if fault and fault != "truncated" else snapshot.lookup(target)
+            self._wait(started)
+            if fault == "reset":
+                self._reset()
+            elif fault == "404":
+                self._send(404, _error_body(404, "Not Found"))
+            elif fault in ("500", "502"):
+                self._send(int(fault), _error_body(int(fault), "Internal Server Error"))
+            elif fault == "429":
+                self._send(
+                    429,
+                    _error_body(429, "Rate limit exceeded"),
+                    headers={"Retry-After": str(options.retry_after_s)},
+                )
+            elif fault == "html503":
+                self._send(503, HTML_503, "text/html; charset=utf-8")
+            elif found is None:
+                self._send(404, _error_body(404, f"No route or record for GET {self.path}"))
+            else:
+                rec, body = found
+                self._send(rec.status, body, rec.content_type, truncate=fault == "truncated")
 
         def _not_allowed(self) -> None:
             self._send(405, _error_body(405, f"Method {self.command} not allowed"))
@@ -67,8 +125,16 @@ def make_server(
     host: str = "127.0.0.1",
     port: int = 0,
     options: ReplayOptions | None = None,
+    plan: FaultPlan | None = None,
+    scale: int = 1,
 ) -> ThreadingHTTPServer:
-    snapshot = RecordedSnapshot(snapshot_dir)
-    server = ThreadingHTTPServer((host, port), make_handler(snapshot, options or ReplayOptions()))
+    snapshot = RecordedSnapshot(snapshot_dir, scale=scale)
+    snapshot.warm_up()
+    # Handler threads sleep (latency) and then need the GIL back; the default 5 ms switch
+    # interval would add up to 5 ms to every response whenever another thread is busy.
+    sys.setswitchinterval(0.0005)
+    handler = make_handler(snapshot, options or ReplayOptions(), plan or FaultPlan())
+    server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
+    server.request_queue_size = 128
     return server
