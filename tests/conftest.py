@@ -47,3 +47,32 @@ def sample() -> Sample:
 def replay_url() -> str:
     with replay_server() as url:
         yield url
+
+
+def materialize_snapshot(base_url: str, data_dir: Path, **api: object):
+    """Every asset of the sample date, in-process, against ``base_url``."""
+    import dagster as dg
+
+    from pipeline.definitions import ALL_ASSETS
+    from pipeline.resources import CatalogStorage, OpenRouterApi
+
+    return dg.materialize(
+        ALL_ASSETS,
+        partition_key=SAMPLE_DATE,
+        resources={
+            "api": OpenRouterApi(base_url=base_url, **api),
+            "storage": CatalogStorage(root=str(data_dir)),
+        },
+        raise_on_error=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def clean_build(replay_url, tmp_path_factory):
+    """The fault-free reference: the sample fetched over HTTP and built, once per session."""
+    from pipeline.storage import Layout
+
+    data_dir = tmp_path_factory.mktemp("clean")
+    result = materialize_snapshot(replay_url, data_dir)
+    assert result.success
+    return Layout(str(data_dir)), result

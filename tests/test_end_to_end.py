@@ -6,13 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-import dagster as dg
 import duckdb
 import polars as pl
 import pytest
 
-from pipeline.definitions import ALL_ASSETS
-from pipeline.resources import CatalogStorage, OpenRouterApi
 from pipeline.storage import Layout
 from tests.conftest import SAMPLE_DATE
 
@@ -20,18 +17,8 @@ MTOK = Decimal(10) ** 6
 
 
 @pytest.fixture(scope="module")
-def built(replay_url, tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("data")
-    result = dg.materialize(
-        ALL_ASSETS,
-        partition_key=SAMPLE_DATE,
-        resources={
-            "api": OpenRouterApi(base_url=replay_url),
-            "storage": CatalogStorage(root=str(data_dir)),
-        },
-    )
-    assert result.success
-    return Layout(str(data_dir)), result
+def built(clean_build):
+    return clean_build
 
 
 def _table(layout: Layout, name: str) -> pl.DataFrame:
