@@ -9,7 +9,6 @@ import fnmatch
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import dagster as dg
 import polars as pl
