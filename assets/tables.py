@@ -5,6 +5,8 @@ own asset in the graph, with its column schema. Reads only raw, so re-materialis
 date rebuilds it without refetching.
 """
 
+from collections.abc import Callable
+
 import dagster as dg
 import polars as pl
 
@@ -13,24 +15,22 @@ from pipeline.metadata import column_schema, table_metadata
 from pipeline.partitions import snapshot_partitions
 from pipeline.raw_reader import read_snapshot
 from pipeline.resources import CatalogStorage
+from pipeline.schemas import TABLE_DESCRIPTIONS
 from pipeline.storage import parse_snapshot_date
 from pipeline.transforms.data_policies import data_policies_table
+from pipeline.transforms.drift import drift_report
 from pipeline.transforms.endpoints import endpoints_table
 from pipeline.transforms.fetch_log import fetch_log_table
+from pipeline.transforms.long_tables import (
+    endpoint_supported_parameters_table,
+    endpoint_variable_pricings_table,
+    model_modalities_table,
+)
 from pipeline.transforms.models import models_table
 from pipeline.transforms.providers import providers_table
+from pipeline.transforms.validate import SourceTypeError
 
-DESCRIPTIONS = {
-    "models": "One row per model id as used for inference (variant after a colon), v1 list "
-    "joined with the frontend catalog; default prices as exact decimals.",
-    "endpoints": "One row per provider endpoint of a model; v1 endpoints and frontend "
-    "stats/endpoint merged on (model_id, provider tag); every price component, limits, "
-    "flags, uptime, latency and throughput.",
-    "providers": "One row per provider: v1 providers joined with frontend all-providers.",
-    "data_policies": "Training / retention policies per provider (paid and free models) and "
-    "per endpoint, with the scope that stated them.",
-    "fetch_log": "One row per HTTP request made for the snapshot, failures included.",
-}
+DESCRIPTIONS = TABLE_DESCRIPTIONS
 TABLE_NAMES = tuple(DESCRIPTIONS)
 
 
@@ -59,17 +59,45 @@ def catalog_tables(context: dg.AssetExecutionContext, storage: CatalogStorage): 
     docs = read_snapshot(snap)
     if "v1_models" not in docs.present:
         raise dg.Failure(description=f"raw snapshot {date} has no successful v1_models response")
-    frames: dict[str, pl.DataFrame] = {
-        "models": models_table(docs.v1_models, docs.frontend_catalog),
-        "endpoints": endpoints_table(docs.v1_endpoints, docs.frontend_stats_endpoints),
-        "providers": providers_table(docs.v1_providers, docs.frontend_all_providers),
-        "data_policies": data_policies_table(
-            docs.frontend_all_providers, docs.frontend_stats_endpoints
+    o = docs.origins
+    builders: dict[str, Callable[[], pl.DataFrame]] = {
+        "models": lambda: models_table(docs.v1_models, docs.frontend_catalog, o),
+        "endpoints": lambda: endpoints_table(docs.v1_endpoints, docs.frontend_stats_endpoints, o),
+        "providers": lambda: providers_table(docs.v1_providers, docs.frontend_all_providers, o),
+        "data_policies": lambda: data_policies_table(
+            docs.frontend_all_providers, docs.frontend_stats_endpoints, o
         ),
-        "fetch_log": fetch_log_table(docs.log_rows),
+        "fetch_log": lambda: fetch_log_table(docs.log_rows),
+        "model_modalities": lambda: model_modalities_table(frames["models"]),
+        "endpoint_supported_parameters": lambda: endpoint_supported_parameters_table(
+            frames["endpoints"]
+        ),
+        "endpoint_variable_pricings": lambda: endpoint_variable_pricings_table(
+            docs.frontend_stats_endpoints, o
+        ),
     }
-    # Transform everything first, then write: a failing transform leaves no table half-updated.
+    # Transform everything first, then write: a failing transform leaves no table half-updated,
+    # and one source whose field changed type does not keep the other tables from landing.
+    frames: dict[str, pl.DataFrame] = {}
+    errors: dict[str, str] = {}
+    for name, build in builders.items():
+        try:
+            frames[name] = build()
+        except SourceTypeError as exc:
+            errors[name] = str(exc)
+        except KeyError as exc:  # a table built from another that failed
+            errors[name] = f"not built: {exc.args[0]} failed"
+    drift = drift_report(docs)
+    if drift:
+        context.log.warning(f"new fields in the API (not mapped yet): {drift}")
     for name, df in frames.items():
         path = layout.write_partition(name, date, df)
         context.log.info(f"{name}: {df.height} rows → {path}")
-        yield dg.MaterializeResult(asset_key=name, metadata=table_metadata(name, df, str(path)))
+        metadata = table_metadata(name, df, str(path))
+        metadata["drift_report"] = dg.MetadataValue.json(drift)
+        yield dg.MaterializeResult(asset_key=name, metadata=metadata)
+    if errors:
+        raise dg.Failure(
+            description="; ".join(f"{name}: {msg}" for name, msg in errors.items()),
+            metadata={"failed_tables": dg.MetadataValue.json(errors)},
+        )

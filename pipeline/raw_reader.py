@@ -28,6 +28,7 @@ class RawDocs:
     frontend_stats_endpoints: list[dict[str, Any]] = field(default_factory=list)
     log_rows: list[dict[str, Any]] = field(default_factory=list)
     present: set[str] = field(default_factory=set)  # sources with at least one good response
+    origins: dict[str, list[str]] = field(default_factory=dict)  # source → file per record
 
 
 def read_snapshot(snap: RawSnapshot) -> RawDocs:
@@ -38,16 +39,23 @@ def read_snapshot(snap: RawSnapshot) -> RawDocs:
         if row.get("error") is None and row.get("status") == 200 and row.get("file"):
             latest[(row["source"], row["key"])] = row
     for (source, _key), row in sorted(latest.items()):
+        if not hasattr(docs, source) and source != sources.FRONTEND_STATS_ENDPOINT.name:
+            continue  # landed but not tabulated yet (effective-pricing)
+        path = str(snap.folder / row["file"])
         data = unwrap(orjson.loads(snap.read_body(row["file"])))
         docs.present.add(source)
+        origin = docs.origins.setdefault(source, [])
         if source == sources.V1_ENDPOINTS.name:
             if isinstance(data, dict):
                 docs.v1_endpoints.append(data)
+                origin.append(path)
         elif isinstance(data, list):
             target = (
                 docs.frontend_stats_endpoints
                 if source == sources.FRONTEND_STATS_ENDPOINT.name
                 else getattr(docs, source)
             )
-            target.extend(d for d in data if isinstance(d, dict))
+            records = [d for d in data if isinstance(d, dict)]
+            target.extend(records)
+            origin.extend([path] * len(records))
     return docs

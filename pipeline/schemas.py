@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.transforms.common import PER_MTOK, PER_TOKEN
-from pipeline.transforms.source_schemas import PRICE_COMPONENTS
+from pipeline.transforms.source_schemas import PRICE_COMPONENTS, TIER_COMPONENTS
 
 S, I, F, B = pl.String, pl.Int64, pl.Float64, pl.Boolean
 LS = pl.List(pl.String)
@@ -79,6 +79,17 @@ MODELS = [
     Column("knowledge_cutoff", S, "knowledge cutoff as given"),
     Column("expiration_date", S, "expiration date as given"),
     *_prices("default"),
+    Column(
+        "per_request_limit_prompt_tokens",
+        F,
+        "per-request prompt token limit (until mid-2024); null when none or unlimited",
+    ),
+    Column(
+        "per_request_limit_completion_tokens",
+        F,
+        "per-request completion token limit (until mid-2024); null when none or unlimited",
+    ),
+    Column("per_request_limit_is_unlimited", B, 'a per-request limit was "Infinity"'),
     Column("is_alias", B, "a '~' alias id that redirects to the latest model of a family"),
     Column("is_hidden", B, "hidden in the frontend catalog; null when not in the catalog"),
     Column("in_v1", B, "listed by /api/v1/models"),
@@ -119,6 +130,14 @@ ENDPOINTS = [
     Column("limit_rpm", I, "rate limit, requests per minute (frontend)"),
     Column("limit_rpd", I, "rate limit, requests per day (frontend)"),
     Column("supported_parameters", LS, "parameters this endpoint supports"),
+    Column("supports_implicit_caching", B, "prompt caching without cache_control (v1)"),
+    Column("supports_reasoning", B, "reasoning tokens supported (frontend)"),
+    Column("supports_tool_parameters", B, "tool calling supported (frontend)"),
+    Column("is_byok", B, "served with the user's own provider key (frontend)"),
+    Column("provider_display_name", S, "provider display name (frontend)"),
+    Column("provider_model_id", S, "the provider's own id for the model (frontend)"),
+    Column("provider_region", S, "region the provider serves from, when given (frontend)"),
+    Column("created_at", TS, "when the endpoint was added (frontend, UTC)"),
     Column("in_v1", B, "listed by the v1 endpoints call"),
     Column("in_frontend", B, "listed by frontend stats/endpoint"),
 ]
@@ -171,12 +190,67 @@ FETCH_LOG = [
     Column("file", S, "body file relative to the raw snapshot folder"),
 ]
 
+MODEL_MODALITIES = [
+    Column("model_id", S, "model id"),
+    Column("direction", S, "input or output"),
+    Column("modality", S, "text, image, file, audio, video, …"),
+]
+
+ENDPOINT_SUPPORTED_PARAMETERS = [
+    Column("endpoint_id", S, "endpoint id (see endpoints)"),
+    Column("model_id", S, "model id"),
+    Column("provider_name", S, "provider name"),
+    Column("parameter", S, "a request parameter the endpoint supports (temperature, tools, …)"),
+]
+
+ENDPOINT_VARIABLE_PRICINGS = [
+    Column("endpoint_id", S, "endpoint UUID"),
+    Column("model_id", S, "model id"),
+    Column("provider_name", S, "provider name"),
+    Column(
+        "min_prompt_tokens", I, "the tier applies to requests with at least this many prompt tokens"
+    ),
+    Column("source_field", S, "pricing.overrides (2026) or variable_pricings (2025)"),
+    *[
+        col
+        for c in TIER_COMPONENTS
+        for col in (
+            Column(
+                f"{c}_usd_per_token",
+                PER_TOKEN,
+                f"tier {c} price per unit; null when the tier does not change it",
+            ),
+            Column(f"{c}_usd_per_mtok", PER_MTOK, f"tier {c} price per million units"),
+        )
+    ],
+]
+
+TABLE_DESCRIPTIONS = {
+    "models": "One row per model id as used for inference (variant after a colon), v1 list "
+    "joined with the frontend catalog; default prices as exact decimals.",
+    "endpoints": "One row per provider endpoint of a model; v1 endpoints and frontend "
+    "stats/endpoint merged on (model_id, provider tag); every price component, limits, "
+    "flags, uptime, latency and throughput.",
+    "providers": "One row per provider: v1 providers joined with frontend all-providers.",
+    "data_policies": "Training / retention policies per provider (paid and free models) and "
+    "per endpoint, with the scope that stated them.",
+    "fetch_log": "One row per HTTP request made for the snapshot, failures included.",
+    "model_modalities": "One row per (model, direction, modality): input and output "
+    "modalities in long form.",
+    "endpoint_supported_parameters": "One row per (endpoint, supported request parameter).",
+    "endpoint_variable_pricings": "Context-threshold price tiers per endpoint (from N prompt "
+    "tokens on, these prices apply).",
+}
+
 TABLES: dict[str, list[Column]] = {
     "models": MODELS,
     "endpoints": ENDPOINTS,
     "providers": PROVIDERS,
     "data_policies": DATA_POLICIES,
     "fetch_log": FETCH_LOG,
+    "model_modalities": MODEL_MODALITIES,
+    "endpoint_supported_parameters": ENDPOINT_SUPPORTED_PARAMETERS,
+    "endpoint_variable_pricings": ENDPOINT_VARIABLE_PRICINGS,
 }
 
 

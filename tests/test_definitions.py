@@ -9,6 +9,7 @@ import sys
 import dagster as dg
 
 from pipeline.definitions import defs
+from pipeline.schemas import TABLES
 from tests.conftest import ROOT
 
 EXPECTED = {
@@ -19,6 +20,9 @@ EXPECTED = {
     "providers",
     "data_policies",
     "fetch_log",
+    "model_modalities",
+    "endpoint_supported_parameters",
+    "endpoint_variable_pricings",
     "warehouse",
 }
 
@@ -43,7 +47,7 @@ def test_every_asset_has_description_and_owner_and_is_partitioned():
 
 def test_table_assets_declare_their_column_schema():
     graph = defs.resolve_asset_graph()
-    for name in ("models", "endpoints", "providers", "data_policies", "fetch_log"):
+    for name in TABLES:
         schema = graph.get(dg.AssetKey(name)).metadata["dagster/column_schema"]
         assert schema.columns and all(c.description for c in schema.columns), name
 

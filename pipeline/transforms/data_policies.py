@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 
 from pipeline.schemas import conform
-from pipeline.transforms.source_schemas import ALL_PROVIDER, STATS_ENDPOINT, frame
+from pipeline.transforms.source_schemas import CONTRACTS, Origins, _o, frame
 
 
 def _policy(dp: pl.Expr, sub: str | None) -> list[pl.Expr]:
@@ -35,9 +35,11 @@ def _policy(dp: pl.Expr, sub: str | None) -> list[pl.Expr]:
 def data_policies_table(
     all_providers: list[dict[str, Any]],
     frontend_endpoints: list[dict[str, Any]],
-    endpoint_ids: pl.DataFrame | None = None,
+    origins: Origins = None,
 ) -> pl.DataFrame:
-    prov = frame(all_providers, ALL_PROVIDER).unique("name", keep="first", maintain_order=True)
+    prov = frame(
+        all_providers, CONTRACTS["frontend_all_providers"], _o(origins, "frontend_all_providers")
+    ).unique("name", keep="first", maintain_order=True)
     dp = pl.col("dataPolicy")
     none = pl.lit(None, dtype=pl.String)
     paid = prov.select(
@@ -54,7 +56,11 @@ def data_policies_table(
         none.alias("model_id"),
         *_policy(dp, "freeModels"),
     )
-    eps = frame(frontend_endpoints, STATS_ENDPOINT).unique("id", keep="first", maintain_order=True)
+    eps = frame(
+        frontend_endpoints,
+        CONTRACTS["frontend_stats_endpoint"],
+        _o(origins, "frontend_stats_endpoint"),
+    ).unique("id", keep="first", maintain_order=True)
     edp = pl.col("data_policy")
     endpoint = (
         eps.select(

@@ -14,10 +14,11 @@ import polars as pl
 from pipeline.schemas import conform
 from pipeline.transforms.common import price_columns
 from pipeline.transforms.source_schemas import (
+    CONTRACTS,
     PRICE_COMPONENTS,
     PRICING,
-    STATS_ENDPOINT,
-    V1_ENDPOINTS_DOC,
+    Origins,
+    _o,
     frame,
 )
 
@@ -31,10 +32,10 @@ def _stable_hash(s: pl.Series) -> pl.Series:
     )
 
 
-def v1_endpoints_frame(docs: list[dict[str, Any]]) -> pl.DataFrame:
+def v1_endpoints_frame(docs: list[dict[str, Any]], origins: Origins = None) -> pl.DataFrame:
     ep = pl.col("ep")
     df = (
-        frame(docs, V1_ENDPOINTS_DOC)
+        frame(docs, CONTRACTS["v1_endpoints"], _o(origins, "v1_endpoints"))
         .select(pl.col("id").alias("model_id"), pl.col("endpoints").alias("ep"))
         .explode("ep")
         .filter(pl.col("ep").is_not_null())
@@ -42,7 +43,10 @@ def v1_endpoints_frame(docs: list[dict[str, Any]]) -> pl.DataFrame:
     lat, thr = ep.struct.field("latency_last_30m"), ep.struct.field("throughput_last_30m")
     return df.select(
         "model_id",
-        ep.struct.field("tag").alias("provider_tag"),
+        pl.coalesce(  # 2025 responses have no tag: the provider name, slugified
+            ep.struct.field("tag"),
+            ep.struct.field("provider_name").str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "-"),
+        ).alias("provider_tag"),
         ep.struct.field("provider_name").alias("v1_provider_name"),
         ep.struct.field("name").alias("v1_name"),
         ep.struct.field("quantization").alias("v1_quantization"),
@@ -59,17 +63,24 @@ def v1_endpoints_frame(docs: list[dict[str, Any]]) -> pl.DataFrame:
         thr.struct.field("p50").alias("v1_throughput_p50"),
         thr.struct.field("p90").alias("v1_throughput_p90"),
         ep.struct.field("supported_parameters").alias("v1_supported_parameters"),
+        ep.struct.field("supports_implicit_caching").alias("supports_implicit_caching"),
         pl.lit(True).alias("in_v1"),
     ).unique(KEY, keep="first", maintain_order=True)
 
 
-def frontend_endpoints_frame(endpoints: list[dict[str, Any]]) -> pl.DataFrame:
+def frontend_endpoints_frame(
+    endpoints: list[dict[str, Any]], origins: Origins = None
+) -> pl.DataFrame:
     st = pl.col("stats")
     return (
-        frame(endpoints, STATS_ENDPOINT)
+        frame(
+            endpoints, CONTRACTS["frontend_stats_endpoint"], _o(origins, "frontend_stats_endpoint")
+        )
         .select(
             pl.col("model_variant_slug").alias("model_id"),
-            pl.col("provider_slug").alias("provider_tag"),
+            pl.coalesce(  # provider_slug appeared in 2025; before, the provider's own slug
+                "provider_slug", pl.col("provider_info").struct.field("slug")
+            ).alias("provider_tag"),
             pl.col("id").alias("fe_id"),
             pl.col("provider_name").alias("fe_provider_name"),
             pl.col("name").alias("fe_name"),
@@ -91,6 +102,13 @@ def frontend_endpoints_frame(endpoints: list[dict[str, Any]]) -> pl.DataFrame:
             st.struct.field("p90_throughput").alias("fe_throughput_p90"),
             st.struct.field("request_count").alias("request_count"),
             pl.col("supported_parameters").alias("fe_supported_parameters"),
+            "provider_display_name",
+            "provider_model_id",
+            "provider_region",
+            "supports_reasoning",
+            "supports_tool_parameters",
+            "is_byok",
+            pl.col("created_at").str.to_datetime(time_zone="UTC", strict=False).alias("created_at"),
             pl.lit(True).alias("in_frontend"),
         )
         .unique(KEY, keep="first", maintain_order=True)
@@ -108,10 +126,12 @@ def _merge_pricing() -> pl.Expr:
 
 
 def endpoints_table(
-    v1_docs: list[dict[str, Any]], frontend_endpoints: list[dict[str, Any]]
+    v1_docs: list[dict[str, Any]],
+    frontend_endpoints: list[dict[str, Any]],
+    origins: Origins = None,
 ) -> pl.DataFrame:
-    df = v1_endpoints_frame(v1_docs).join(
-        frontend_endpoints_frame(frontend_endpoints), on=KEY, how="full", coalesce=True
+    df = v1_endpoints_frame(v1_docs, origins).join(
+        frontend_endpoints_frame(frontend_endpoints, origins), on=KEY, how="full", coalesce=True
     )
     df = df.with_columns(
         pl.col("in_v1").fill_null(False), pl.col("in_frontend").fill_null(False)

@@ -8,16 +8,40 @@ import polars as pl
 
 from pipeline.schemas import TS, conform
 from pipeline.transforms.common import model_id_from, price_columns, split_model_id
-from pipeline.transforms.source_schemas import CATALOG_ROW, V1_MODEL, frame
+from pipeline.transforms.source_schemas import CONTRACTS, Origins, _o, frame
 
 
 def _empty_to_null(e: pl.Expr) -> pl.Expr:
     return pl.when(e.str.strip_chars().is_in(["", "none"])).then(None).otherwise(e)
 
 
-def catalog_frame(catalog: list[dict[str, Any]]) -> pl.DataFrame:
+def _request_limits(limits: pl.Expr) -> list[pl.Expr]:
+    """Until mid-2024 limits came as strings, "Infinity" meaning none: null plus a flag."""
+    out = []
+    for part in ("prompt_tokens", "completion_tokens"):
+        raw = limits.struct.field(part)
+        out.append(
+            pl.when(raw.str.to_lowercase() == "infinity")
+            .then(None)
+            .otherwise(raw.cast(pl.Float64, strict=False))
+            .alias(f"per_request_limit_{part}")
+        )
+    out.append(
+        pl.any_horizontal(
+            [
+                limits.struct.field(p).str.to_lowercase() == "infinity"
+                for p in ("prompt_tokens", "completion_tokens")
+            ]
+        )
+        .fill_null(False)
+        .alias("per_request_limit_is_unlimited")
+    )
+    return out
+
+
+def catalog_frame(catalog: list[dict[str, Any]], origins: Origins = None) -> pl.DataFrame:
     """Frontend catalog rows keyed by model_id (variant from the row or its default endpoint)."""
-    cat = frame(catalog, CATALOG_ROW)
+    cat = frame(catalog, CONTRACTS["frontend_catalog"], _o(origins, "frontend_catalog"))
     variant = pl.coalesce(
         pl.col("variant"), pl.col("endpoint").struct.field("variant"), pl.lit("standard")
     )
@@ -39,8 +63,12 @@ def catalog_frame(catalog: list[dict[str, Any]]) -> pl.DataFrame:
     )
 
 
-def models_table(v1_models: list[dict[str, Any]], catalog: list[dict[str, Any]]) -> pl.DataFrame:
-    v1 = frame(v1_models, V1_MODEL).unique("id", keep="first", maintain_order=True)
+def models_table(
+    v1_models: list[dict[str, Any]], catalog: list[dict[str, Any]], origins: Origins = None
+) -> pl.DataFrame:
+    v1 = frame(v1_models, CONTRACTS["v1_models"], _o(origins, "v1_models")).unique(
+        "id", keep="first", maintain_order=True
+    )
     arch = pl.col("architecture")
     top = pl.col("top_provider")
     v1 = v1.select(
@@ -65,9 +93,10 @@ def models_table(v1_models: list[dict[str, Any]], catalog: list[dict[str, Any]])
         pl.col("knowledge_cutoff"),
         pl.col("expiration_date"),
         *price_columns(pl.col("pricing")),
+        *_request_limits(pl.col("per_request_limits")),
         pl.lit(True).alias("in_v1"),
     )
-    cat = catalog_frame(catalog)
+    cat = catalog_frame(catalog, origins)
     df = v1.join(cat, on="model_id", how="full", coalesce=True).with_columns(
         split_model_id(pl.col("model_id"))
     )
@@ -83,5 +112,6 @@ def models_table(v1_models: list[dict[str, Any]], catalog: list[dict[str, Any]])
             "cat_author", pl.col("slug").str.strip_chars_start("~").str.extract(r"^([^/]+)", 1)
         ).alias("author"),
         pl.col("is_variable_price").fill_null(False),
+        pl.col("per_request_limit_is_unlimited").fill_null(False),
     )
     return conform(df.sort("model_id"), "models")

@@ -7,14 +7,16 @@ from typing import Any
 import polars as pl
 
 from pipeline.schemas import conform
-from pipeline.transforms.source_schemas import ALL_PROVIDER, V1_PROVIDER, frame
+from pipeline.transforms.source_schemas import CONTRACTS, Origins, _o, frame
 
 
 def providers_table(
-    v1_providers: list[dict[str, Any]], all_providers: list[dict[str, Any]]
+    v1_providers: list[dict[str, Any]],
+    all_providers: list[dict[str, Any]],
+    origins: Origins = None,
 ) -> pl.DataFrame:
     v1 = (
-        frame(v1_providers, V1_PROVIDER)
+        frame(v1_providers, CONTRACTS["v1_providers"], _o(origins, "v1_providers"))
         .select(
             "slug",
             pl.col("name").alias("v1_name"),
@@ -29,7 +31,11 @@ def providers_table(
     )
     dp = pl.col("dataPolicy")
     fe = (
-        frame(all_providers, ALL_PROVIDER)
+        frame(
+            all_providers,
+            CONTRACTS["frontend_all_providers"],
+            _o(origins, "frontend_all_providers"),
+        )
         .select(
             "slug",
             pl.col("name").alias("fe_name"),

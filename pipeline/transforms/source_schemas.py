@@ -3,7 +3,11 @@ otherwise and silently drops a key first seen later. Keys not listed here are ig
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
+
+from pipeline.transforms.validate import check_types
 
 S, I, F, B = pl.String, pl.Int64, pl.Float64, pl.Boolean
 LS = pl.List(pl.String)
@@ -25,6 +29,31 @@ PRICE_COMPONENTS: tuple[str, ...] = (
     "input_cache_write_1h",
 )
 PRICING = pl.Struct({c: S for c in PRICE_COMPONENTS} | {"discount": F})
+TIER_COMPONENTS = (
+    "prompt",
+    "completion",
+    "input_cache_read",
+    "input_cache_write",
+    "input_cache_write_1h",
+    "audio",
+    "input_audio_cache",
+)
+# 2026: pricing.overrides, one entry per context threshold
+OVERRIDE = pl.Struct({"min_prompt_tokens": I} | {c: S for c in TIER_COMPONENTS})
+# 2025: variable_pricings with "threshold" and "completions"
+VARIABLE_PRICING = pl.Struct(
+    {
+        "type": S,
+        "threshold": I,
+        "prompt": S,
+        "completions": S,
+        "input_cache_read": S,
+        "input_cache_write": S,
+    }
+)
+PRICING_WITH_TIERS = pl.Struct(
+    {c: S for c in PRICE_COMPONENTS} | {"discount": F, "overrides": pl.List(OVERRIDE)}
+)
 PERCENTILES = pl.Struct({"p50": F, "p75": F, "p90": F, "p99": F})
 
 V1_MODEL = {
@@ -49,6 +78,7 @@ V1_MODEL = {
     "supported_parameters": LS,
     "knowledge_cutoff": S,
     "expiration_date": S,
+    "per_request_limits": pl.Struct({"prompt_tokens": S, "completion_tokens": S}),
 }
 
 V1_ENDPOINT = pl.Struct(
@@ -73,7 +103,6 @@ V1_ENDPOINT = pl.Struct(
         "throughput_last_30m": PERCENTILES,
     }
 )
-V1_ENDPOINTS_DOC = {"id": S, "endpoints": pl.List(V1_ENDPOINT)}
 
 V1_PROVIDER = {
     "name": S,
@@ -106,7 +135,6 @@ ALL_PROVIDER = {
     "name": S,
     "displayName": S,
     "slug": S,
-    "adapterName": S,
     "dataPolicy": DATA_POLICY,
     "headquarters": S,
     "datacenters": LS,
@@ -128,6 +156,7 @@ STATS_ENDPOINT = {
     "provider_name": S,
     "provider_display_name": S,
     "provider_slug": S,
+    "provider_info": pl.Struct({"slug": S}),
     "provider_model_id": S,
     "quantization": S,
     "variant": S,
@@ -137,7 +166,8 @@ STATS_ENDPOINT = {
     "supported_parameters": LS,
     "is_byok": B,
     "data_policy": DATA_POLICY,
-    "pricing": PRICING,
+    "pricing": PRICING_WITH_TIERS,
+    "variable_pricings": pl.List(VARIABLE_PRICING),
     "is_hidden": B,
     "is_deranked": B,
     "is_disabled": B,
@@ -175,6 +205,169 @@ CATALOG_ROW = {
 }
 
 
-def frame(records: list[dict], schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """A DataFrame with exactly ``schema``: missing keys give nulls, extra keys are ignored."""
-    return pl.DataFrame(records, schema=schema, strict=False)
+Origins = dict[str, list[str] | str] | None  # source → file per record (or one file)
+
+
+def _o(origins: Origins, source: str) -> list[str] | str | None:
+    return (origins or {}).get(source)
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What we take from one source shape, and what we leave out on purpose (and why)."""
+
+    source: str
+    schema: dict[str, pl.DataType]
+    id_field: str
+    dropped: dict[str, str]
+
+    @property
+    def known(self) -> set[str]:
+        return set(self.schema) | set(self.dropped)
+
+
+KEPT_IN_RAW = "nested or free-form; kept in raw, not flattened yet"
+CONTRACTS = {
+    c.source: c
+    for c in (
+        Contract(
+            "v1_models",
+            V1_MODEL,
+            "id",
+            {
+                "default_parameters": "per-parameter default values; " + KEPT_IN_RAW,
+                "supported_voices": "text-to-speech voices of audio models; " + KEPT_IN_RAW,
+                "links": "links.details drops the variant; the endpoints path is built from id",
+                "benchmarks": "third-party benchmark scores; " + KEPT_IN_RAW,
+                "reasoning": "reasoning efforts and defaults; " + KEPT_IN_RAW,
+            },
+        ),
+        Contract(
+            "v1_endpoints",
+            {"id": S, "endpoints": pl.List(V1_ENDPOINT)},
+            "id",
+            {
+                "name": "repeats the model name (models.name)",
+                "created": "repeats the model's creation time (models.created_at)",
+                "description": "repeats the model description (models.description)",
+                "architecture": "repeats the model architecture (models table)",
+            },
+        ),
+        Contract("v1_providers", V1_PROVIDER, "slug", {}),
+        Contract(
+            "frontend_catalog",
+            CATALOG_ROW,
+            "slug",
+            {
+                **{
+                    k: "repeats a v1 model field (models table)"
+                    for k in (
+                        "context_length",
+                        "description",
+                        "input_modalities",
+                        "output_modalities",
+                        "instruct_type",
+                        "knowledge_cutoff",
+                        "default_parameters",
+                    )
+                },
+                **{
+                    k: "display-only text or UI hint"
+                    for k in (
+                        "short_name",
+                        "author_display_name",
+                        "warning_message",
+                        "promotion_message",
+                        "routing_error_message",
+                        "quick_start_example_type",
+                        "preview_thumbnail_url",
+                        "group",
+                        "default_order",
+                    )
+                },
+                **{
+                    k: "always null or empty in every response seen"
+                    for k in ("hf_updated_at", "default_system", "router")
+                },
+                "hf_slug": "same as v1 hugging_face_id",
+                "updated_at": "catalog row update time, not a property of the model",
+                "model_version_group_id": "opaque grouping id; " + KEPT_IN_RAW,
+                "has_text_output": "derivable from output_modalities",
+                "default_stops": "stop sequences; " + KEPT_IN_RAW,
+                "is_private": "always false for listed models",
+                "supports_reasoning": "reasoning config; " + KEPT_IN_RAW,
+                "reasoning_config": "reasoning tokens and efforts; " + KEPT_IN_RAW,
+                "features": "reasoning and chat-template config; " + KEPT_IN_RAW,
+                "is_trainable_text": "fine-tuning flag, always null so far",
+                "is_trainable_image": "fine-tuning flag, always null so far",
+                "limit_rpm": "model-level limits are 0 (none); endpoint limits are kept",
+                "limit_rpd": "model-level limits are 0 (none); endpoint limits are kept",
+                "supported_tts_voices": "text-to-speech voices; " + KEPT_IN_RAW,
+            },
+        ),
+        Contract(
+            "frontend_all_providers",
+            ALL_PROVIDER,
+            "name",
+            {
+                "baseUrl": "the literal 'url' (2025) or the upstream API URL",
+                "editors": "always empty or placeholder strings",
+                "owners": "always empty or placeholder strings",
+                "icon": "UI icon URL",
+                "adapterName": "internal adapter class name",
+                "sendClientIp": "internal routing flag",
+                "pricingStrategy": "internal pricing adapter name",
+            },
+        ),
+        Contract(
+            "frontend_stats_endpoint",
+            STATS_ENDPOINT,
+            "id",
+            {
+                "model": "the whole model object again (models table)",
+                "adapter_name": "internal adapter class name",
+                "can_abort": "see providers.is_abortable",
+                "max_prompt_images": "image limits; " + KEPT_IN_RAW,
+                "max_tokens_per_image": "image limits; " + KEPT_IN_RAW,
+                "excluded_parameters": "parameters removed by OpenRouter; " + KEPT_IN_RAW,
+                "moderation_required": "see providers.moderation_required",
+                "display_pricing": "the same prices formatted for display",
+                "pricing_json": "adapter-prefixed copies of pricing (exponent notation)",
+                "pricing_version_id": "opaque id of the price list version",
+                "is_private": "always false for listed endpoints",
+                "is_byok_only": "bring-your-own-key only; " + KEPT_IN_RAW,
+                "supports_multipart": "see providers",
+                "limit_rpm_cf": "internal Cloudflare limit",
+                "has_completions": "see providers.has_completions",
+                "has_chat_completions": "see providers.has_chat_completions",
+                "features": "tool-choice and parameter details; " + KEPT_IN_RAW,
+                "supported_video_parameters": KEPT_IN_RAW,
+                "supported_image_parameters": KEPT_IN_RAW,
+                "deprecation_date": "not yet flattened; " + KEPT_IN_RAW,
+                "allowed_passthrough_parameters": KEPT_IN_RAW,
+                "capacity_tpm": "always null so far",
+                "status_heuristics": "success / error counts behind the v1 uptime figures",
+                "status_heuristics_5m": "success / error counts behind the v1 uptime figures",
+                "status_heuristics_1d": "success / error counts behind the v1 uptime figures",
+                "statsByTier": "stats per service tier; the default tier is in stats",
+                "tiers": "service tiers (priority, flex) with their prices; " + KEPT_IN_RAW,
+                "routing_heuristics_by_tier": "internal routing weights",
+            },
+        ),
+    )
+}
+
+
+def frame(
+    records: list[dict], contract: Contract, origins: list[str] | str | None = None
+) -> pl.DataFrame:
+    """A DataFrame with exactly the contract's schema: missing keys give nulls, extra keys are
+    ignored (and reported as drift elsewhere), a changed type is an error naming the record."""
+    check_types(
+        records,
+        contract.schema,
+        source=contract.source,
+        origins=origins,
+        id_field=contract.id_field,
+    )
+    return pl.DataFrame(records, schema=contract.schema, strict=False)

@@ -21,3 +21,15 @@ SELECT * FROM read_parquet('{{tables}}/data_policies/snapshot_date=*/*.parquet',
 CREATE OR REPLACE VIEW fetch_log_history AS
 SELECT * FROM read_parquet('{{tables}}/fetch_log/snapshot_date=*/*.parquet',
     hive_partitioning = true, hive_types = {'snapshot_date': DATE}, union_by_name = true);
+
+CREATE OR REPLACE VIEW model_modalities_history AS
+SELECT * FROM read_parquet('{{tables}}/model_modalities/snapshot_date=*/*.parquet',
+    hive_partitioning = true, hive_types = {'snapshot_date': DATE}, union_by_name = true);
+
+CREATE OR REPLACE VIEW endpoint_supported_parameters_history AS
+SELECT * FROM read_parquet('{{tables}}/endpoint_supported_parameters/snapshot_date=*/*.parquet',
+    hive_partitioning = true, hive_types = {'snapshot_date': DATE}, union_by_name = true);
+
+CREATE OR REPLACE VIEW endpoint_variable_pricings_history AS
+SELECT * FROM read_parquet('{{tables}}/endpoint_variable_pricings/snapshot_date=*/*.parquet',
+    hive_partitioning = true, hive_types = {'snapshot_date': DATE}, union_by_name = true);

@@ -18,3 +18,15 @@ WHERE snapshot_date = (SELECT max(snapshot_date) FROM data_policies_history);
 CREATE OR REPLACE VIEW fetch_log AS
 SELECT * FROM fetch_log_history
 WHERE snapshot_date = (SELECT max(snapshot_date) FROM fetch_log_history);
+
+CREATE OR REPLACE VIEW model_modalities AS
+SELECT * FROM model_modalities_history
+WHERE snapshot_date = (SELECT max(snapshot_date) FROM model_modalities_history);
+
+CREATE OR REPLACE VIEW endpoint_supported_parameters AS
+SELECT * FROM endpoint_supported_parameters_history
+WHERE snapshot_date = (SELECT max(snapshot_date) FROM endpoint_supported_parameters_history);
+
+CREATE OR REPLACE VIEW endpoint_variable_pricings AS
+SELECT * FROM endpoint_variable_pricings_history
+WHERE snapshot_date = (SELECT max(snapshot_date) FROM endpoint_variable_pricings_history);
