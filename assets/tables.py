@@ -28,6 +28,7 @@ from pipeline.transforms.long_tables import (
 )
 from pipeline.transforms.models import models_table
 from pipeline.transforms.providers import providers_table
+from pipeline.transforms.source_schemas import SourceFrames
 from pipeline.transforms.validate import SourceTypeError
 
 DESCRIPTIONS = TABLE_DESCRIPTIONS
@@ -59,13 +60,17 @@ def catalog_tables(context: dg.AssetExecutionContext, storage: CatalogStorage): 
     docs = read_snapshot(snap)
     if "v1_models" not in docs.present:
         raise dg.Failure(description=f"raw snapshot {date} has no successful v1_models response")
-    o = docs.origins
+    src = SourceFrames(docs)
     builders: dict[str, Callable[[], pl.DataFrame]] = {
-        "models": lambda: models_table(docs.v1_models, docs.frontend_catalog, o),
-        "endpoints": lambda: endpoints_table(docs.v1_endpoints, docs.frontend_stats_endpoints, o),
-        "providers": lambda: providers_table(docs.v1_providers, docs.frontend_all_providers, o),
+        "models": lambda: models_table(src.get("v1_models"), src.get("frontend_catalog")),
+        "endpoints": lambda: endpoints_table(
+            src.get("v1_endpoints"), src.get("frontend_stats_endpoint")
+        ),
+        "providers": lambda: providers_table(
+            src.get("v1_providers"), src.get("frontend_all_providers")
+        ),
         "data_policies": lambda: data_policies_table(
-            docs.frontend_all_providers, docs.frontend_stats_endpoints, o
+            src.get("frontend_all_providers"), src.get("frontend_stats_endpoint")
         ),
         "fetch_log": lambda: fetch_log_table(docs.log_rows),
         "model_modalities": lambda: model_modalities_table(frames["models"]),
@@ -73,7 +78,7 @@ def catalog_tables(context: dg.AssetExecutionContext, storage: CatalogStorage): 
             frames["endpoints"]
         ),
         "endpoint_variable_pricings": lambda: endpoint_variable_pricings_table(
-            docs.frontend_stats_endpoints, o
+            src.get("frontend_stats_endpoint")
         ),
     }
     # Transform everything first, then write: a failing transform leaves no table half-updated,

@@ -3,11 +3,13 @@ otherwise and silently drops a key first seen later. Keys not listed here are ig
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
+import orjson
 import polars as pl
 
-from pipeline.transforms.validate import check_types
+from pipeline.transforms.validate import SourceTypeError, check_types
 
 S, I, F, B = pl.String, pl.Int64, pl.Float64, pl.Boolean
 LS = pl.List(pl.String)
@@ -359,10 +361,17 @@ CONTRACTS = {
 
 
 def frame(
-    records: list[dict], contract: Contract, origins: list[str] | str | None = None
+    records: list[dict] | pl.DataFrame,
+    contract: Contract,
+    origins: list[str] | str | None = None,
 ) -> pl.DataFrame:
     """A DataFrame with exactly the contract's schema: missing keys give nulls, extra keys are
-    ignored (and reported as drift elsewhere), a changed type is an error naming the record."""
+    ignored (and reported as drift elsewhere), a changed type is an error naming the record.
+
+    An already built frame passes through: several tables read the same source, and building
+    a frame from Python dicts is the costliest step of the transforms."""
+    if isinstance(records, pl.DataFrame):
+        return records
     check_types(
         records,
         contract.schema,
@@ -370,4 +379,40 @@ def frame(
         origins=origins,
         id_field=contract.id_field,
     )
-    return pl.DataFrame(records, schema=contract.schema, strict=False)
+    if not records:
+        return pl.DataFrame(schema=contract.schema)
+    try:
+        # polars' JSON reader builds nested columns ~2.5x faster than it converts dicts
+        lines = b"\n".join(orjson.dumps(r) for r in records)
+        return pl.read_ndjson(io.BytesIO(lines), schema=contract.schema)
+    except (pl.exceptions.PolarsError, orjson.JSONEncodeError):
+        return pl.DataFrame(records, schema=contract.schema, strict=False)
+
+
+class SourceFrames:
+    """Every source of a RawDocs as a typed frame, each built (and type-checked) once.
+
+    A source whose field changed type is remembered, not raised: only the tables that read it
+    fail (``get`` raises), the others still land."""
+
+    def __init__(self, docs: object) -> None:
+        lists = {
+            "v1_models": docs.v1_models,
+            "v1_endpoints": docs.v1_endpoints,
+            "v1_providers": docs.v1_providers,
+            "frontend_catalog": docs.frontend_catalog,
+            "frontend_all_providers": docs.frontend_all_providers,
+            "frontend_stats_endpoint": docs.frontend_stats_endpoints,
+        }
+        self.frames: dict[str, pl.DataFrame] = {}
+        self.errors: dict[str, SourceTypeError] = {}
+        for source, records in lists.items():
+            try:
+                self.frames[source] = frame(records, CONTRACTS[source], docs.origins.get(source))
+            except SourceTypeError as exc:
+                self.errors[source] = exc
+
+    def get(self, source: str) -> pl.DataFrame:
+        if source in self.errors:
+            raise self.errors[source]
+        return self.frames[source]

@@ -37,6 +37,16 @@ def _compatible(value: Any, dtype: pl.DataType) -> bool:
     return True
 
 
+def _find(records: Sequence[dict[str, Any]], name: str, sub: str | None, dtype: pl.DataType) -> int:
+    for i, rec in enumerate(records):
+        value = rec.get(name)
+        if sub is not None:
+            value = value.get(sub) if isinstance(value, dict) else None
+        if not _compatible(value, dtype):
+            return i
+    return -1  # e.g. only integer-valued floats in an Int64 field: fine
+
+
 def check_types(
     records: Sequence[dict[str, Any]],
     schema: dict[str, pl.DataType],
@@ -48,27 +58,42 @@ def check_types(
     """Raise SourceTypeError naming field, record id and file for the first mismatch.
 
     Top-level fields and the fields of top-level structs are checked; deeper levels are left
-    to polars.
+    to polars. The common case costs one pass per field over the distinct value *types*;
+    only a mismatch pays for locating the record.
     """
-    for i, rec in enumerate(records):
-        for name, dtype in schema.items():
-            value = rec.get(name)
-            bad = None
-            if not _compatible(value, dtype):
-                bad = (name, value, dtype)
-            elif isinstance(dtype, pl.Struct) and isinstance(value, dict):
-                for f in dtype.fields:
-                    sub = value.get(f.name)
-                    if not _compatible(sub, f.dtype):
-                        bad = (f"{name}.{f.name}", sub, f.dtype)
-                        break
-            if bad:
-                field, got, want = bad
-                origin = origins if isinstance(origins, str) else (origins[i] if origins else "?")
-                raise SourceTypeError(
-                    f"{source}: field {field!r} of record {rec.get(id_field)!r} in {origin} is "
-                    f"{type(got).__name__} ({str(got)[:40]!r}), expected {want}"
-                )
+    checks: list[tuple[str, str | None, pl.DataType, set[type]]] = []
+    for name, dtype in schema.items():
+        values = [rec.get(name) for rec in records]
+        checks.append((name, None, dtype, {type(v) for v in values}))
+        if isinstance(dtype, pl.Struct):
+            dicts = [v for v in values if isinstance(v, dict)]
+            for f in dtype.fields:
+                checks.append((name, f.name, f.dtype, {type(d.get(f.name)) for d in dicts}))
+    for name, sub, dtype, types in checks:
+        if all(_type_ok(t, dtype) for t in types):
+            continue
+        i = _find(records, name, sub, dtype)
+        if i < 0:
+            continue
+        rec = records[i]
+        got = rec.get(name) if sub is None else rec[name].get(sub)
+        if not _compatible(got, dtype):  # float that is not integer-valued, etc.
+            field = name if sub is None else f"{name}.{sub}"
+            origin = origins if isinstance(origins, str) else (origins[i] if origins else "?")
+            raise SourceTypeError(
+                f"{source}: field {field!r} of record {rec.get(id_field)!r} in {origin} is "
+                f"{type(got).__name__} ({str(got)[:40]!r}), expected {dtype}"
+            )
+
+
+def _type_ok(t: type, dtype: pl.DataType) -> bool:
+    """Whether every value of type ``t`` fits ``dtype`` (floats are checked one by one)."""
+    if t is type(None):
+        return True
+    if dtype == pl.Int64 and t is float:
+        return False  # integer-valued floats pass, but only a per-value look can tell
+    sample = {str: "", bool: True, int: 0, float: 0.0, list: [], dict: {}}.get(t)
+    return sample is not None and _compatible(sample, dtype)
 
 
 def new_fields(
