@@ -5,6 +5,7 @@ from collections.abc import Awaitable, Callable
 
 import dagster as dg
 
+from pipeline import checks
 from pipeline.fetch import FetchError, FetchReport, fetch_frontend, fetch_v1
 from pipeline.partitions import snapshot_partitions
 from pipeline.raw_store import RawSnapshot
@@ -42,14 +43,29 @@ def _run(
     description="Documented API: GET /api/v1/models?output_modalities=all, /api/v1/providers, "
     "and /api/v1/models/{author}/{slug}/endpoints for every model id (variant included). "
     "Fails when the model list fails or endpoint coverage falls below the threshold.",
+    check_specs=[
+        dg.AssetCheckSpec(
+            "v1_endpoints_coverage",
+            asset="raw_v1",
+            description="share of per-model endpoints calls that succeeded, against the "
+            "coverage threshold (below it the asset itself fails)",
+        )
+    ],
     **COMMON,
 )
 def raw_v1(
     context: dg.AssetExecutionContext, api: OpenRouterApi, storage: CatalogStorage
 ) -> dg.MaterializeResult:
     report, snap = _run(context, api, storage, fetch_v1, min_coverage=api.min_coverage)
+    calls = report.source("v1_endpoints")
+    verdict = checks.fetch_coverage(calls.requested, calls.failed, api.min_coverage)
     return dg.MaterializeResult(
-        metadata={"folder": dg.MetadataValue.path(str(snap.folder)), **report.as_metadata()}
+        metadata={"folder": dg.MetadataValue.path(str(snap.folder)), **report.as_metadata()},
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=verdict.name, passed=verdict.passed, metadata=verdict.metadata
+            )
+        ],
     )
 
 

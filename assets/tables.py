@@ -11,6 +11,7 @@ import dagster as dg
 import polars as pl
 
 from assets.raw import raw_frontend, raw_v1
+from pipeline import checks
 from pipeline.metadata import column_schema, table_metadata
 from pipeline.partitions import snapshot_partitions
 from pipeline.raw_reader import read_snapshot
@@ -33,6 +34,66 @@ from pipeline.transforms.validate import SourceTypeError
 
 DESCRIPTIONS = TABLE_DESCRIPTIONS
 TABLE_NAMES = tuple(DESCRIPTIONS)
+CHECKS = (
+    ("models_model_id_unique", "models", "models.model_id is unique"),
+    ("endpoints_endpoint_id_unique", "endpoints", "endpoints.endpoint_id is unique"),
+    ("endpoints_reference_models", "endpoints", "every endpoint's model_id is a row of models"),
+    ("models_prices_valid", "models", "prices ≥ 0, null only when variable"),
+    ("endpoints_prices_valid", "endpoints", "prices ≥ 0, null only when variable"),
+    (
+        "models_without_endpoints",
+        "models",
+        "every v1 model (routers, aliases aside) is served by an endpoint (warning)",
+    ),
+    (
+        "models_row_count_change",
+        "models",
+        "row count within ±20 % of the previous snapshot (warning)",
+    ),
+    (
+        "endpoints_row_count_change",
+        "endpoints",
+        "row count within ±20 % of the previous snapshot (warning)",
+    ),
+)
+CHECK_ASSET = {name: asset for name, asset, _ in CHECKS}
+
+
+def _check_results(layout, date, frames: dict[str, pl.DataFrame]):  # noqa: ANN001, ANN202
+    models, endpoints = frames.get("models"), frames.get("endpoints")
+    verdicts = []
+    if models is not None:
+        verdicts += [
+            checks.unique_key(models, "models", "model_id"),
+            checks.prices_non_negative(models, "models"),
+        ]
+    if endpoints is not None:
+        verdicts += [
+            checks.unique_key(endpoints, "endpoints", "endpoint_id"),
+            checks.prices_non_negative(endpoints, "endpoints"),
+        ]
+    if models is not None and endpoints is not None:
+        verdicts += [
+            checks.endpoints_reference_models(endpoints, models),
+            checks.models_without_endpoints(models, endpoints),
+        ]
+    for table, df in (("models", models), ("endpoints", endpoints)):
+        if df is not None:
+            prev = layout.previous_date(table, date)
+            prev_rows = None if prev is None else layout.read_partition(table, prev).height
+            verdicts.append(checks.row_count_change(table, df.height, prev_rows))
+    for v in verdicts:
+        yield dg.AssetCheckResult(
+            asset_key=CHECK_ASSET[v.name],
+            check_name=v.name,
+            passed=v.passed,
+            severity=dg.AssetCheckSeverity.WARN if v.warn_only else dg.AssetCheckSeverity.ERROR,
+            description=v.description,
+            metadata={
+                k: dg.MetadataValue.json(x) if isinstance(x, list | dict) else x
+                for k, x in v.metadata.items()
+            },
+        )
 
 
 @dg.multi_asset(
@@ -47,6 +108,9 @@ TABLE_NAMES = tuple(DESCRIPTIONS)
             metadata={"dagster/column_schema": column_schema(name)},
         )
         for name in TABLE_NAMES
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(name, asset=asset, description=desc) for name, asset, desc in CHECKS
     ],
     partitions_def=snapshot_partitions,
     can_subset=False,
@@ -101,6 +165,7 @@ def catalog_tables(context: dg.AssetExecutionContext, storage: CatalogStorage): 
         metadata = table_metadata(name, df, str(path))
         metadata["drift_report"] = dg.MetadataValue.json(drift)
         yield dg.MaterializeResult(asset_key=name, metadata=metadata)
+    yield from _check_results(layout, date, frames)
     if errors:
         raise dg.Failure(
             description="; ".join(f"{name}: {msg}" for name, msg in errors.items()),

@@ -30,7 +30,8 @@ def _prices(scope: str) -> list[Column]:
                 f"{c}_usd_per_token",
                 PER_TOKEN,
                 f"{scope} {c} price in USD per unit, exact from the API string; "
-                "0 when the key is omitted, null when variable",
+                "0 when the key is omitted, null when variable (or unknown: a model only the "
+                "frontend catalog lists)",
             )
         )
         cols.append(

@@ -80,5 +80,14 @@ class Layout:
             raise
         return target
 
+    def previous_date(self, table: str, date: dt.date) -> dt.date | None:
+        """The newest snapshot of ``table`` before ``date``, if any."""
+        dates = [
+            dt.date.fromisoformat(p.parent.name.removeprefix("snapshot_date="))
+            for p in self.table_dir(table).glob(f"snapshot_date=*/{PART_FILE}")
+        ]
+        earlier = [d for d in dates if d < date]
+        return max(earlier) if earlier else None
+
     def read_partition(self, table: str, date: dt.date) -> pl.DataFrame:
         return pl.read_parquet(self.partition_file(table, date))

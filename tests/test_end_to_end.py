@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import dagster as dg
 import duckdb
 import polars as pl
 import pytest
@@ -144,3 +145,18 @@ def test_warehouse_views_answer(built, sample):
     }
     assert set(flags) == expected
     assert result.asset_materializations_for_node("warehouse")
+
+
+def test_asset_checks_pass_on_the_sample_and_explain_themselves(built):
+    _, result = built
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert len(evaluations) >= 9
+    failed_errors = [
+        name
+        for name, e in evaluations.items()
+        if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR
+    ]
+    assert failed_errors == []
+    assert evaluations["v1_endpoints_coverage"].metadata["coverage_pct"].value == 100.0
+    # no previous snapshot in a fresh data dir: the change check passes with nothing to compare
+    assert evaluations["models_row_count_change"].metadata["previous_rows"].value is None

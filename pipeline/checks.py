@@ -1,0 +1,118 @@
+"""Data quality checks on one snapshot's tables: pure functions, DataFrames in, a verdict and
+the offending rows out (so a failure explains itself in the Dagster UI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+SAMPLE_ROWS = 20
+
+
+@dataclass
+class Verdict:
+    name: str
+    passed: bool
+    description: str
+    warn_only: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def _rows(df: pl.DataFrame) -> list[dict[str, Any]]:
+    return [{k: str(v) for k, v in r.items()} for r in df.head(SAMPLE_ROWS).iter_rows(named=True)]
+
+
+def unique_key(df: pl.DataFrame, table: str, key: str) -> Verdict:
+    dups = df.group_by(key).len().filter(pl.col("len") > 1)
+    return Verdict(
+        f"{table}_{key}_unique",
+        dups.is_empty(),
+        f"{table}.{key} is unique",
+        metadata={"duplicates": dups.height, "sample": _rows(dups)},
+    )
+
+
+def endpoints_reference_models(endpoints: pl.DataFrame, models: pl.DataFrame) -> Verdict:
+    orphans = endpoints.join(models.select("model_id"), on="model_id", how="anti")
+    return Verdict(
+        "endpoints_reference_models",
+        orphans.is_empty(),
+        "every endpoint's model_id is a row of models",
+        metadata={
+            "orphans": orphans.height,
+            "sample": _rows(orphans.select("endpoint_id", "model_id", "provider_name")),
+        },
+    )
+
+
+def prices_non_negative(df: pl.DataFrame, table: str) -> Verdict:
+    if "in_v1" in df.columns and table == "models":
+        df = df.filter(pl.col("in_v1"))  # catalog-only models have no price to check
+    price_cols = [c for c in df.columns if c.endswith("_usd_per_mtok")]
+    negative = df.filter(pl.any_horizontal([pl.col(c) < 0 for c in price_cols]))
+    unexplained_null = df.filter(
+        ~pl.col("is_variable_price")
+        & pl.any_horizontal(
+            [pl.col(c).is_null() for c in ("prompt_usd_per_mtok", "completion_usd_per_mtok")]
+        )
+    )
+    bad = pl.concat([negative, unexplained_null]).unique()
+    key = "endpoint_id" if "endpoint_id" in df.columns else "model_id"
+    return Verdict(
+        f"{table}_prices_valid",
+        bad.is_empty(),
+        "prices are ≥ 0, and null only when the price is variable",
+        metadata={
+            "negative": negative.height,
+            "null_not_variable": unexplained_null.height,
+            "sample": _rows(bad.select(key)),
+        },
+    )
+
+
+def models_without_endpoints(models: pl.DataFrame, endpoints: pl.DataFrame) -> Verdict:
+    """v1-listed models (routers and ~aliases aside) that no endpoint serves: a warning, since
+    a model can be between providers, but it should never go unnoticed."""
+    served = endpoints.select("model_id").unique()
+    lonely = models.filter(
+        pl.col("in_v1") & ~pl.col("is_alias") & ~pl.col("is_variable_price")
+    ).join(served, on="model_id", how="anti")
+    return Verdict(
+        "models_without_endpoints",
+        lonely.is_empty(),
+        "every v1 model (routers and aliases aside) has an endpoint",
+        warn_only=True,
+        metadata={"models": lonely.height, "sample": _rows(lonely.select("model_id"))},
+    )
+
+
+def row_count_change(table: str, rows: int, previous: int | None, limit: float = 0.2) -> Verdict:
+    change = None if not previous else (rows - previous) / previous
+    ok = change is None or abs(change) <= limit
+    return Verdict(
+        f"{table}_row_count_change",
+        ok,
+        f"{table} row count within ±{limit:.0%} of the previous snapshot",
+        warn_only=True,
+        metadata={
+            "rows": rows,
+            "previous_rows": previous,
+            "change_pct": None if change is None else round(100 * change, 2),
+        },
+    )
+
+
+def fetch_coverage(requested: int, failed: int, min_coverage: float) -> Verdict:
+    coverage = 1.0 if requested == 0 else (requested - failed) / requested
+    return Verdict(
+        "v1_endpoints_coverage",
+        coverage >= min_coverage,
+        f"at least {min_coverage:.0%} of the per-model endpoints calls succeeded",
+        metadata={
+            "requested": requested,
+            "failed": failed,
+            "coverage_pct": round(100 * coverage, 2),
+        },
+    )
