@@ -19,7 +19,13 @@ snapshot_job = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     description="Fetch, flatten and publish one snapshot date.",
 )
-daily_schedule = dg.build_schedule_from_partitioned_job(snapshot_job, hour_of_day=6)
+# Today's partition every day at OPENROUTER_CATALOG_SCHEDULE_HOUR (UTC, default 06:00).
+SCHEDULE_HOUR = int(os.environ.get("OPENROUTER_CATALOG_SCHEDULE_HOUR", "6"))
+daily_schedule = dg.build_schedule_from_partitioned_job(
+    snapshot_job,
+    hour_of_day=SCHEDULE_HOUR,
+    description="Fetch today's catalog and rebuild the tables and the warehouse.",
+)
 
 
 def resources(base_url: str | None = None, data_dir: str | None = None) -> dict[str, object]:
