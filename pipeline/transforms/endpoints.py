@@ -41,31 +41,60 @@ def v1_endpoints_frame(docs: list[dict[str, Any]], origins: Origins = None) -> p
         .filter(pl.col("ep").is_not_null())
     )
     lat, thr = ep.struct.field("latency_last_30m"), ep.struct.field("throughput_last_30m")
-    return df.select(
-        "model_id",
-        pl.coalesce(  # 2025 responses have no tag: the provider name, slugified
-            ep.struct.field("tag"),
-            ep.struct.field("provider_name").str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "-"),
-        ).alias("provider_tag"),
-        ep.struct.field("provider_name").alias("v1_provider_name"),
-        ep.struct.field("name").alias("v1_name"),
-        ep.struct.field("quantization").alias("v1_quantization"),
-        ep.struct.field("context_length").alias("v1_context_length"),
-        ep.struct.field("max_prompt_tokens").alias("v1_max_prompt_tokens"),
-        ep.struct.field("max_completion_tokens").alias("v1_max_completion_tokens"),
-        ep.struct.field("pricing").alias("v1_pricing"),
-        ep.struct.field("status").alias("v1_status"),
-        ep.struct.field("uptime_last_5m").alias("uptime_last_5m"),
-        ep.struct.field("uptime_last_30m").alias("uptime_last_30m"),
-        ep.struct.field("uptime_last_1d").alias("uptime_last_1d"),
-        lat.struct.field("p50").alias("v1_latency_p50"),
-        lat.struct.field("p90").alias("v1_latency_p90"),
-        thr.struct.field("p50").alias("v1_throughput_p50"),
-        thr.struct.field("p90").alias("v1_throughput_p90"),
-        ep.struct.field("supported_parameters").alias("v1_supported_parameters"),
-        ep.struct.field("supports_implicit_caching").alias("supports_implicit_caching"),
-        pl.lit(True).alias("in_v1"),
-    ).unique(KEY, keep="first", maintain_order=True)
+    return (
+        df.select(
+            "model_id",
+            pl.coalesce(  # 2025 responses have no tag: the provider name, slugified
+                ep.struct.field("tag"),
+                ep.struct.field("provider_name")
+                .str.to_lowercase()
+                .str.replace_all(r"[^a-z0-9]+", "-"),
+            ).alias("provider_tag"),
+            ep.struct.field("provider_name").alias("v1_provider_name"),
+            ep.struct.field("name").alias("v1_name"),
+            ep.struct.field("quantization").alias("v1_quantization"),
+            ep.struct.field("context_length").alias("v1_context_length"),
+            ep.struct.field("max_prompt_tokens").alias("v1_max_prompt_tokens"),
+            ep.struct.field("max_completion_tokens").alias("v1_max_completion_tokens"),
+            ep.struct.field("pricing").alias("v1_pricing"),
+            ep.struct.field("status").alias("v1_status"),
+            ep.struct.field("uptime_last_5m").alias("uptime_last_5m"),
+            ep.struct.field("uptime_last_30m").alias("uptime_last_30m"),
+            ep.struct.field("uptime_last_1d").alias("uptime_last_1d"),
+            lat.struct.field("p50").alias("v1_latency_p50"),
+            lat.struct.field("p90").alias("v1_latency_p90"),
+            thr.struct.field("p50").alias("v1_throughput_p50"),
+            thr.struct.field("p90").alias("v1_throughput_p90"),
+            ep.struct.field("supported_parameters").alias("v1_supported_parameters"),
+            ep.struct.field("supports_implicit_caching").alias("supports_implicit_caching"),
+            pl.lit(True).alias("in_v1"),
+        )
+        .unique(  # the same endpoint listed twice is one endpoint
+            [*KEY, "v1_pricing", "v1_context_length", "v1_name"], keep="first", maintain_order=True
+        )
+        .with_columns(_pairing_tag(pl.col("v1_pricing"), "v1_context_length", "v1_name"))
+    )
+
+
+def _pairing_tag(pricing: pl.Expr, context_length: str, name: str, *first: pl.Expr) -> pl.Expr:
+    """(model, tag) is not always unique: one provider can list two endpoints of a model under
+    the same tag (gemma-4-31b-it on together, at two prices). v1 and frontend rows of such a
+    group are paired in the order of their (price, context, name), usable frontend rows first,
+    so that each v1 endpoint meets its own frontend twin whatever order the API lists them in.
+    """
+    rank = pl.int_range(pl.len()).over(
+        KEY,
+        order_by=[
+            *first,
+            pricing.struct.field("prompt").fill_null(""),
+            pricing.struct.field("completion").fill_null(""),
+            pl.col(context_length).fill_null(0),
+            pl.col(name).fill_null(""),
+        ],
+    )
+    return pl.concat_str([pl.col("provider_tag"), pl.lit("#"), rank.cast(pl.String)]).alias(
+        "_join_tag"
+    )
 
 
 def frontend_endpoints_frame(
@@ -111,7 +140,19 @@ def frontend_endpoints_frame(
             pl.col("created_at").str.to_datetime(time_zone="UTC", strict=False).alias("created_at"),
             pl.lit(True).alias("in_frontend"),
         )
-        .unique(KEY, keep="first", maintain_order=True)
+        # one row per endpoint UUID (aliases return the same endpoints twice); several UUIDs
+        # can share (model, tag): the v1 row then belongs to the usable one, the others keep
+        # their own rows, apart from v1
+        .unique("fe_id", keep="first", maintain_order=True)
+        .with_columns(
+            _pairing_tag(
+                pl.col("fe_pricing"),
+                "fe_context_length",
+                "fe_name",
+                pl.col("is_disabled").fill_null(False),
+                pl.col("is_hidden").fill_null(False),
+            )
+        )
     )
 
 
@@ -130,8 +171,19 @@ def endpoints_table(
     frontend_endpoints: list[dict[str, Any]],
     origins: Origins = None,
 ) -> pl.DataFrame:
-    df = v1_endpoints_frame(v1_docs, origins).join(
-        frontend_endpoints_frame(frontend_endpoints, origins), on=KEY, how="full", coalesce=True
+    v1 = v1_endpoints_frame(v1_docs, origins)
+    fe = frontend_endpoints_frame(frontend_endpoints, origins).rename(
+        {"model_id": "fe_model_id", "provider_tag": "fe_provider_tag"}
+    )
+    df = v1.join(
+        fe,
+        left_on=["model_id", "_join_tag"],
+        right_on=["fe_model_id", "_join_tag"],
+        how="full",
+        coalesce=False,
+    ).with_columns(
+        pl.coalesce("model_id", "fe_model_id").alias("model_id"),
+        pl.coalesce("provider_tag", "fe_provider_tag").alias("provider_tag"),
     )
     df = df.with_columns(
         pl.col("in_v1").fill_null(False), pl.col("in_frontend").fill_null(False)

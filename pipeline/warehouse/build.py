@@ -24,6 +24,10 @@ KEY_VIEWS = (
     "fetch_log",
     "cheapest_endpoint_per_model",
     "free_variant_training_flags",
+    "price_changes",
+    "catalog_changes",
+    "provider_scorecard",
+    "model_price_spread",
 )
 
 

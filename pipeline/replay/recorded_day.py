@@ -1,0 +1,198 @@
+"""Turn a daily bundle of the public scraper behind ../shared/openrouter-samples/daily_2026-07
+(models, catalog, providers, model_stats) into a raw snapshot folder in the pipeline's landing
+format: recorded bodies re-wrapped in the API's {"data": ...} envelope, the v1 per-model
+endpoints and the v1 providers list (not recorded) derived from same-day frontend records.
+
+Used by scripts/build_sample.py (the bundled sample) and by the tests (three real days for the
+change views); nothing at run time reads ../shared.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from urllib.parse import urlencode
+
+from pipeline import sources
+from pipeline.raw_store import RawSnapshot
+
+BASE = "https://openrouter.ai"
+V1_PRICE_KEYS = (
+    "prompt",
+    "completion",
+    "request",
+    "image",
+    "image_token",
+    "image_output",
+    "audio",
+    "audio_output",
+    "input_audio_cache",
+    "web_search",
+    "internal_reasoning",
+    "input_cache_read",
+    "input_cache_write",
+    "input_cache_write_1h",
+    "discount",
+)
+
+
+def _uptime(h: dict | None) -> float | None:
+    if not h:
+        return None
+    ok, bad = h.get("success") or 0, h.get("derankableError") or 0
+    return None if ok + bad == 0 else round(100.0 * ok / (ok + bad), 4)
+
+
+def _pct(stats: dict | None, metric: str) -> dict | None:
+    if not stats or stats.get(f"p50_{metric}") is None:
+        return None
+    return {p: stats.get(f"{p}_{metric}") for p in ("p50", "p75", "p90", "p99")}
+
+
+def v1_endpoint(e: dict) -> dict:
+    """One frontend stats/endpoint object in the v1 PublicEndpoint shape (OpenAPI reference)."""
+    stats = e.get("stats")
+    return {
+        "name": e["name"],
+        "model_id": e["model_variant_permaslug"],
+        "model_name": (e.get("model") or {}).get("name"),
+        "context_length": e["context_length"],
+        "pricing": {k: e["pricing"][k] for k in V1_PRICE_KEYS if k in e["pricing"]},
+        "provider_name": e["provider_name"],
+        "tag": e["provider_slug"],
+        "quantization": e.get("quantization"),
+        "max_completion_tokens": e.get("max_completion_tokens"),
+        "max_prompt_tokens": e.get("max_prompt_tokens"),
+        "supported_parameters": e.get("supported_parameters") or [],
+        "status": e.get("status"),
+        "uptime_last_30m": _uptime(e.get("status_heuristics")),
+        "uptime_last_5m": _uptime(e.get("status_heuristics_5m")),
+        "uptime_last_1d": _uptime(e.get("status_heuristics_1d")),
+        "supports_implicit_caching": "input_cache_read" in e["pricing"]
+        and "input_cache_write" not in e["pricing"],
+        "latency_last_30m": _pct(stats, "latency"),
+        "throughput_last_30m": _pct(stats, "throughput"),
+    }
+
+
+def build_day(day: Path, out: Path) -> int:
+    """A scraper's daily bundle (models, catalog, providers, model_stats) as a raw snapshot
+    folder; returns the number of responses written."""
+    date = day.name
+    fetched_at = f"{date}T00:00:00Z"
+
+    def load(name: str):
+        with gzip.open(day / name) as fh:
+            return json.load(fh)
+
+    models, catalog, all_providers = (
+        load("models.json.gz"),
+        load("catalog.json.gz"),
+        load("providers.json.gz"),
+    )
+    with gzip.open(day / "model_stats.jsonl.gz") as fh:
+        stats_lines = [json.loads(line) for line in fh]
+
+    for child in out.glob("*"):
+        if child.name != "README.md":
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    snap = RawSnapshot(out)
+    logs: dict[str, list[dict]] = {"v1": [], "frontend": []}
+
+    def land(
+        source: sources.Source,
+        key: str,
+        request: str,
+        payload: object,
+        status: int = 200,
+        derived: bool = False,
+    ) -> None:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        rel = snap.write_body(source.name, key, body)
+        logs[source.group].append(
+            {
+                "source": source.name,
+                "key": key,
+                "url": BASE + request,
+                "request": request,
+                "status": status,
+                "attempts": 1,
+                "bytes": len(body),
+                "duration_ms": None,
+                "error": None,
+                "sha256": hashlib.sha256(body).hexdigest(),
+                "fetched_at": fetched_at,
+                "file": rel,
+                "content_type": "application/json",
+                "derived": derived,
+            }
+        )
+
+    land(sources.V1_MODELS, "all", "/api/v1/models?output_modalities=all", {"data": models})
+    land(sources.FRONTEND_CATALOG, "all", sources.FRONTEND_CATALOG.paths[0], {"data": catalog})
+    land(
+        sources.FRONTEND_ALL_PROVIDERS,
+        "all",
+        sources.FRONTEND_ALL_PROVIDERS.paths[0],
+        {"data": all_providers},
+    )
+    v1_providers = [
+        {
+            "name": p["name"],
+            "slug": p["slug"],
+            "privacy_policy_url": p["dataPolicy"].get("privacyPolicyURL"),
+            "terms_of_service_url": p["dataPolicy"].get("termsOfServiceURL"),
+            "status_page_url": p.get("statusPageUrl"),
+            "headquarters": p.get("headquarters"),
+            "datacenters": p.get("datacenters"),
+        }
+        for p in all_providers
+    ]
+    land(sources.V1_PROVIDERS, "all", "/api/v1/providers", {"data": v1_providers}, derived=True)
+
+    # endpoint UUID → object, per model id: an alias permaslug (~anthropic/claude-haiku-latest)
+    # returns its target's endpoints again, which must not list them twice
+    by_variant_slug: dict[str, dict[str, dict]] = {}
+    for line in stats_lines:
+        if not line["endpoints"]:
+            continue  # the catalog row has endpoint: null; the API answers 404, not requested
+        q = urlencode({"permaslug": line["permaslug"], "variant": line["variant"]})
+        land(
+            sources.FRONTEND_STATS_ENDPOINT,
+            sources.stats_key(line["permaslug"], line["variant"]),
+            f"{sources.FRONTEND_STATS_ENDPOINT.paths[0]}?{q}",
+            {"data": line["endpoints"]},
+        )
+        land(  # request parameters assumed to be those of stats/endpoint
+            sources.FRONTEND_EFFECTIVE_PRICING,
+            sources.stats_key(line["permaslug"], line["variant"]),
+            f"{sources.FRONTEND_EFFECTIVE_PRICING.paths[0]}?{q}",
+            {"data": line["effective_pricing"]},
+        )
+        for e in line["endpoints"]:
+            by_variant_slug.setdefault(e["model_variant_slug"], {}).setdefault(e["id"], e)
+
+    for m in models:
+        eps = [
+            e
+            for e in by_variant_slug.get(m["id"], {}).values()
+            if not e.get("is_hidden") and not e.get("is_disabled")
+        ]
+        doc = {
+            "data": {
+                "id": m["id"],
+                "name": m["name"],
+                "created": m["created"],
+                "description": m.get("description"),
+                "architecture": m["architecture"],
+                "endpoints": [v1_endpoint(e) for e in eps],
+            }
+        }
+        land(sources.V1_ENDPOINTS, m["id"], sources.endpoints_path(m["id"]), doc, derived=True)
+
+    for group, rows in logs.items():
+        snap.write_log(group, rows)
+    return sum(len(r) for r in logs.values())
