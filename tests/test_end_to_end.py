@@ -162,3 +162,53 @@ def test_asset_checks_pass_on_the_sample_and_explain_themselves(built):
     assert evaluations["v1_endpoints_coverage"].metadata["coverage_pct"].value == 100.0
     # no previous snapshot in a fresh data dir: the change check passes with nothing to compare
     assert evaluations["models_row_count_change"].metadata["previous_rows"].value is None
+
+
+def test_cheapest_endpoint_for_every_model_with_many_endpoints(built, sample):
+    """Every model with ≥ 5 endpoints: the rule computed here from the v1 endpoints files
+    (blend 3:1, then uptime, throughput, provider name) against the view."""
+    layout, _ = built
+    expected = {}
+    for doc in sample.bodies("v1_endpoints").values():
+        eps = doc["data"]["endpoints"]
+        if len(eps) < 5:
+            continue
+        ranked = sorted(
+            eps,
+            key=lambda e: (
+                (
+                    3 * Decimal(e["pricing"].get("prompt", "0"))
+                    + Decimal(e["pricing"].get("completion", "0"))
+                )
+                / 4,
+                -(e["uptime_last_1d"] if e["uptime_last_1d"] is not None else -1),
+                -((e["throughput_last_30m"] or {}).get("p50") or -1),
+                e["provider_name"],
+            ),
+        )
+        best = ranked[0]
+        expected[doc["data"]["id"]] = (
+            best["provider_name"],
+            float(
+                (
+                    3 * Decimal(best["pricing"].get("prompt", "0"))
+                    + Decimal(best["pricing"].get("completion", "0"))
+                )
+                / 4
+                * MTOK
+            ),
+            len(eps),
+        )
+    assert len(expected) >= 40
+    with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+        got = {
+            r[0]: r[1:]
+            for r in con.sql(
+                "SELECT model_id, provider_name, blended_usd_per_mtok, endpoint_count "
+                "FROM cheapest_endpoint_per_model"
+            ).fetchall()
+        }
+    for model_id, (provider, blended, count) in expected.items():
+        assert got[model_id][0] == provider, model_id
+        assert got[model_id][1] == pytest.approx(blended), model_id
+        assert got[model_id][2] == count, model_id
