@@ -30,6 +30,17 @@ class RawDocs:
     present: set[str] = field(default_factory=set)  # sources with at least one good response
     origins: dict[str, list[str]] = field(default_factory=dict)  # source → file per record
 
+    def by_source(self) -> dict[str, list[dict[str, Any]]]:
+        """The records of every tabulated source, under the source's name."""
+        return {
+            "v1_models": self.v1_models,
+            "v1_endpoints": self.v1_endpoints,
+            "v1_providers": self.v1_providers,
+            "frontend_catalog": self.frontend_catalog,
+            "frontend_all_providers": self.frontend_all_providers,
+            "frontend_stats_endpoint": self.frontend_stats_endpoints,
+        }
+
 
 def read_snapshot(snap: RawSnapshot) -> RawDocs:
     """Every successful response of the snapshot, parsed; the last row per request wins."""

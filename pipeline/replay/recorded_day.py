@@ -18,25 +18,10 @@ from urllib.parse import urlencode
 
 from pipeline import sources
 from pipeline.raw_store import RawSnapshot
+from pipeline.transforms.source_schemas import PRICE_COMPONENTS
 
 BASE = "https://openrouter.ai"
-V1_PRICE_KEYS = (
-    "prompt",
-    "completion",
-    "request",
-    "image",
-    "image_token",
-    "image_output",
-    "audio",
-    "audio_output",
-    "input_audio_cache",
-    "web_search",
-    "internal_reasoning",
-    "input_cache_read",
-    "input_cache_write",
-    "input_cache_write_1h",
-    "discount",
-)
+V1_PRICE_KEYS = (*PRICE_COMPONENTS, "discount")  # the scalar keys of v1 endpoint pricing
 
 
 def _uptime(h: dict | None) -> float | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pipeline.raw_reader import RawDocs
 from pipeline.transforms.source_schemas import CONTRACTS, V1_ENDPOINT
 from pipeline.transforms.validate import new_fields
@@ -11,14 +9,7 @@ from pipeline.transforms.validate import new_fields
 
 def drift_report(docs: RawDocs) -> dict[str, dict[str, str]]:
     """``{source: {field: example}}`` for every unknown top-level field (none: ``{}``)."""
-    records: dict[str, list[dict[str, Any]]] = {
-        "v1_models": docs.v1_models,
-        "v1_endpoints": docs.v1_endpoints,
-        "v1_providers": docs.v1_providers,
-        "frontend_catalog": docs.frontend_catalog,
-        "frontend_all_providers": docs.frontend_all_providers,
-        "frontend_stats_endpoint": docs.frontend_stats_endpoints,
-    }
+    records = docs.by_source()
     report = {
         source: found
         for source, recs in records.items()

@@ -396,17 +396,9 @@ class SourceFrames:
     fail (``get`` raises), the others still land."""
 
     def __init__(self, docs: object) -> None:
-        lists = {
-            "v1_models": docs.v1_models,
-            "v1_endpoints": docs.v1_endpoints,
-            "v1_providers": docs.v1_providers,
-            "frontend_catalog": docs.frontend_catalog,
-            "frontend_all_providers": docs.frontend_all_providers,
-            "frontend_stats_endpoint": docs.frontend_stats_endpoints,
-        }
         self.frames: dict[str, pl.DataFrame] = {}
         self.errors: dict[str, SourceTypeError] = {}
-        for source, records in lists.items():
+        for source, records in docs.by_source().items():
             try:
                 self.frames[source] = frame(records, CONTRACTS[source], docs.origins.get(source))
             except SourceTypeError as exc:
