@@ -67,6 +67,23 @@ def materialize_snapshot(base_url: str, data_dir: Path, **api: object):
     )
 
 
+def rebuild_from_raw(layout, date: str, *, warehouse: bool = True, raise_on_error: bool = True):
+    """The tables (and warehouse) layer of one date from its raw snapshot only: no API resource
+    is given, so any attempt to fetch would fail the run."""
+    import dagster as dg
+
+    from assets.tables import catalog_tables
+    from assets.warehouse import warehouse as warehouse_asset
+    from pipeline.resources import CatalogStorage
+
+    return dg.materialize(
+        [catalog_tables, warehouse_asset] if warehouse else [catalog_tables],
+        partition_key=date,
+        resources={"storage": CatalogStorage(root=layout.root)},
+        raise_on_error=raise_on_error,
+    )
+
+
 @pytest.fixture(scope="session")
 def clean_build(replay_url, tmp_path_factory):
     """The fault-free reference: the sample fetched over HTTP and built, once per session."""

@@ -17,13 +17,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.tables import catalog_tables
-from assets.warehouse import warehouse
 from pipeline.definitions import defs
-from pipeline.resources import CatalogStorage
 from pipeline.schemas import TABLES
 from pipeline.storage import Layout
-from tests.conftest import ROOT, SAMPLE, SAMPLE_DATE, materialize_snapshot
+from tests.conftest import ROOT, SAMPLE, SAMPLE_DATE, materialize_snapshot, rebuild_from_raw
 
 
 def test_rematerialising_a_date_gives_identical_rows(clean_build, replay_url, tmp_path):
@@ -46,11 +43,7 @@ def test_backfill_of_past_dates_from_raw_only(tmp_path):
     for d in dates:
         shutil.copytree(SAMPLE, layout.raw_dir(dt.date.fromisoformat(d)))
     for d in dates:
-        result = dg.materialize(
-            [catalog_tables, warehouse],
-            partition_key=d,
-            resources={"storage": CatalogStorage(root=layout.root)},
-        )
+        result = rebuild_from_raw(layout, d)
         assert result.success
     with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
         got = con.sql(

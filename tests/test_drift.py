@@ -8,13 +8,10 @@ import gzip
 import json
 import shutil
 
-import dagster as dg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assets.tables import catalog_tables
-from pipeline.resources import CatalogStorage
 from pipeline.storage import Layout
 from pipeline.transforms.data_policies import data_policies_table
 from pipeline.transforms.endpoints import endpoints_table
@@ -22,7 +19,7 @@ from pipeline.transforms.long_tables import endpoint_variable_pricings_table
 from pipeline.transforms.models import models_table
 from pipeline.transforms.providers import providers_table
 from pipeline.transforms.validate import SourceTypeError
-from tests.conftest import SAMPLE, SAMPLE_DATE
+from tests.conftest import SAMPLE, SAMPLE_DATE, rebuild_from_raw
 
 DATE = dt.date.fromisoformat(SAMPLE_DATE)
 
@@ -40,12 +37,7 @@ def rewrite(path, edit):
 
 
 def build_tables(layout):
-    return dg.materialize(
-        [catalog_tables],
-        partition_key=SAMPLE_DATE,
-        resources={"storage": CatalogStorage(root=layout.root)},
-        raise_on_error=False,
-    )
+    return rebuild_from_raw(layout, SAMPLE_DATE, warehouse=False, raise_on_error=False)
 
 
 def test_changed_type_names_field_record_and_file_and_spares_other_tables(tmp_path):

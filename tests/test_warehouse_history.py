@@ -9,17 +9,13 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
 
-from assets.tables import catalog_tables
-from assets.warehouse import warehouse
 from pipeline.replay.recorded_day import build_day
-from pipeline.resources import CatalogStorage
 from pipeline.storage import Layout
 from pipeline.transforms.source_schemas import PRICE_COMPONENTS
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, rebuild_from_raw
 
 DAILY = Path(__file__).parent / "fixtures" / "daily_2026-07"
 DAYS = ["2026-07-17", "2026-07-18", "2026-07-19"]
@@ -37,12 +33,7 @@ def history(tmp_path_factory):
         else:
             build_day(DAILY / day, raw)
     for day in DAYS:
-        result = dg.materialize(
-            [catalog_tables, warehouse],
-            partition_key=day,
-            resources={"storage": CatalogStorage(root=layout.root)},
-        )
-        assert result.success
+        assert rebuild_from_raw(layout, day).success
     con = duckdb.connect(str(layout.warehouse_path), read_only=True)
     yield con
     con.close()
