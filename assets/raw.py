@@ -20,14 +20,29 @@ COMMON = {
 }
 
 
+class RawFetchConfig(dg.Config):
+    """Raw is the source of truth: a date whose group landed completely is not fetched again
+    (a re-run rebuilds from it) unless ``refetch`` asks for a fresh copy."""
+
+    refetch: bool = False
+
+
 def _run(
     context: dg.AssetExecutionContext,
+    config: RawFetchConfig,
     api: OpenRouterApi,
     storage: CatalogStorage,
+    group: str,
     job: Callable[..., Awaitable[FetchReport]],
     **kwargs: object,
 ) -> tuple[FetchReport, RawSnapshot]:
     snap = storage.layout().raw(parse_snapshot_date(context.partition_key))
+    if snap.is_complete(group) and not config.refetch:
+        context.log.info(
+            f"raw {group}: {snap.folder} already holds a complete fetch; reusing it "
+            "(refetch=true, or `openrouter-catalog run --refetch`, fetches again)"
+        )
+        return FetchReport.from_log(snap.log_rows(), group), snap
 
     async def go() -> FetchReport:
         async with api.client() as client:
@@ -54,9 +69,14 @@ def _run(
     **COMMON,
 )
 def raw_v1(
-    context: dg.AssetExecutionContext, api: OpenRouterApi, storage: CatalogStorage
+    context: dg.AssetExecutionContext,
+    config: RawFetchConfig,
+    api: OpenRouterApi,
+    storage: CatalogStorage,
 ) -> dg.MaterializeResult:
-    report, snap = _run(context, api, storage, fetch_v1, min_coverage=api.min_coverage)
+    report, snap = _run(
+        context, config, api, storage, "v1", fetch_v1, min_coverage=api.min_coverage
+    )
     calls = report.source("v1_endpoints")
     verdict = checks.fetch_coverage(calls.requested, calls.failed, api.min_coverage)
     return dg.MaterializeResult(
@@ -77,9 +97,12 @@ def raw_v1(
     **COMMON,
 )
 def raw_frontend(
-    context: dg.AssetExecutionContext, api: OpenRouterApi, storage: CatalogStorage
+    context: dg.AssetExecutionContext,
+    config: RawFetchConfig,
+    api: OpenRouterApi,
+    storage: CatalogStorage,
 ) -> dg.MaterializeResult:
-    report, snap = _run(context, api, storage, fetch_frontend)
+    report, snap = _run(context, config, api, storage, "frontend", fetch_frontend)
     if report.missing:
         context.log.warning(f"frontend missing: {'; '.join(report.missing)}")
     return dg.MaterializeResult(

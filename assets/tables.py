@@ -11,7 +11,7 @@ import dagster as dg
 import polars as pl
 
 from assets.raw import raw_frontend, raw_v1
-from pipeline import checks
+from pipeline import checks, sources
 from pipeline.metadata import column_schema, table_metadata
 from pipeline.partitions import snapshot_partitions
 from pipeline.raw_reader import read_snapshot
@@ -20,6 +20,7 @@ from pipeline.schemas import TABLE_DESCRIPTIONS
 from pipeline.storage import parse_snapshot_date
 from pipeline.transforms.data_policies import data_policies_table
 from pipeline.transforms.drift import drift_report
+from pipeline.transforms.duplicates import duplicates_report
 from pipeline.transforms.endpoints import endpoints_table
 from pipeline.transforms.fetch_log import fetch_log_table
 from pipeline.transforms.long_tables import (
@@ -121,6 +122,13 @@ def catalog_tables(context: dg.AssetExecutionContext, storage: CatalogStorage): 
     snap = layout.raw(date)
     if not snap.exists():
         raise dg.Failure(description=f"no raw snapshot for {date} at {snap.folder}")
+    unfinished = snap.unfinished(sources.GROUPS)
+    if unfinished:
+        raise dg.Failure(
+            description=f"raw snapshot {date}: the {' and '.join(unfinished)} fetch did not "
+            "finish (killed mid-way?); run the date again to fetch it. The tables keep their "
+            "last complete state."
+        )
     docs = read_snapshot(snap)
     if "v1_models" not in docs.present:
         raise dg.Failure(description=f"raw snapshot {date} has no successful v1_models response")
@@ -159,11 +167,15 @@ def catalog_tables(context: dg.AssetExecutionContext, storage: CatalogStorage): 
     drift = drift_report(docs)
     if drift:
         context.log.warning(f"new fields in the API (not mapped yet): {drift}")
+    repeated = duplicates_report(docs, src)
+    for line in repeated:
+        context.log.warning(line)
     for name, df in frames.items():
         path = layout.write_partition(name, date, df)
         context.log.info(f"{name}: {df.height} rows → {path}")
         metadata = table_metadata(name, df, str(path))
         metadata["drift_report"] = dg.MetadataValue.json(drift)
+        metadata["duplicate_ids"] = dg.MetadataValue.json(repeated)
         yield dg.MaterializeResult(asset_key=name, metadata=metadata)
     yield from _check_results(layout, date, frames)
     if errors:

@@ -59,6 +59,9 @@ def run(
     max_attempts: Annotated[
         int | None, typer.Option(help="attempts per request (default 4)")
     ] = None,
+    refetch: Annotated[
+        bool, typer.Option(help="fetch again even if the date's raw landed completely")
+    ] = False,
 ) -> None:
     """Materialise every asset for one snapshot through Dagster, in-process."""
     from pipeline.runner import RunFailed, run_snapshot
@@ -76,7 +79,7 @@ def run(
     _check_data_dir(settings.data_dir)
     typer.echo(f"run: snapshot {date} from {settings.base_url} into {settings.data_dir}")
     try:
-        outcome = run_snapshot(settings, date)
+        outcome = run_snapshot(settings, date, refetch=refetch)
     except RunFailed as exc:
         _fail(f"snapshot {date} not produced: {exc}")
     typer.echo(f"run: snapshot {date} done (dagster run {outcome.run_id})")

@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import ipaddress
 import time
+import warnings
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -20,6 +21,7 @@ import aiohttp
 import httpx
 import orjson
 import stamina
+import yarl
 from aiolimiter import AsyncLimiter
 from httpx_aiohttp import AiohttpTransport
 
@@ -42,6 +44,14 @@ class RetryableStatus(Exception):
 
 class InvalidJson(Exception):
     """A 2xx body that is not JSON: truncated, or an HTML page from a proxy."""
+
+
+class BodyTooLarge(Exception):
+    """A body over the cap: refused (not retried) so one runaway response cannot exhaust
+    memory; the cap applies to the decoded bytes, so a compression bomb is caught too."""
+
+
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -85,6 +95,20 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, min(delta, MAX_RETRY_AFTER_S))
 
 
+with warnings.catch_warnings():  # aiohttp discourages subclassing; this one overrides one call
+    warnings.simplefilter("ignore", DeprecationWarning)
+
+    class _VerbatimUrlSession(aiohttp.ClientSession):
+        """aiohttp re-parses a string URL, decoding ``%2E%2E`` and then dropping the ``..``
+        segment: the endpoints of a model id like ``a/..`` would be asked of the wrong path.
+        httpx has already encoded the URL; send it exactly so."""
+
+        def request(self, method: str, url: Any, **kwargs: Any) -> Any:  # noqa: ANN401
+            if isinstance(url, str):
+                url = yarl.URL(url, encoded=True)
+            return super().request(method, url, **kwargs)
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -114,6 +138,7 @@ class ApiClient:
         max_attempts: int = 4,
         wait_initial_s: float = 0.5,
         wait_max_s: float = 10.0,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -135,7 +160,7 @@ class ApiClient:
             transport=transport
             or AiohttpTransport(
                 limits=httpx.Limits(max_connections=concurrency),
-                client=lambda: aiohttp.ClientSession(
+                client=lambda: _VerbatimUrlSession(
                     connector=aiohttp.TCPConnector(limit=concurrency, force_close=False),
                     trust_env=False,
                 ),
@@ -146,6 +171,7 @@ class ApiClient:
         self._max_attempts = max_attempts
         self._wait_initial = wait_initial_s
         self._wait_max = wait_max_s
+        self._max_body = max_body_bytes
         self.key_sent = send_key
 
     async def __aenter__(self) -> ApiClient:
@@ -153,6 +179,29 @@ class ApiClient:
 
     async def __aexit__(self, *exc: object) -> None:
         await self._http.aclose()
+
+    async def _read(self, request: str) -> tuple[int, bytes, str | None, str | None]:
+        """One GET, streamed so that the size cap holds before the body is in memory."""
+        async with self._http.stream("GET", request) as resp:
+            declared = resp.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > self._max_body:
+                raise BodyTooLarge(self._too_large(f"declares {int(declared):,} bytes"))
+            chunks, size = [], 0
+            async for chunk in resp.aiter_bytes():
+                size += len(chunk)
+                if size > self._max_body:
+                    raise BodyTooLarge(self._too_large(f"exceeds {size:,} bytes"))
+                chunks.append(chunk)
+            headers = resp.headers
+            return (
+                resp.status_code,
+                b"".join(chunks),
+                headers.get("content-type"),
+                headers.get("retry-after"),
+            )
+
+    def _too_large(self, what: str) -> str:
+        return f"body {what}, over the {self._max_body:,}-byte cap (max_body_mb); not retried"
 
     async def get(
         self,
@@ -188,13 +237,9 @@ class ApiClient:
                     if self._limiter is not None:
                         await self._limiter.acquire()
                     async with self._sem:
-                        resp = await self._http.get(request)
-                    status, body = resp.status_code, resp.content
-                    ctype = resp.headers.get("content-type")
+                        status, body, ctype, retry_after = await self._read(request)
                     if status in RETRY_STATUSES:
-                        raise RetryableStatus(
-                            status, parse_retry_after(resp.headers.get("retry-after"))
-                        )
+                        raise RetryableStatus(status, parse_retry_after(retry_after))
                     if expect_json and 200 <= status < 300:
                         try:
                             parsed = orjson.loads(body)
@@ -204,6 +249,8 @@ class ApiClient:
             error = f"HTTP {exc.status} after {attempts} attempts"
         except InvalidJson as exc:
             error = f"{exc} after {attempts} attempts"
+        except BodyTooLarge as exc:
+            error, body = str(exc), None
         except httpx.TransportError as exc:
             cause = exc.__cause__ or exc  # the transport's own exception names the problem best
             error = (

@@ -44,6 +44,7 @@ def run_demo(data_dir: str, snapshot_date: str, rows: int) -> int:
                 data_dir,
                 "--snapshot-date",
                 snapshot_date,
+                "--refetch",  # the demo is about fetching over HTTP, every time
             ]
         )
     print("demo: replay server stopped", flush=True)

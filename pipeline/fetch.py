@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -36,6 +37,33 @@ class FetchReport:
     answered_paths: dict[str, str] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # source, key, error
+    notes: list[str] = field(default_factory=list)
+    reused: bool = False  # the raw landing already held this group: nothing was fetched
+
+    @classmethod
+    def from_log(cls, rows: list[dict[str, Any]], group: str) -> FetchReport:
+        """The report of an earlier, complete fetch, rebuilt from its log rows."""
+        report = cls(reused=True)
+        names = set(sources.GROUPS[group])
+        for row in rows:
+            if row.get("source") not in names:
+                continue
+            st = report.source(row["source"])
+            st.requested += 1
+            st.retried += (row.get("attempts") or 0) > 1
+            if row.get("error") is None:
+                st.ok += 1
+            else:
+                st.failed += 1
+                report.failures.append((row["source"], row["key"], row["error"]))
+        return report
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "completed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "requests": sum(s.requested for s in self.stats.values()),
+            "failed": sum(s.failed for s in self.stats.values()),
+        }
 
     def source(self, name: str) -> SourceStats:
         return self.stats.setdefault(name, SourceStats())
@@ -47,6 +75,8 @@ class FetchReport:
         out["answered_paths"] = dict(self.answered_paths)
         out["missing"] = list(self.missing)
         out["failures"] = [f"{s} {k}: {e}" for s, k, e in self.failures[:50]]
+        out["notes"] = list(self.notes)
+        out["reused"] = self.reused
         return out
 
 
@@ -111,12 +141,14 @@ async def _fan_out(
     total, done, step = len(calls), 0, max(1, len(calls) // 10)
     results: list[FetchResult] = []
 
+    spec = sources.SOURCES_BY_NAME[source]
+
     async def one(key: str, path: str, params: dict) -> None:
         nonlocal done
         r = await client.get(source, key, path, params)
         if r.status in ok_statuses and r.error and r.error.startswith("HTTP "):
             r.error = None  # an expected status (404 = "no endpoints" on stats/endpoint)
-        results.append(await landing.land(r))
+        results.append(await landing.land(_checked(spec, r)))
         r.body = r.parsed = None  # on disk now (or on its way): keep only the outcome
         done += 1
         if done % step == 0 or done == total:
@@ -127,15 +159,45 @@ async def _fan_out(
     return results
 
 
-def _data_list(r: FetchResult, what: str) -> list[dict[str, Any]]:
+def _kind(value: object) -> str:
+    return {dict: "an object", list: "a list", str: "a string", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def shape_error(source: sources.Source, r: FetchResult) -> str | None:
+    """Why a 200 body cannot be this source's answer, or None. The body is still landed as
+    received; the log row carries the reason and the reader skips it."""
     try:
         doc = r.json()
     except ValueError as exc:
-        raise FetchError(f"{what}: {r.request} answered a body that is not JSON ({exc})") from None
+        return f"body is not JSON ({exc})"
     data = doc.get("data") if isinstance(doc, dict) else doc
-    if not isinstance(data, list):
-        raise FetchError(f"{what}: {r.request} answered JSON without a 'data' list")
-    return data
+    if isinstance(doc, dict) and "data" not in doc:
+        return f"JSON of the wrong shape: no 'data' field (keys: {', '.join(list(doc)[:5])})"
+    if not isinstance(data, source.data):
+        return f"JSON of the wrong shape: 'data' is {_kind(data)}, expected {_kind(source.data())}"
+    return None
+
+
+def _checked(source: sources.Source, r: FetchResult) -> FetchResult:
+    """Mark a 200 whose body is not this source's answer as failed, before it is logged."""
+    if r.status == 200 and r.error is None:
+        r.error = shape_error(source, r)
+    return r
+
+
+def _data_list(r: FetchResult) -> list[dict[str, Any]]:
+    doc = r.json()
+    return doc.get("data") if isinstance(doc, dict) else doc
+
+
+async def _get(
+    client: ApiClient, landing: _Landing, source: sources.Source, path: str
+) -> FetchResult:
+    """One single-request source: fetched, shape-checked, landed."""
+    r = await client.get(source.name, "all", path, source.params)
+    return await landing.land(_checked(source, r))
 
 
 async def fetch_v1(
@@ -144,25 +206,27 @@ async def fetch_v1(
     """Models list, providers list, then one endpoints call per model id (variant included)."""
     report = FetchReport()
     landing = _Landing(snap, report, log)
+    snap.start_fetch("v1", sources.GROUPS["v1"])
     try:
-        r = await landing.land(
-            await client.get(
-                sources.V1_MODELS.name, "all", sources.V1_MODELS.paths[0], sources.V1_MODELS.params
-            )
-        )
+        r = await _get(client, landing, sources.V1_MODELS, sources.V1_MODELS.paths[0])
         if not r.ok:
             raise FetchError(f"v1_models: GET {r.url} failed: {r.error}")
-        models = _data_list(r, "v1_models")
+        models = _data_list(r)
         ids = sorted(
             {m["id"] for m in models if isinstance(m, dict) and isinstance(m.get("id"), str)}
         )
         log(f"v1_models: {len(ids)} models")
+        if len(ids) < len(models):
+            report.notes.append(
+                f"v1_models: {len(models) - len(ids)} records without a string id or repeating "
+                "one; one endpoints call per distinct id"
+            )
         calls = [(mid, sources.endpoints_path(mid), {}) for mid in ids if "/" in mid]
         providers, results = await asyncio.gather(
-            client.get(sources.V1_PROVIDERS.name, "all", sources.V1_PROVIDERS.paths[0]),
+            _get(client, landing, sources.V1_PROVIDERS, sources.V1_PROVIDERS.paths[0]),
             _fan_out(client, landing, sources.V1_ENDPOINTS.name, calls),
         )
-        if not (await landing.land(providers)).ok:
+        if not providers.ok:
             report.missing.append(f"v1_providers ({providers.error})")
         failed = [r for r in results if not r.ok]
         if results and len(failed) / len(results) > 1 - min_coverage:
@@ -174,6 +238,7 @@ async def fetch_v1(
     finally:
         landing.flush()
         snap.write_log("v1", landing.rows)
+    snap.mark_complete("v1", report.summary())
     return report
 
 
@@ -182,15 +247,12 @@ async def _first_answering(
 ) -> tuple[int, list[dict[str, Any]]] | None:
     """Try the known paths of a moving frontend source, newest first."""
     for i, path in enumerate(source.paths):
-        r = await landing.land(await client.get(source.name, "all", path, source.params))
+        r = await _get(client, landing, source, path)
         if r.ok:
-            try:
-                data = _data_list(r, source.name)
-            except FetchError as exc:
-                landing.report.missing.append(str(exc))
-                continue
             landing.report.answered_paths[source.name] = path
-            return i, data
+            return i, _data_list(r)
+        if r.status == 200:
+            landing.report.missing.append(f"{source.name}: {r.request} answered {r.error}")
     landing.report.missing.append(f"{source.name} (no known path answered)")
     return None
 
@@ -199,6 +261,7 @@ async def fetch_frontend(client: ApiClient, snap: RawSnapshot, log: Log) -> Fetc
     """Catalog, all-providers and stats/endpoint per (permaslug, variant); never fatal."""
     report = FetchReport()
     landing = _Landing(snap, report, log)
+    snap.start_fetch("frontend", sources.GROUPS["frontend"])
     try:
         _, found = await asyncio.gather(
             _first_answering(client, landing, sources.FRONTEND_ALL_PROVIDERS),
@@ -240,4 +303,6 @@ async def fetch_frontend(client: ApiClient, snap: RawSnapshot, log: Log) -> Fetc
     finally:
         landing.flush()
         snap.write_log("frontend", landing.rows)
+    if not report.missing:  # a vanished source is tried again by the next run
+        snap.mark_complete("frontend", report.summary())
     return report

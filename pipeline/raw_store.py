@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,8 +21,12 @@ from urllib.parse import quote
 
 import orjson
 
+from pipeline import crashpoints
+from pipeline.atomic import atomic_write_bytes, sweep_stale
+
 _MAX_NAME = 180
 LOG_PREFIX = "fetch_log_"
+MANIFEST_PREFIX = "complete_"
 
 
 def encode_key(key: str) -> str:
@@ -37,19 +39,6 @@ def encode_key(key: str) -> str:
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
         name = f"{name[:_MAX_NAME]}-{digest}"
     return name
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write then rename, so readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class RawSnapshot:
@@ -65,13 +54,14 @@ class RawSnapshot:
     def write_body(self, source: str, key: str, body: bytes) -> str:
         rel = self.body_file(source, key)
         atomic_write_bytes(self.folder / rel, gzip.compress(body, compresslevel=1, mtime=0))
+        crashpoints.reached("raw_body")
         return rel
 
     def read_body(self, rel: str) -> bytes:
         return gzip.decompress((self.folder / rel).read_bytes())
 
     def write_log(self, group: str, rows: Iterable[dict[str, Any]]) -> Path:
-        path = self.folder / f"{LOG_PREFIX}{group}.jsonl"
+        path = self.log_path(group)
         data = b"".join(orjson.dumps(r) + b"\n" for r in rows)
         atomic_write_bytes(path, data)
         return path
@@ -84,3 +74,38 @@ class RawSnapshot:
 
     def exists(self) -> bool:
         return any(self.folder.glob(f"{LOG_PREFIX}*.jsonl"))
+
+    # A group's fetch is *complete* once its manifest exists: written last, after every body
+    # and the log are in place, and only when the fetch succeeded. A killed or failed fetch
+    # leaves no manifest, so the next run fetches that group again instead of trusting it.
+
+    def manifest_path(self, group: str) -> Path:
+        return self.folder / f"{MANIFEST_PREFIX}{group}.json"
+
+    def is_complete(self, group: str) -> bool:
+        return self.manifest_path(group).is_file()
+
+    def mark_complete(self, group: str, summary: dict[str, Any]) -> None:
+        atomic_write_bytes(self.manifest_path(group), orjson.dumps(summary))
+
+    def log_path(self, group: str) -> Path:
+        return self.folder / f"{LOG_PREFIX}{group}.jsonl"
+
+    def start_fetch(self, group: str, source_names: Iterable[str]) -> None:
+        """Forget the group's manifest and log before any body is replaced: until the new log
+        lands, nobody may read the group (its bodies are a mix of two fetches). Also sweeps
+        the temporaries an earlier killed fetch left."""
+        self.manifest_path(group).unlink(missing_ok=True)
+        self.log_path(group).unlink(missing_ok=True)
+        sweep_stale(self.folder)
+        for name in source_names:
+            sweep_stale(self.folder / name)
+
+    def unfinished(self, groups: dict[str, Iterable[str]]) -> list[str]:
+        """Groups with bodies on disk but no log: a fetch was killed before it finished."""
+        return [
+            group
+            for group, names in groups.items()
+            if not self.log_path(group).is_file()
+            and any(any((self.folder / n).glob("*.gz")) for n in names)
+        ]

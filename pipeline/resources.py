@@ -25,6 +25,7 @@ class OpenRouterApi(dg.ConfigurableResource):
     timeout_s: float = 30.0
     max_attempts: int = 4
     min_coverage: float = 0.95
+    max_body_mb: float = 64.0
 
     def client(self) -> ApiClient:
         return ApiClient(
@@ -34,6 +35,7 @@ class OpenRouterApi(dg.ConfigurableResource):
             requests_per_second=self.requests_per_second,
             timeout_s=self.timeout_s,
             max_attempts=self.max_attempts,
+            max_body_bytes=int(self.max_body_mb * 1024 * 1024),
         )
 
 

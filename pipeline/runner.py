@@ -37,8 +37,9 @@ def _first_failure(result: dg.ExecuteInProcessResult) -> str:
     return "run failed"
 
 
-def run_snapshot(settings: Settings, snapshot_date: dt.date) -> RunOutcome:
-    """Fetch, transform and publish one snapshot date; raises RunFailed with a clear reason."""
+def run_snapshot(settings: Settings, snapshot_date: dt.date, refetch: bool = False) -> RunOutcome:
+    """Fetch, transform and publish one snapshot date; raises RunFailed with a clear reason.
+    Raw that already landed completely for the date is reused unless ``refetch``."""
     resources = {
         "api": OpenRouterApi(
             base_url=settings.base_url,
@@ -47,6 +48,7 @@ def run_snapshot(settings: Settings, snapshot_date: dt.date) -> RunOutcome:
             timeout_s=settings.timeout_s,
             max_attempts=settings.max_attempts,
             min_coverage=settings.min_coverage,
+            max_body_mb=settings.max_body_mb,
         ),
         "storage": CatalogStorage(root=settings.data_dir),
     }
@@ -57,7 +59,10 @@ def run_snapshot(settings: Settings, snapshot_date: dt.date) -> RunOutcome:
         resources=resources,
         instance=instance,
         raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        run_config={
+            "loggers": {"console": {"config": {"log_level": "INFO"}}},
+            "ops": {name: {"config": {"refetch": refetch}} for name in ("raw_v1", "raw_frontend")},
+        },
         tags={"source": "openrouter-catalog run"},
     )
     if not result.success:

@@ -12,7 +12,11 @@ DEFAULT_BASE_URL = "https://openrouter.ai"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    # Unaliased fields read OPENROUTER_CATALOG_<NAME>, never a bare CONCURRENCY or TIMEOUT_S
+    # that some other tool set.
+    model_config = SettingsConfigDict(
+        extra="ignore", populate_by_name=True, env_prefix="OPENROUTER_CATALOG_"
+    )
 
     base_url: str = Field(
         DEFAULT_BASE_URL, validation_alias=AliasChoices("base_url", "OPENROUTER_BASE_URL")
@@ -28,6 +32,7 @@ class Settings(BaseSettings):
     timeout_s: float = Field(30.0, gt=0)
     max_attempts: int = Field(4, ge=1, le=20)
     min_coverage: float = Field(0.95, ge=0, le=1)
+    max_body_mb: float = Field(64.0, gt=0)
 
     @field_validator("base_url")
     @classmethod

@@ -22,11 +22,12 @@ class Source:
     paths: tuple[str, ...]
     params: dict[str, str] = field(default_factory=dict)
     fan_out: bool = False  # one request per model / per (permaslug, variant)
+    data: type = list  # what the body's "data" holds (or the bare archived body)
 
 
 V1_MODELS = Source("v1_models", "v1", ("/api/v1/models",), {"output_modalities": "all"})
 V1_ENDPOINTS = Source(
-    "v1_endpoints", "v1", ("/api/v1/models/{author}/{slug}/endpoints",), fan_out=True
+    "v1_endpoints", "v1", ("/api/v1/models/{author}/{slug}/endpoints",), fan_out=True, data=dict
 )
 V1_PROVIDERS = Source("v1_providers", "v1", ("/api/v1/providers",))
 FRONTEND_CATALOG = Source(
@@ -49,6 +50,7 @@ FRONTEND_EFFECTIVE_PRICING = Source(
     "frontend",
     ("/api/frontend/v1/stats/effective-pricing",),  # 2026 only; no older path known
     fan_out=True,
+    data=dict,
 )
 
 ALL_SOURCES: tuple[Source, ...] = (
@@ -61,10 +63,16 @@ ALL_SOURCES: tuple[Source, ...] = (
     FRONTEND_EFFECTIVE_PRICING,
 )
 SOURCES_BY_NAME = {s.name: s for s in ALL_SOURCES}
+GROUPS: dict[str, tuple[str, ...]] = {
+    g: tuple(s.name for s in ALL_SOURCES if s.group == g) for g in ("v1", "frontend")
+}
 
 
 def encode_segment(segment: str) -> str:
-    """Percent-encode one path segment: '/', '?', '#', '%', spaces and non-ASCII, nothing else."""
+    """Percent-encode one path segment: '/', '?', '#', '%', spaces and non-ASCII, nothing else;
+    a segment that is only dots is encoded whole, or the URL would be normalised upwards."""
+    if segment and set(segment) == {"."}:
+        return "%2E" * len(segment)
     return quote(segment, safe=_PCHAR_SAFE)
 
 

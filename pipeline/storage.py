@@ -7,13 +7,13 @@ clear error says it is not wired yet, instead of a folder called ``s3:`` appeari
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from pipeline import crashpoints
+from pipeline.atomic import replacing, sweep_stale
 from pipeline.raw_store import RawSnapshot
 
 PART_FILE = "part-0.parquet"
@@ -69,15 +69,10 @@ class Layout:
         atomically and readers never see a partial file. ``snapshot_date`` lives in the path
         (hive style), not in the file."""
         target = self.partition_file(table, date)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{PART_FILE}.", suffix=".tmp")
-        os.close(fd)
-        try:
+        sweep_stale(target.parent)
+        with replacing(target) as tmp:
             df.write_parquet(tmp, compression="zstd", statistics=True)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            crashpoints.reached("parquet_write", table)
         return target
 
     def previous_date(self, table: str, date: dt.date) -> dt.date | None:

@@ -49,7 +49,7 @@ def replay_url() -> str:
         yield url
 
 
-def materialize_snapshot(base_url: str, data_dir: Path, **api: object):
+def materialize_snapshot(base_url: str, data_dir: Path, *, refetch: bool = False, **api: object):
     """Every asset of the sample date, in-process, against ``base_url``."""
     import dagster as dg
 
@@ -64,6 +64,9 @@ def materialize_snapshot(base_url: str, data_dir: Path, **api: object):
             "storage": CatalogStorage(root=str(data_dir)),
         },
         raise_on_error=False,
+        run_config={
+            "ops": {name: {"config": {"refetch": refetch}} for name in ("raw_v1", "raw_frontend")}
+        },
     )
 
 

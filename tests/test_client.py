@@ -15,6 +15,15 @@ def run(coro):
     return asyncio.run(coro)
 
 
+class ChunkStream(httpx.AsyncByteStream):
+    def __init__(self, chunks) -> None:
+        self.chunks = chunks
+
+    async def __aiter__(self):
+        for c in self.chunks:
+            yield c
+
+
 def client(handler, **kw) -> ApiClient:
     kw.setdefault("wait_initial_s", 0.01)
     return ApiClient("https://api.test", transport=httpx.MockTransport(handler), **kw)
@@ -88,9 +97,61 @@ def test_api_key_sent_as_bearer_and_user_agent_names_the_project():
 
 
 def test_key_never_sent_in_clear_text_to_a_remote_host():
-    assert not ApiClient("http://example.test", "sk-x").key_sent
-    assert ApiClient("http://127.0.0.1:9", "sk-x").key_sent
-    assert ApiClient("https://openrouter.ai", "sk-x").key_sent
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    for base, sent in (
+        ("http://example.test", False),  # plain http off this machine: never
+        ("http://127.0.0.1:9", True),  # loopback (the replay server)
+        ("https://openrouter.ai", True),
+    ):
+        seen.clear()
+
+        async def go(base=base):
+            transport = httpx.MockTransport(handler)
+            async with ApiClient(base, "sk-x", transport=transport) as c:
+                return await c.get("s", "k", "/x")
+
+        run(go())
+        assert ("authorization" in seen[0].headers) is sent, base
+        assert seen[0].url.host == httpx.URL(base).host
+
+
+def test_a_redirect_elsewhere_is_not_followed_so_the_key_stays_home():
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(302, headers={"Location": "https://collector.test/steal"})
+
+    async def go():
+        async with client(handler, api_key="sk-canary-123") as c:
+            return await c.get("s", "k", "/x")
+
+    r = run(go())
+    assert [q.url.host for q in seen] == ["api.test"]
+    assert r.error == "HTTP 302" and r.attempts == 1
+
+
+def test_a_body_over_the_cap_is_refused_without_a_length_header_and_not_retried():
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        chunks = (b"x" * 65536 for _ in range(40))  # 2.5 MiB, streamed, no Content-Length
+        return httpx.Response(200, stream=ChunkStream(chunks))
+
+    async def go():
+        async with client(handler, max_body_bytes=1024 * 1024) as c:
+            return await c.get("s", "k", "/big")
+
+    r = run(go())
+    assert calls == 1 and r.attempts == 1 and r.body is None
+    assert "exceeds" in r.error and "1,048,576-byte cap" in r.error
 
 
 def test_endpoints_path_keeps_the_variant_and_encodes_segments():

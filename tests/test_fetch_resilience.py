@@ -130,35 +130,37 @@ def test_frontend_gone_v1_tables_complete(sample, tmp_path):
 
 
 def test_api_key_is_sent_and_never_written(tmp_path):
+    """A canary key through a good run and a failed one (the server refuses it there): it
+    must not appear in raw files, tables, the warehouse, Dagster's run and event storage
+    (logs, metadata, errors) or the runs' stdout and stderr."""
     canary = "sk-or-v1-canary-7f3a9c2e51d84b06"
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     data_dir = tmp_path / "data"
     env = {**os.environ, "OPENROUTER_API_KEY": canary, "DAGSTER_HOME": str(home)}
-    # the server refuses every request without the key: a green run proves it was sent
-    with replay_server(None, "--require-api-key", canary) as url:
-        out = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pipeline",
-                "run",
-                "--base-url",
-                url,
-                "--data-dir",
-                str(data_dir),
-                "--snapshot-date",
-                SAMPLE_DATE,
-            ],
+
+    def run(url: str, date: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "pipeline", "run", "--base-url", url]
+            + ["--data-dir", str(data_dir), "--snapshot-date", date, "--max-attempts", "1"],
             capture_output=True,
             text=True,
             env=env,
             timeout=300,
             cwd=ROOT,
         )
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert canary not in out.stdout and canary not in out.stderr
+
+    # the server refuses every request without the key: a green run proves it was sent
+    with replay_server(None, "--require-api-key", canary) as url:
+        good = run(url, SAMPLE_DATE)
+    assert good.returncode == 0, good.stderr[-2000:]
+    # a server that wants another key: 401 on every call, the run fails with a reason
+    with replay_server(None, "--require-api-key", "sk-or-v1-some-other-key") as url:
+        bad = run(url, "2026-07-20")
+    assert bad.returncode != 0 and "HTTP 401" in bad.stderr
+    for out in (good, bad):
+        assert canary not in out.stdout and canary not in out.stderr
     needle = canary.encode()
     scanned = 0
     for path in [*data_dir.rglob("*"), *home.rglob("*")]:

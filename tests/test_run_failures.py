@@ -93,3 +93,27 @@ def test_malformed_base_url_stops_at_once(tmp_path):
     out = run_cli("--base-url", "openrouter.ai", "--data-dir", str(tmp_path))
     assert out.returncode != 0
     assert "base_url" in reason(out)
+
+
+def test_negative_concurrency_stops_at_once(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "pipeline", "run", "--concurrency", "-1"]
+        + ["--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode != 0
+    line = reason(out)
+    assert "concurrency" in line and "greater than or equal to 1" in line
+    assert "dagster" not in out.stderr.lower()  # stopped before any run started
+
+
+def test_unwritable_data_dir_stops_at_once(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    out = run_cli("--base-url", "http://127.0.0.1:9", "--data-dir", str(blocker / "data"))
+    assert out.returncode != 0
+    line = reason(out)
+    assert "data dir" in line and "not writable" in line and str(blocker) in line
+    assert "dagster" not in out.stderr.lower()

@@ -90,7 +90,7 @@ def make_handler(
                 return
             target = normalise_request(self.path)
             fault = plan.decide(target)
-            found = None if fault and fault != "truncated" else snapshot.lookup(target)
+            found = None if fault and fault != "truncated" else snapshot.lookup(self.path)
             self._wait(started)
             if fault == "reset":
                 self._reset()

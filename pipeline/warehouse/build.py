@@ -7,11 +7,12 @@ the old file, and nobody ever sees a half-built database.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
 
+from pipeline import crashpoints
+from pipeline.atomic import replacing, sweep_stale
 from pipeline.storage import Layout
 
 SQL_DIR = Path(__file__).parent
@@ -39,19 +40,16 @@ def build_warehouse(layout: Layout) -> dict[str, int]:
     """Create every view; return the row count of the key views (the build's sanity check)."""
     final = layout.warehouse_path
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
+    sweep_stale(final.parent)
     tables = layout.tables_dir.as_posix().replace("'", "''")
-    try:
-        with duckdb.connect(str(tmp)) as con:
-            for path in sql_files():
-                try:
-                    con.execute(path.read_text().replace(PLACEHOLDER, tables))
-                except duckdb.Error as exc:
-                    raise RuntimeError(f"warehouse: {path.name} failed: {exc}") from exc
-            counts = {v: con.sql(f'SELECT count(*) FROM "{v}"').fetchall()[0][0] for v in KEY_VIEWS}
-        os.replace(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
-        Path(f"{tmp}.wal").unlink(missing_ok=True)
+    files = sql_files()
+    with replacing(final) as tmp, duckdb.connect(str(tmp)) as con:
+        for i, path in enumerate(files):
+            if i == len(files) // 2:
+                crashpoints.reached("warehouse_build")
+            try:
+                con.execute(path.read_text().replace(PLACEHOLDER, tables))
+            except duckdb.Error as exc:
+                raise RuntimeError(f"warehouse: {path.name} failed: {exc}") from exc
+        counts = {v: con.sql(f'SELECT count(*) FROM "{v}"').fetchall()[0][0] for v in KEY_VIEWS}
     return counts

@@ -1,0 +1,34 @@
+"""Named places where a test kills the running process with SIGKILL, to prove what a crash
+leaves behind. Inert unless ``OPENROUTER_CATALOG_CRASH_AT`` names the place:
+
+- ``raw_body:N``      after the N-th response body of this process is on disk (mid-fetch);
+- ``parquet_write:T`` with table T's new Parquet file written but not yet renamed into place;
+- ``warehouse_build`` with the new DuckDB file half built (some views created).
+
+A real SIGKILL, not an exception: no ``finally`` runs, no buffer is flushed, exactly as when
+the machine or the OOM killer stops a run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+
+ENV = "OPENROUTER_CATALOG_CRASH_AT"
+_bodies = itertools.count(1)
+
+
+def reached(point: str, detail: str = "") -> None:
+    wanted = os.environ.get(ENV)
+    if not wanted:
+        return
+    name, _, arg = wanted.partition(":")
+    if name != point:
+        return
+    if point == "raw_body":
+        if next(_bodies) != int(arg or 1):
+            return
+    elif arg and arg != detail:
+        return
+    os.kill(os.getpid(), signal.SIGKILL)

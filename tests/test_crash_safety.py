@@ -1,0 +1,198 @@
+"""Runs killed with SIGKILL at several points: during the fetch, inside a Parquet write and in
+the middle of the warehouse build. Readers must keep seeing the last complete state of every
+partition, and the next run of the date must finish with rows identical to a run that was
+never interrupted.
+
+State A is the bundled sample (2026-07-19) already published. The killed run re-fetches the
+same date from a replay of a different real day (2026-07-18), state B, so a reader that saw
+half of the new state would be told apart from one that saw the old.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from pipeline.crashpoints import ENV as CRASH_ENV
+from pipeline.replay.launcher import replay_server
+from pipeline.replay.recorded_day import build_day
+from pipeline.schemas import TABLES
+from pipeline.storage import Layout
+from pipeline.warehouse.build import build_warehouse
+from tests.conftest import ROOT, SAMPLE_DATE, materialize_snapshot
+
+DATE = dt.date.fromisoformat(SAMPLE_DATE)
+DAY_B = Path(__file__).parent / "fixtures" / "daily_2026-07" / "2026-07-18"
+
+
+def cli_run(url: str, data_dir: Path, *flags: str, env: dict[str, str] | None = None) -> list:
+    cmd = [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "run",
+        "--base-url",
+        url,
+        "--data-dir",
+        str(data_dir),
+        "--snapshot-date",
+        SAMPLE_DATE,
+        *flags,
+    ]
+    return [cmd, {**os.environ, "DAGSTER_HOME": "", **(env or {})}]
+
+
+def run(url: str, data_dir: Path, *flags: str, env: dict[str, str] | None = None):
+    cmd, environ = cli_run(url, data_dir, *flags, env=env)
+    return subprocess.run(cmd, env=environ, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def tables(layout: Layout) -> dict[str, pl.DataFrame]:
+    return {t: layout.read_partition(t, DATE) for t in TABLES if t != "fetch_log"}
+
+
+def same(a: pl.DataFrame, b: pl.DataFrame) -> bool:
+    return a.equals(b)
+
+
+@pytest.fixture(scope="module")
+def day_b(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("day_b") / "raw"
+    build_day(DAY_B, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server_b(day_b):
+    with replay_server(day_b) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def slow_server_b(day_b):
+    """Day B with 5 ms per response, so that a kill from outside lands mid-fetch."""
+    with replay_server(day_b, "--latency-ms", "5") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def state_b(server_b, tmp_path_factory) -> dict[str, pl.DataFrame]:
+    """The uninterrupted run of day B's responses for the date."""
+    layout = Layout(str(tmp_path_factory.mktemp("reference_b")))
+    assert materialize_snapshot(server_b, layout.base).success
+    return tables(layout)
+
+
+@pytest.fixture
+def published_a(clean_build, tmp_path) -> Layout:
+    """A copy of the published sample (state A), with its warehouse rebuilt for the copy."""
+    clean, _ = clean_build
+    shutil.copytree(clean.base, tmp_path / "data")
+    layout = Layout(str(tmp_path / "data"))
+    build_warehouse(layout)
+    return layout
+
+
+def assert_readers_see_complete_partitions(
+    layout: Layout, state_a: dict, state_b: dict, must_be_a: set[str]
+) -> None:
+    for table, df in tables(layout).items():
+        assert same(df, state_a[table]) or (table not in must_be_a and same(df, state_b[table])), (
+            f"{table}: the partition is neither the old nor the new complete state"
+        )
+    # every file a Parquet glob picks up is whole, and the warehouse (old or new) answers
+    for table in TABLES:
+        pl.scan_parquet(layout.table_glob(table), hive_partitioning=True).collect()
+    with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+        for view in ("models", "endpoints", "cheapest_endpoint_per_model", "price_changes"):
+            con.sql(f"SELECT count(*) FROM {view}").fetchall()
+        n = con.sql("SELECT count(*) FROM endpoints").fetchall()[0][0]
+    assert n == tables(layout)["endpoints"].height
+    stray = [p for p in layout.base.rglob("*") if p.name.endswith(".tmp")]
+    return stray
+
+
+@pytest.mark.parametrize(
+    "crash_at, must_be_a",
+    [
+        ("raw_body:150", set(TABLES)),  # mid-fetch: no table has been touched
+        ("parquet_write:endpoints", {"endpoints"}),  # the endpoints file written, not renamed
+        ("warehouse_build", set()),  # every table new, the new warehouse half built
+    ],
+)
+def test_killed_run_leaves_last_complete_state_and_resumes(
+    crash_at, must_be_a, published_a, server_b, state_b, clean_build
+):
+    layout = published_a
+    state_a = tables(layout)
+    assert not all(same(state_a[t], state_b[t]) for t in state_a)  # A and B are told apart
+    killed = run(server_b, layout.base, "--refetch", env={CRASH_ENV: crash_at})
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    stray = assert_readers_see_complete_partitions(layout, state_a, state_b, must_be_a)
+    if not crash_at.startswith("raw_body"):
+        assert stray, "the kill should have left a temporary behind (else it hit no write)"
+
+    resumed = run(server_b, layout.base, "--refetch")  # the same command, run again
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    got = tables(layout)
+    for table, df in state_b.items():
+        assert same(got[table], df), f"{table} differs from the uninterrupted run"
+    assert not [p for p in layout.base.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_kill_from_outside_at_a_random_moment_of_the_fetch(
+    published_a, slow_server_b, server_b, state_b
+):
+    layout = published_a
+    state_a = tables(layout)
+    cmd, environ = cli_run(slow_server_b, layout.base, "--refetch")
+    proc = subprocess.Popen(
+        cmd, env=environ, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    raw = layout.raw_dir(DATE) / "v1_endpoints"
+    before = {p.name: p.stat().st_mtime_ns for p in raw.glob("*.gz")}
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        rewritten = sum(1 for p in raw.glob("*.gz") if before.get(p.name) != p.stat().st_mtime_ns)
+        if rewritten >= 40:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL, "the run ended before it could be killed mid-fetch"
+    assert_readers_see_complete_partitions(layout, state_a, state_b, set(TABLES))
+    assert not layout.raw(DATE).is_complete("v1")
+
+    resumed = run(server_b, layout.base, "--refetch")
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    got = tables(layout)
+    for table, df in state_b.items():
+        assert same(got[table], df), f"{table} differs from the uninterrupted run"
+
+
+def test_tables_refuse_a_raw_group_whose_fetch_never_finished(tmp_path):
+    """A fetch killed mid-way leaves bodies without a log: rebuilding the tables from that raw
+    must stop with a reason, not publish tables without the group's data."""
+    from tests.conftest import SAMPLE, rebuild_from_raw
+
+    layout = Layout(str(tmp_path))
+    raw = layout.raw_dir(DATE)
+    shutil.copytree(SAMPLE, raw)
+    assert rebuild_from_raw(layout, SAMPLE_DATE).success
+    before = tables(layout)
+    (raw / "fetch_log_frontend.jsonl").unlink()
+    result = rebuild_from_raw(layout, SAMPLE_DATE, raise_on_error=False)
+    assert not result.success
+    message = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error
+    assert "frontend fetch did not finish" in message.message
+    after = tables(layout)
+    assert all(same(after[t], before[t]) for t in before)
