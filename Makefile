@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 UV_VERSION := 0.13.8
 export DAGSTER_HOME := $(CURDIR)/.dagster
 
-.PHONY: demo test run ui lint lock clean
+.PHONY: demo test run ui notebook lint lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "== setup: virtual environment $(VENV) from requirements.lock ($$($(PYTHON) --version))"
@@ -32,6 +32,9 @@ run: $(STAMP)  ## today's snapshot from the live API (https://openrouter.ai)
 ui: $(STAMP)  ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -w workspace.yaml
 
+notebook: $(STAMP)  ## run notebooks/explore.ipynb against data/ (after make demo); saves it with its charts
+	$(BIN)/python -m pipeline.notebook --data-dir data --out data/notebooks/explore.ipynb
+
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
@@ -39,4 +42,4 @@ lock: $(STAMP)  ## re-resolve requirements.lock after changing pyproject.toml
 	$(BIN)/uv pip compile -q pyproject.toml --extra dev -o requirements.lock --python-version 3.11
 
 clean:
-	rm -rf $(VENV) data/raw data/tables data/warehouse.duckdb
+	rm -rf $(VENV) data/raw data/tables data/warehouse.duckdb data/reports data/notebooks

@@ -64,7 +64,6 @@ def run(
     ] = False,
 ) -> None:
     """Materialise every asset for one snapshot through Dagster, in-process."""
-    from pipeline.runner import RunFailed, run_snapshot
     from pipeline.storage import parse_snapshot_date
 
     settings = _settings(
@@ -78,6 +77,8 @@ def run(
         _fail(str(exc))
     _check_data_dir(settings.data_dir)
     typer.echo(f"run: snapshot {date} from {settings.base_url} into {settings.data_dir}")
+    from pipeline.runner import RunFailed, run_snapshot  # Dagster loads only for a valid run
+
     try:
         outcome = run_snapshot(settings, date, refetch=refetch)
     except RunFailed as exc:
@@ -130,6 +131,33 @@ def replay(
         pass
     finally:
         server.server_close()
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="one SQL query over the warehouse views")],
+    data_dir: Annotated[
+        str | None, typer.Option(help="storage root [env OPENROUTER_CATALOG_DATA_DIR]")
+    ] = None,
+    format: Annotated[  # noqa: A002 - the option users type is --format
+        str, typer.Option("--format", "-f", help="table, csv or json")
+    ] = "table",
+    max_rows: Annotated[int, typer.Option(help="rows shown by --format table")] = 50,
+) -> None:
+    """Run SQL on data/warehouse.duckdb (read-only) and print the result."""
+    from pipeline.query import Format, QueryError, render, run_query
+    from pipeline.storage import Layout
+
+    try:
+        fmt = Format(format)
+    except ValueError:
+        _fail(f"--format must be table, csv or json, not {format!r}")
+    settings = _settings(data_dir=data_dir)
+    try:
+        df = run_query(Layout(settings.data_dir).warehouse_path, sql)
+    except (QueryError, ValueError) as exc:
+        _fail(str(exc))
+    sys.stdout.write(render(df, fmt, max_rows))
 
 
 @app.command()

@@ -7,17 +7,18 @@ import os
 import dagster as dg
 
 from assets.raw import raw_frontend, raw_v1
+from assets.report import catalog_report
 from assets.tables import catalog_tables
 from assets.warehouse import warehouse
 from pipeline.resources import CatalogStorage, OpenRouterApi
 from pipeline.settings import DEFAULT_BASE_URL
 
-ALL_ASSETS = [raw_v1, raw_frontend, catalog_tables, warehouse]
+ALL_ASSETS = [raw_v1, raw_frontend, catalog_tables, warehouse, catalog_report]
 
 snapshot_job = dg.define_asset_job(
     "daily_snapshot",
     selection=dg.AssetSelection.all(),
-    description="Fetch, flatten and publish one snapshot date.",
+    description="Fetch, flatten and publish one snapshot date, and draw its report.",
 )
 # Today's partition every day at OPENROUTER_CATALOG_SCHEDULE_HOUR (UTC, default 06:00).
 SCHEDULE_HOUR = int(os.environ.get("OPENROUTER_CATALOG_SCHEDULE_HOUR", "6"))

@@ -62,4 +62,5 @@ def run_demo(data_dir: str, snapshot_date: str, rows: int) -> int:
         f"\ndemo: warehouse at {path}; open it with duckdb.connect(path, read_only=True);"
         " 'make ui' shows the assets"
     )
+    print(f"demo: report at {Layout(data_dir).report_path} (one HTML file, opens offline)")
     return 0

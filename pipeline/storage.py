@@ -64,6 +64,10 @@ class Layout:
     def warehouse_path(self) -> Path:
         return self.base / "warehouse.duckdb"
 
+    @property
+    def report_path(self) -> Path:
+        return self.base / "reports" / "catalog_report.html"
+
     def write_partition(self, table: str, date: dt.date, df: pl.DataFrame) -> Path:
         """One Parquet file per (table, date), renamed into place: a re-run replaces the date
         atomically and readers never see a partial file. ``snapshot_date`` lives in the path

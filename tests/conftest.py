@@ -96,3 +96,29 @@ def clean_build(replay_url, tmp_path_factory):
     result = materialize_snapshot(replay_url, data_dir)
     assert result.success
     return Layout(str(data_dir)), result
+
+
+DAILY = ROOT / "tests" / "fixtures" / "daily_2026-07"
+DAYS = ["2026-07-17", "2026-07-18", "2026-07-19"]
+
+
+@pytest.fixture(scope="session")
+def history_layout(tmp_path_factory):
+    """Three real consecutive days (two daily fixtures and the bundled sample), built from raw
+    into tables, warehouse and report: the demo's day with the history before it."""
+    import datetime as dt
+    import shutil
+
+    from pipeline.replay.recorded_day import build_day
+    from pipeline.storage import Layout
+
+    layout = Layout(str(tmp_path_factory.mktemp("history")))
+    for day in DAYS:
+        raw = layout.raw_dir(dt.date.fromisoformat(day))
+        if day == SAMPLE_DATE:
+            shutil.copytree(SAMPLE, raw)
+        else:
+            build_day(DAILY / day, raw)
+    for day in DAYS:
+        assert rebuild_from_raw(layout, day).success
+    return layout

@@ -159,7 +159,7 @@ def test_webserver_lists_assets_groups_checks_schedule_and_partitions(tmp_path):
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
     assert set(nodes) >= {"raw_v1", "raw_frontend", "models", "endpoints", "warehouse"}
     assert all(n["description"] and n["isPartitioned"] for n in nodes.values())
-    assert {n["groupName"] for n in nodes.values()} == {"raw", "tables", "warehouse"}
+    assert {n["groupName"] for n in nodes.values()} == {"raw", "tables", "warehouse", "reports"}
     assert "Daily" in nodes["models"]["partitionDefinition"]["description"]
     repo = data["repositoriesOrError"]["nodes"][0]
     assert repo["schedules"] == [{"name": "daily_snapshot_schedule", "cronSchedule": "0 6 * * *"}]

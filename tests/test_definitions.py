@@ -24,6 +24,7 @@ EXPECTED = {
     "endpoint_supported_parameters",
     "endpoint_variable_pricings",
     "warehouse",
+    "catalog_report",
 }
 
 
@@ -33,7 +34,7 @@ def test_code_location_loads_with_every_asset():
     assert keys == EXPECTED
     assert defs.resolve_job_def("daily_snapshot")
     groups = {graph.get(dg.AssetKey(k)).group_name for k in keys}
-    assert groups == {"raw", "tables", "warehouse"}
+    assert groups == {"raw", "tables", "warehouse", "reports"}
 
 
 def test_every_asset_has_description_and_owner_and_is_partitioned():

@@ -3,38 +3,20 @@ counts computed here from the scraper's own files."""
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipeline.replay.recorded_day import build_day
-from pipeline.storage import Layout
 from pipeline.transforms.source_schemas import PRICE_COMPONENTS
-from tests.conftest import SAMPLE, rebuild_from_raw
-
-DAILY = Path(__file__).parent / "fixtures" / "daily_2026-07"
-DAYS = ["2026-07-17", "2026-07-18", "2026-07-19"]
+from tests.conftest import DAILY, DAYS, SAMPLE
 
 
 @pytest.fixture(scope="module")
-def history(tmp_path_factory):
-    import shutil
-
-    layout = Layout(str(tmp_path_factory.mktemp("history")))
-    for day in DAYS:
-        raw = layout.raw_dir(dt.date.fromisoformat(day))
-        if day == "2026-07-19":
-            shutil.copytree(SAMPLE, raw)
-        else:
-            build_day(DAILY / day, raw)
-    for day in DAYS:
-        assert rebuild_from_raw(layout, day).success
-    con = duckdb.connect(str(layout.warehouse_path), read_only=True)
+def history(history_layout):
+    con = duckdb.connect(str(history_layout.warehouse_path), read_only=True)
     yield con
     con.close()
 

@@ -1,0 +1,39 @@
+"""Report layer: a self-contained HTML page of charts over the warehouse, for people who will
+not open a notebook. Linked from the materialisation's metadata in the UI."""
+
+import dagster as dg
+
+from assets.warehouse import warehouse
+from pipeline.partitions import snapshot_partitions
+from pipeline.report.build import build_report
+from pipeline.resources import CatalogStorage
+
+
+@dg.asset(
+    description="data/reports/catalog_report.html: price versus throughput per endpoint for "
+    "the top models, price spread per model, providers by training policy and the latest "
+    "price changes. One file, charts inline as SVG: it opens offline and can be mailed.",
+    deps=[warehouse],
+    partitions_def=snapshot_partitions,
+    group_name="reports",
+    owners=["team:catalog"],
+    kinds={"html", "matplotlib"},
+)
+def catalog_report(
+    context: dg.AssetExecutionContext, storage: CatalogStorage
+) -> dg.MaterializeResult:
+    layout = storage.layout()
+    report = build_report(layout.warehouse_path, layout.report_path)
+    context.log.info(
+        f"catalog_report: {report.charts} charts, snapshot {report.snapshot_date} → {report.path}"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(report.path)),
+            "open": dg.MetadataValue.url(report.path.as_uri()),
+            "snapshot_shown": str(report.snapshot_date),
+            "charts": report.charts,
+            "price_changes": report.price_changes,
+            "bytes": report.path.stat().st_size,
+        }
+    )

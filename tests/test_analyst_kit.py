@@ -1,0 +1,206 @@
+"""Where analysts meet the data: the notebook (executed top to bottom), the HTML report (whole,
+charted, self-contained) and `openrouter-catalog query` (table, CSV, JSON, errors)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import nbformat
+import pytest
+
+from pipeline.notebook import execute_notebook
+from pipeline.report.build import build_report
+from tests.conftest import DAYS, ROOT
+from tests.test_warehouse_history import prices, stats_endpoints
+
+# --- the notebook ------------------------------------------------------------------------
+
+
+def run_notebook(data_dir: Path) -> tuple[nbformat.NotebookNode, dict]:
+    nb = execute_notebook(data_dir)
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    line = next(ln for ln in text.splitlines() if ln.startswith("ANSWERS "))
+    return nb, json.loads(line.removeprefix("ANSWERS "))
+
+
+@pytest.fixture(scope="module")
+def notebook_run(history_layout):
+    return run_notebook(history_layout.base)
+
+
+def test_notebook_runs_top_to_bottom_and_draws_charts(notebook_run):
+    nb, _ = notebook_run
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) >= 2
+
+
+def test_notebook_answers_match_the_warehouse_and_the_source(notebook_run, history_layout):
+    _, answers = notebook_run
+    with duckdb.connect(str(history_layout.warehouse_path), read_only=True) as con:
+        cheapest = con.sql(
+            "SELECT provider_name, request_usd FROM cheapest_endpoint(20000, 1000) "
+            "WHERE model_id = 'openai/gpt-oss-120b'"
+        ).fetchall()
+        training = con.sql(
+            "SELECT count(*) FROM free_variant_training_flags WHERE trains_on_prompts"
+        ).fetchall()[0][0]
+    q1, q2, q3 = answers["q1"], answers["q2"], answers["q3"]
+    assert q1["polars_provider"] == q1["duckdb_provider"] == cheapest[0][0]
+    assert q1["request_usd"] == pytest.approx(cheapest[0][1])
+    assert q2["training_polars"] == q2["training_duckdb"] == training > 0
+    # question 3, counted here from the recorded stats of the two newest days
+    a, b = stats_endpoints(DAYS[1]), stats_endpoints(DAYS[2])
+    expected = sum(
+        prices(a[i])[c] != prices(b[i])[c] for i in a.keys() & b.keys() for c in prices(a[i])
+    )
+    assert (q3["from"], q3["to"]) == (DAYS[1], DAYS[2])
+    assert q3["changes_polars"] == q3["changes_duckdb"] == expected > 0
+
+
+def test_notebook_on_the_demo_data_alone_says_there_is_one_snapshot(clean_build):
+    layout, _ = clean_build
+    nb, answers = run_notebook(layout.base)
+    assert answers["q3"] is None and answers["q1"]["endpoints"] > 5
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "only one snapshot" in text
+
+
+# --- the report --------------------------------------------------------------------------
+
+
+class References(HTMLParser):
+    """Every attribute or CSS that could fetch something from outside the page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: dict[str, int] = {}
+        self.outside: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags[tag] = self.tags.get(tag, 0) + 1
+        if tag in ("script", "link", "iframe", "object", "embed", "img", "image", "use"):
+            for name, value in attrs:
+                if name in ("src", "href", "xlink:href", "data") and not (value or "").startswith(
+                    ("#", "data:")
+                ):
+                    self.outside.append(f"<{tag} {name}={value}>")
+            if tag in ("script", "link", "iframe", "object", "embed"):
+                self.outside.append(f"<{tag}>")
+        for name, value in attrs:
+            if name in ("src", "href", "action", "poster", "srcset") and not (
+                value or ""
+            ).startswith(("#", "data:")):
+                self.outside.append(f"<{tag} {name}={value}>")
+
+
+def check_self_contained(page: str) -> References:
+    refs = References()
+    refs.feed(page)
+    assert refs.outside == []
+    assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/|@import|@font-face", page, re.I)
+    assert all(u.startswith("url(#") for u in re.findall(r"url\([^)]*\)", page))
+    return refs
+
+
+def test_report_is_written_with_its_charts_and_references_nothing_outside(clean_build):
+    layout, result = clean_build
+    page = layout.report_path.read_text()
+    refs = check_self_contained(page)
+    assert refs.tags.get("svg") == 4  # four charts, inline
+    for svg in re.findall(r"<svg.*?</svg>", page, re.S):
+        assert svg.count("<path") > 20  # drawn, not an empty frame
+    for title in (
+        "Price versus throughput",
+        "Price spread per model",
+        "Providers by training policy",
+        "Latest price changes",
+    ):
+        assert title in page
+    meta = result.asset_materializations_for_node("catalog_report")[0].metadata
+    assert meta["open"].value == layout.report_path.as_uri()
+    assert meta["charts"].value == 4 and meta["snapshot_shown"].value == DAYS[2]
+
+
+def test_report_over_history_lists_the_latest_price_changes(history_layout, tmp_path):
+    report = build_report(history_layout.warehouse_path, tmp_path / "r.html")
+    a, b = stats_endpoints(DAYS[1]), stats_endpoints(DAYS[2])
+    expected = sum(
+        prices(a[i])[c] != prices(b[i])[c] for i in a.keys() & b.keys() for c in prices(a[i])
+    )
+    assert report.price_changes == expected > 0
+    page = report.path.read_text()
+    check_self_contained(page)
+    assert f"{expected} price components changed" in page
+    assert page.count("<tr>") == 1 + min(expected, 30)  # header + rows shown
+
+
+# --- openrouter-catalog query ---------------------------------------------------------------
+
+
+def query(data_dir: Path, sql: str, *flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", "query", sql, "--data-dir", str(data_dir), *flags],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+
+
+SQL = (
+    "SELECT model_id, provider_name, prompt_usd_per_mtok, endpoint_count "
+    "FROM cheapest_endpoint_per_model ORDER BY endpoint_count DESC, model_id LIMIT 7"
+)
+
+
+def test_query_prints_csv_json_and_a_table(clean_build):
+    layout, _ = clean_build
+    with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+        expected = con.sql(SQL).fetchall()
+    out = query(layout.base, SQL, "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert [(r["model_id"], r["provider_name"]) for r in rows] == [
+        (m, p) for m, p, _, _ in expected
+    ]
+    # decimals exact, trailing zeros trimmed
+    assert [r["prompt_usd_per_mtok"] for r in rows] == [
+        format(d.normalize(), "f") for _, _, d, _ in expected
+    ]
+    out = query(layout.base, SQL, "--format", "json")
+    data = json.loads(out.stdout)
+    assert [(r["model_id"], r["endpoint_count"]) for r in data] == [
+        (m, n) for m, _, _, n in expected
+    ]
+    out = query(layout.base, SQL)
+    assert out.returncode == 0 and expected[0][0] in out.stdout and "7 rows" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "sql, flags, message",
+    [
+        ("SELEC 1", (), "query failed: Parser Error"),
+        ("SELECT * FROM no_such_view", (), "query failed: Catalog Error"),
+        ("SELECT 1", ("--format", "xml"), "--format must be table, csv or json"),
+    ],
+)
+def test_query_errors_are_one_line(clean_build, sql, flags, message):
+    layout, _ = clean_build
+    out = query(layout.base, sql, *flags)
+    assert out.returncode == 1
+    assert out.stderr.strip().startswith(f"error: {message}") and len(out.stderr.splitlines()) == 1
+
+
+def test_query_without_a_warehouse_says_how_to_build_one(tmp_path):
+    out = query(tmp_path, "SELECT 1")
+    assert out.returncode == 1 and "make demo" in out.stderr
