@@ -5,8 +5,6 @@ own asset in the graph, with its column schema. Reads only raw, so re-materialis
 date rebuilds it without refetching.
 """
 
-from collections.abc import Callable
-
 import dagster as dg
 import polars as pl
 
@@ -18,20 +16,7 @@ from pipeline.raw_reader import read_snapshot
 from pipeline.resources import CatalogStorage
 from pipeline.schemas import TABLE_DESCRIPTIONS
 from pipeline.storage import parse_snapshot_date
-from pipeline.transforms.data_policies import data_policies_table
-from pipeline.transforms.drift import drift_report
-from pipeline.transforms.duplicates import duplicates_report
-from pipeline.transforms.endpoints import endpoints_table
-from pipeline.transforms.fetch_log import fetch_log_table
-from pipeline.transforms.long_tables import (
-    endpoint_supported_parameters_table,
-    endpoint_variable_pricings_table,
-    model_modalities_table,
-)
-from pipeline.transforms.models import models_table
-from pipeline.transforms.providers import providers_table
-from pipeline.transforms.source_schemas import SourceFrames
-from pipeline.transforms.validate import SourceTypeError
+from pipeline.transforms.catalog import build_tables
 
 DESCRIPTIONS = TABLE_DESCRIPTIONS
 TABLE_NAMES = tuple(DESCRIPTIONS)
@@ -132,42 +117,10 @@ def catalog_tables(context: dg.AssetExecutionContext, storage: CatalogStorage): 
     docs = read_snapshot(snap)
     if "v1_models" not in docs.present:
         raise dg.Failure(description=f"raw snapshot {date} has no successful v1_models response")
-    src = SourceFrames(docs)
-    builders: dict[str, Callable[[], pl.DataFrame]] = {
-        "models": lambda: models_table(src.get("v1_models"), src.get("frontend_catalog")),
-        "endpoints": lambda: endpoints_table(
-            src.get("v1_endpoints"), src.get("frontend_stats_endpoint")
-        ),
-        "providers": lambda: providers_table(
-            src.get("v1_providers"), src.get("frontend_all_providers")
-        ),
-        "data_policies": lambda: data_policies_table(
-            src.get("frontend_all_providers"), src.get("frontend_stats_endpoint")
-        ),
-        "fetch_log": lambda: fetch_log_table(docs.log_rows),
-        "model_modalities": lambda: model_modalities_table(frames["models"]),
-        "endpoint_supported_parameters": lambda: endpoint_supported_parameters_table(
-            frames["endpoints"]
-        ),
-        "endpoint_variable_pricings": lambda: endpoint_variable_pricings_table(
-            src.get("frontend_stats_endpoint")
-        ),
-    }
-    # Transform everything first, then write: a failing transform leaves no table half-updated,
-    # and one source whose field changed type does not keep the other tables from landing.
-    frames: dict[str, pl.DataFrame] = {}
-    errors: dict[str, str] = {}
-    for name, build in builders.items():
-        try:
-            frames[name] = build()
-        except SourceTypeError as exc:
-            errors[name] = str(exc)
-        except KeyError as exc:  # a table built from another that failed
-            errors[name] = f"not built: {exc.args[0]} failed"
-    drift = drift_report(docs)
+    built = build_tables(docs)
+    frames, errors, drift, repeated = built.frames, built.errors, built.drift, built.duplicates
     if drift:
         context.log.warning(f"new fields in the API (not mapped yet): {drift}")
-    repeated = duplicates_report(docs, src)
     for line in repeated:
         context.log.warning(line)
     for name, df in frames.items():

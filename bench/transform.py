@@ -127,39 +127,12 @@ def one(kind: str, raw: str) -> dict:
         from pipeline.raw_reader import read_snapshot
         from pipeline.raw_store import RawSnapshot
         from pipeline.storage import Layout
-        from pipeline.transforms.data_policies import data_policies_table
-        from pipeline.transforms.endpoints import endpoints_table
-        from pipeline.transforms.fetch_log import fetch_log_table
-        from pipeline.transforms.long_tables import (
-            endpoint_supported_parameters_table,
-            endpoint_variable_pricings_table,
-            model_modalities_table,
-        )
-        from pipeline.transforms.models import models_table
-        from pipeline.transforms.providers import providers_table
-        from pipeline.transforms.source_schemas import SourceFrames
+        from pipeline.transforms.catalog import build_tables
 
         t0 = time.perf_counter()
-        docs = read_snapshot(RawSnapshot(raw))
-        src = SourceFrames(docs)
-        models = models_table(src.get("v1_models"), src.get("frontend_catalog"))
-        endpoints = endpoints_table(src.get("v1_endpoints"), src.get("frontend_stats_endpoint"))
-        frames = {
-            "models": models,
-            "endpoints": endpoints,
-            "providers": providers_table(
-                src.get("v1_providers"), src.get("frontend_all_providers")
-            ),
-            "data_policies": data_policies_table(
-                src.get("frontend_all_providers"), src.get("frontend_stats_endpoint")
-            ),
-            "fetch_log": fetch_log_table(docs.log_rows),
-            "model_modalities": model_modalities_table(models),
-            "endpoint_supported_parameters": endpoint_supported_parameters_table(endpoints),
-            "endpoint_variable_pricings": endpoint_variable_pricings_table(
-                src.get("frontend_stats_endpoint")
-            ),
-        }
+        built = build_tables(read_snapshot(RawSnapshot(raw)))
+        assert not built.errors, built.errors
+        frames = built.frames
         with tempfile.TemporaryDirectory(dir=OUT) as tmp:
             layout = Layout(tmp)
             for name, df in frames.items():
@@ -170,10 +143,13 @@ def one(kind: str, raw: str) -> dict:
 
         import orjson
 
+        from pipeline.gc_pause import gc_paused
         from pipeline.raw_reader import unwrap
         from pipeline.transforms.endpoints import endpoints_table
 
         t0 = time.perf_counter()
+        pause = gc_paused()  # as the pipeline reads (pipeline/gc_pause.py)
+        pause.__enter__()
         v1 = [
             unwrap(orjson.loads(gzip.decompress(p.read_bytes())))
             for p in sorted(Path(raw, "v1_endpoints").glob("*.gz"))
@@ -184,6 +160,7 @@ def one(kind: str, raw: str) -> dict:
             for e in unwrap(orjson.loads(gzip.decompress(p.read_bytes())))
         ]
         rows = endpoints_table(v1, fe).height
+        pause.__exit__(None, None, None)
     else:
         import duckdb
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from pipeline import sources
+from pipeline.gc_pause import gc_paused
 from pipeline.raw_store import RawSnapshot
 
 
@@ -42,18 +45,29 @@ class RawDocs:
         }
 
 
+def _read_body(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return zlib.decompress(fh.read(), wbits=31)  # gzip framing, without gzip.py's overhead
+
+
 def read_snapshot(snap: RawSnapshot) -> RawDocs:
     """Every successful response of the snapshot, parsed; the last row per request wins."""
+    with gc_paused():
+        return _read_snapshot(snap)
+
+
+def _read_snapshot(snap: RawSnapshot) -> RawDocs:
     docs = RawDocs(log_rows=snap.log_rows())
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for row in docs.log_rows:
         if row.get("error") is None and row.get("status") == 200 and row.get("file"):
             latest[(row["source"], row["key"])] = row
-    for (source, _key), row in sorted(latest.items()):
-        if not hasattr(docs, source) and source != sources.FRONTEND_STATS_ENDPOINT.name:
-            continue  # landed but not tabulated yet (effective-pricing)
-        path = str(snap.folder / row["file"])
-        data = unwrap(orjson.loads(snap.read_body(row["file"])))
+    tabulated = set(docs.by_source())
+    chosen = [(source, row) for (source, _), row in sorted(latest.items()) if source in tabulated]
+    folder = str(snap.folder)
+    paths = [os.path.join(folder, row["file"]) for _, row in chosen]
+    for (source, _row), path in zip(chosen, paths, strict=True):
+        data = unwrap(orjson.loads(_read_body(path)))
         docs.present.add(source)
         origin = docs.origins.setdefault(source, [])
         if source == sources.V1_ENDPOINTS.name:
@@ -61,12 +75,7 @@ def read_snapshot(snap: RawSnapshot) -> RawDocs:
                 docs.v1_endpoints.append(data)
                 origin.append(path)
         elif isinstance(data, list):
-            target = (
-                docs.frontend_stats_endpoints
-                if source == sources.FRONTEND_STATS_ENDPOINT.name
-                else getattr(docs, source)
-            )
             records = [d for d in data if isinstance(d, dict)]
-            target.extend(records)
+            docs.by_source()[source].extend(records)
             origin.extend([path] * len(records))
     return docs

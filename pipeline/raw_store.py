@@ -69,7 +69,8 @@ class RawSnapshot:
     def log_rows(self) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         for path in sorted(self.folder.glob(f"{LOG_PREFIX}*.jsonl")):
-            rows.extend(orjson.loads(line) for line in path.read_bytes().splitlines() if line)
+            lines = path.read_bytes().splitlines()
+            rows.extend(orjson.loads(b"[" + b",".join(x for x in lines if x.strip()) + b"]"))
         return rows
 
     def exists(self) -> bool:

@@ -8,6 +8,7 @@ the record and the file instead. New fields never fail: they are reported.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import methodcaller
 from typing import Any
 
 import polars as pl
@@ -63,12 +64,15 @@ def check_types(
     """
     checks: list[tuple[str, str | None, pl.DataType, set[type]]] = []
     for name, dtype in schema.items():
-        values = [rec.get(name) for rec in records]
-        checks.append((name, None, dtype, {type(v) for v in values}))
+        # map() over C callables: this runs once per field over every record (~1.5 M values
+        # at 10x scale), where a comprehension costs about twice as much
+        values = list(map(methodcaller("get", name), records))
+        checks.append((name, None, dtype, set(map(type, values))))
         if isinstance(dtype, pl.Struct):
-            dicts = [v for v in values if isinstance(v, dict)]
+            dicts = [v for v in values if type(v) is dict]
             for f in dtype.fields:
-                checks.append((name, f.name, f.dtype, {type(d.get(f.name)) for d in dicts}))
+                sub = set(map(type, map(methodcaller("get", f.name), dicts)))
+                checks.append((name, f.name, f.dtype, sub))
     for name, sub, dtype, types in checks:
         if all(_type_ok(t, dtype) for t in types):
             continue
