@@ -17,6 +17,7 @@ from pipeline.resources import CatalogStorage
 from pipeline.schemas import TABLE_DESCRIPTIONS
 from pipeline.storage import parse_snapshot_date
 from pipeline.transforms.catalog import build_tables
+from pipeline.transforms.price_changes import price_changes_table
 
 DESCRIPTIONS = TABLE_DESCRIPTIONS
 TABLE_NAMES = tuple(DESCRIPTIONS)
@@ -43,6 +44,25 @@ CHECKS = (
     ),
 )
 CHECK_ASSET = {name: asset for name, asset, _ in CHECKS}
+
+
+def _price_changes(context, layout, date, frames):  # noqa: ANN001, ANN202
+    """This date against the previous one; and the next date against this one, since its
+    changes were computed against whatever preceded it before this date existed."""
+    endpoints = frames["endpoints"]
+    prev = layout.previous_date("endpoints", date)
+    changes = price_changes_table(
+        layout.read_partition("endpoints", prev) if prev else None, endpoints, prev
+    )
+    nxt = layout.next_date("endpoints", date)
+    if nxt is not None:
+        layout.write_partition(
+            "endpoint_price_changes",
+            nxt,
+            price_changes_table(endpoints, layout.read_partition("endpoints", nxt), date),
+        )
+        context.log.info(f"endpoint_price_changes: {nxt} recomputed against {date}")
+    return changes
 
 
 def _check_results(layout, date, frames: dict[str, pl.DataFrame]):  # noqa: ANN001, ANN202
@@ -123,8 +143,15 @@ def catalog_tables(context: dg.AssetExecutionContext, storage: CatalogStorage): 
         context.log.warning(f"new fields in the API (not mapped yet): {drift}")
     for line in repeated:
         context.log.warning(line)
+    paths = {}
+    if "endpoints" in frames:
+        # endpoints' own partition first: the change table diffs it against its neighbours
+        paths["endpoints"] = layout.write_partition("endpoints", date, frames["endpoints"])
+        frames["endpoint_price_changes"] = _price_changes(context, layout, date, frames)
+    else:
+        errors["endpoint_price_changes"] = "not built: endpoints failed"
     for name, df in frames.items():
-        path = layout.write_partition(name, date, df)
+        path = paths.get(name) or layout.write_partition(name, date, df)
         context.log.info(f"{name}: {df.height} rows → {path}")
         metadata = table_metadata(name, df, str(path))
         metadata["drift_report"] = dg.MetadataValue.json(drift)

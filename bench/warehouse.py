@@ -25,6 +25,7 @@ from pipeline.storage import Layout
 from pipeline.transforms.common import PER_MTOK, PER_TOKEN
 from pipeline.transforms.endpoints import endpoints_table
 from pipeline.transforms.models import models_table
+from pipeline.transforms.price_changes import price_changes_table
 from pipeline.transforms.source_schemas import SourceFrames
 from pipeline.warehouse.build import build_warehouse
 
@@ -54,6 +55,7 @@ def generate(days: int) -> Layout:
         "endpoints": endpoints_table(src.get("v1_endpoints"), src.get("frontend_stats_endpoint")),
     }
     start = dt.date(2025, 7, 20)
+    prev: tuple[dt.date, pl.DataFrame] | None = None
     for i in range(days):
         date = start + dt.timedelta(days=i)
         moved = (pl.col("endpoint_id").hash(seed=i) % 100) == 0
@@ -73,9 +75,13 @@ def generate(days: int) -> Layout:
         )
         base["endpoints"] = eps  # moves accumulate day after day
         layout.write_partition("endpoints", date, eps)
+        # what the tables asset writes beside each date: its diff against the day before
+        changes = price_changes_table(prev[1] if prev else None, eps, prev[0] if prev else None)
+        layout.write_partition("endpoint_price_changes", date, changes)
+        prev = (date, eps)
         layout.write_partition("models", date, base["models"])
         for table, cols in TABLES.items():
-            if table not in base:
+            if table not in (*base, "endpoint_price_changes"):
                 layout.write_partition(
                     table, date, pl.DataFrame(schema={c.name: c.dtype for c in cols})
                 )

@@ -226,6 +226,21 @@ ENDPOINT_VARIABLE_PRICINGS = [
     ],
 ]
 
+ENDPOINT_PRICE_CHANGES = [
+    Column("endpoint_id", S, "endpoint id (see endpoints)"),
+    Column("model_id", S, "model id, as of this snapshot"),
+    Column("provider_name", S, "provider name, as of this snapshot"),
+    Column("component", S, "price component (prompt, completion, request, image, …)"),
+    Column("old_usd_per_mtok", PER_MTOK, "price per million units on from_date (null: variable)"),
+    Column("new_usd_per_mtok", PER_MTOK, "price per million units on this snapshot"),
+    Column(
+        "pct_change",
+        F,
+        "100 × (new − old) / old, rounded to 4 places; null when old is 0 or null",
+    ),
+    Column("from_date", pl.Date, "the previous snapshot date of the endpoints table"),
+]
+
 TABLE_DESCRIPTIONS = {
     "models": "One row per model id as used for inference (variant after a colon), v1 list "
     "joined with the frontend catalog; default prices as exact decimals.",
@@ -241,6 +256,10 @@ TABLE_DESCRIPTIONS = {
     "endpoint_supported_parameters": "One row per (endpoint, supported request parameter).",
     "endpoint_variable_pricings": "Context-threshold price tiers per endpoint (from N prompt "
     "tokens on, these prices apply).",
+    "endpoint_price_changes": "One row per (endpoint, price component) whose price differs "
+    "from the previous snapshot's. Written with each date, and rewritten for the next date "
+    "when a date is (re)built, so backfills in any order stay right. The warehouse view "
+    "price_changes reads every partition.",
 }
 
 TABLES: dict[str, list[Column]] = {
@@ -252,6 +271,7 @@ TABLES: dict[str, list[Column]] = {
     "model_modalities": MODEL_MODALITIES,
     "endpoint_supported_parameters": ENDPOINT_SUPPORTED_PARAMETERS,
     "endpoint_variable_pricings": ENDPOINT_VARIABLE_PRICINGS,
+    "endpoint_price_changes": ENDPOINT_PRICE_CHANGES,
 }
 
 

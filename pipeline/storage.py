@@ -79,14 +79,22 @@ class Layout:
             crashpoints.reached("parquet_write", table)
         return target
 
-    def previous_date(self, table: str, date: dt.date) -> dt.date | None:
-        """The newest snapshot of ``table`` before ``date``, if any."""
-        dates = [
+    def dates(self, table: str) -> list[dt.date]:
+        """Every snapshot date that has a partition of ``table``."""
+        return sorted(
             dt.date.fromisoformat(p.parent.name.removeprefix("snapshot_date="))
             for p in self.table_dir(table).glob(f"snapshot_date=*/{PART_FILE}")
-        ]
-        earlier = [d for d in dates if d < date]
-        return max(earlier) if earlier else None
+        )
+
+    def previous_date(self, table: str, date: dt.date) -> dt.date | None:
+        """The newest snapshot of ``table`` before ``date``, if any."""
+        earlier = [d for d in self.dates(table) if d < date]
+        return earlier[-1] if earlier else None
+
+    def next_date(self, table: str, date: dt.date) -> dt.date | None:
+        """The oldest snapshot of ``table`` after ``date``, if any."""
+        later = [d for d in self.dates(table) if d > date]
+        return later[0] if later else None
 
     def read_partition(self, table: str, date: dt.date) -> pl.DataFrame:
         return pl.read_parquet(self.partition_file(table, date))

@@ -23,6 +23,7 @@ EXPECTED = {
     "model_modalities",
     "endpoint_supported_parameters",
     "endpoint_variable_pricings",
+    "endpoint_price_changes",
     "warehouse",
     "catalog_report",
 }

@@ -1,63 +1,21 @@
 -- price_changes: what changed in price, endpoint by endpoint, from one snapshot to the next?
 -- Grain: one row per (endpoint, price component, pair of consecutive snapshot dates) whose
 -- price differs (a price becoming or ceasing to be variable counts as a change).
+-- The diff is computed when a date's tables are written (table endpoint_price_changes, whose
+-- partition D compares D with the snapshot before it); this view only reads it.
 CREATE OR REPLACE VIEW price_changes AS
-WITH dates AS (
-    SELECT snapshot_date AS to_date,
-           lag(snapshot_date) OVER (ORDER BY snapshot_date) AS from_date
-    FROM (SELECT DISTINCT snapshot_date FROM endpoints_history)
-),
--- every price of an endpoint as one struct, next to the same struct one snapshot earlier:
--- one window pass over the wide table, then only the rows that changed are unpivoted
-wide AS (
-    SELECT endpoint_id, model_id, provider_name, snapshot_date,
-           lag(snapshot_date) OVER w AS prev_date,
-           struct_pack(*COLUMNS('_usd_per_mtok$')) AS p,
-           lag(struct_pack(*COLUMNS('_usd_per_mtok$'))) OVER w AS prev_p
-    FROM endpoints_history
-    WINDOW w AS (PARTITION BY endpoint_id ORDER BY snapshot_date)
-),
-changed AS (
-    SELECT wide.*, d.from_date, d.to_date
-    FROM wide JOIN dates d ON d.to_date = wide.snapshot_date AND d.from_date = wide.prev_date
-    WHERE wide.p IS DISTINCT FROM wide.prev_p
-),
-new_wide AS (SELECT endpoint_id, to_date, unnest(p) FROM changed),
-old_wide AS (SELECT endpoint_id, to_date, unnest(prev_p) FROM changed),
--- UNPIVOT drops nulls: a price that became (or stopped being) variable has a row on one
--- side only, which the full join below still reports as a change
-new_long AS (
-    UNPIVOT new_wide ON COLUMNS('_usd_per_mtok$') INTO NAME component VALUE usd_per_mtok
-),
-old_long AS (
-    UNPIVOT old_wide ON COLUMNS('_usd_per_mtok$') INTO NAME component VALUE usd_per_mtok
-),
-both_sides AS (
-    SELECT coalesce(n.endpoint_id, o.endpoint_id) AS endpoint_id,
-           coalesce(n.to_date, o.to_date) AS to_date,
-           coalesce(n.component, o.component) AS component,
-           o.usd_per_mtok AS old_usd_per_mtok,
-           n.usd_per_mtok AS new_usd_per_mtok
-    FROM new_long n
-    FULL JOIN old_long o
-      ON o.endpoint_id = n.endpoint_id AND o.to_date = n.to_date AND o.component = n.component
-)
 SELECT
-    c.model_id,
-    c.provider_name,
-    c.endpoint_id,
-    regexp_replace(b.component, '_usd_per_mtok$', '') AS component,
-    b.old_usd_per_mtok,
-    b.new_usd_per_mtok,
-    CASE WHEN b.old_usd_per_mtok > 0
-         THEN round(100 * (b.new_usd_per_mtok::DOUBLE - b.old_usd_per_mtok::DOUBLE)
-                    / b.old_usd_per_mtok::DOUBLE, 4)
-    END AS pct_change,
-    c.from_date,
-    c.to_date
-FROM changed c
-JOIN both_sides b ON b.endpoint_id = c.endpoint_id AND b.to_date = c.to_date
-WHERE b.old_usd_per_mtok IS DISTINCT FROM b.new_usd_per_mtok;
+    model_id,
+    provider_name,
+    endpoint_id,
+    component,
+    old_usd_per_mtok,
+    new_usd_per_mtok,
+    pct_change,
+    from_date,
+    snapshot_date AS to_date
+FROM read_parquet('{{tables}}/endpoint_price_changes/snapshot_date=*/*.parquet',
+    hive_partitioning = true, hive_types = {'snapshot_date': DATE}, union_by_name = true);
 
 -- catalog_changes: which models and endpoints appeared, disappeared, or went free ↔ paid?
 -- Grain: one row per (change kind, model or endpoint, pair of consecutive snapshot dates).
