@@ -99,3 +99,98 @@ def test_blend_and_savings(con):
     # median of 1.75, 2.0, 4.0 is 2.0: X saves 12.5 %
     assert d["savings_vs_median_pct"] == pytest.approx(12.5)
     assert d["snapshot_date"] == DATE
+
+
+# --- the table macro cheapest_endpoint(prompt_tokens, completion_tokens[, min_quantization]) ---
+
+M = Decimal(10) ** 6
+
+
+def priced(model: str, provider: str, prompt: str, completion: str, **kw) -> dict:
+    """An endpoint priced per million tokens, with the per-token prices the macro reads."""
+    row = ep(model, provider, prompt, completion, **kw)
+    row["prompt_usd_per_token"] = Decimal(prompt) / M
+    row["completion_usd_per_token"] = Decimal(completion) / M
+    fee = kw.pop("fee", None)
+    row.pop("fee", None)
+    row["request_usd_per_token"] = Decimal(fee) if fee else Decimal(0)
+    return row
+
+
+def cost(prompt_mtok: str, completion_mtok: str, p: int, c: int, fee: str = "0") -> float:
+    return float(Decimal(prompt_mtok) / M * p + Decimal(completion_mtok) / M * c + Decimal(fee))
+
+
+@pytest.fixture(scope="module")
+def macro_con(tmp_path_factory):
+    layout = Layout(str(tmp_path_factory.mktemp("macro")))
+    endpoints = [
+        # f: Q has the lower token prices but a 0.01 USD fee per request
+        priced("f/fee", "Q", "0.1", "0.1", fee="0.01"),
+        priced("f/fee", "R", "1", "1"),
+        # t: T1 is cheapest until its tier (from 100,000 prompt tokens) quadruples the price
+        priced("t/tier", "T1", "1", "2"),
+        priced("t/tier", "T2", "2", "3"),
+        # q: by precision; an unknown quantization is the cheapest of all
+        priced("q/quant", "Q4", "0.5", "0.5", quantization="fp4"),
+        priced("q/quant", "Q8", "1", "1", quantization="fp8"),
+        priced("q/quant", "Q16", "2", "2", quantization="bf16"),
+        priced("q/quant", "QU", "0.1", "0.1", quantization="unknown"),
+        # c: the cheap endpoint cannot hold a 50,000-token request
+        priced("c/context", "Small", "0.1", "0.1", context_length=32_000),
+        priced("c/context", "Large", "1", "1", context_length=200_000),
+    ]
+    tier = {
+        "endpoint_id": "t/tier|T1",
+        "model_id": "t/tier",
+        "provider_name": "T1",
+        "min_prompt_tokens": 100_000,
+        "source_field": "pricing.overrides",
+        "prompt_usd_per_token": Decimal("4") / M,
+        "completion_usd_per_token": Decimal("8") / M,
+    }
+    frames = {name: make_table(name, []) for name in TABLES}
+    frames["endpoints"] = make_table("endpoints", endpoints)
+    frames["endpoint_variable_pricings"] = make_table("endpoint_variable_pricings", [tier])
+    for name, df in frames.items():
+        layout.write_partition(name, DATE, df)
+    build_warehouse(layout)
+    with duckdb.connect(str(layout.warehouse_path), read_only=True) as c:
+        yield c
+
+
+def macro(con, p: int, c: int, extra: str = "") -> dict[str, tuple]:
+    return {
+        m: (provider, usd, tier)
+        for m, provider, usd, tier in con.sql(
+            f"SELECT model_id, provider_name, request_usd, tier_applied "
+            f"FROM cheapest_endpoint({p}, {c}{extra})"
+        ).fetchall()
+    }
+
+
+def test_request_fee_counts_in_the_cost_of_one_request(macro_con):
+    small, large = macro(macro_con, 1_000, 100), macro(macro_con, 200_000, 20_000)
+    # 1,100 tokens: Q pays 0.01 fee + 0.00011, R 0.0011 → R; 220,000 tokens: Q wins
+    assert small["f/fee"][:2] == ("R", pytest.approx(cost("1", "1", 1_000, 100)))
+    assert large["f/fee"][:2] == ("Q", pytest.approx(cost("0.1", "0.1", 200_000, 20_000, "0.01")))
+
+
+def test_context_threshold_tier_applies_from_its_prompt_size(macro_con):
+    below, above = macro(macro_con, 99_999, 1_000), macro(macro_con, 100_000, 1_000)
+    assert below["t/tier"] == ("T1", pytest.approx(cost("1", "2", 99_999, 1_000)), False)
+    # at 100,000 prompt tokens T1 costs 4 + 8 per Mtok: T2 (2 + 3) is cheaper
+    assert above["t/tier"] == ("T2", pytest.approx(cost("2", "3", 100_000, 1_000)), False)
+
+
+def test_quantization_floor_keeps_precise_enough_endpoints_only(macro_con):
+    assert macro(macro_con, 1_000, 1_000)["q/quant"][0] == "QU"
+    assert macro(macro_con, 1_000, 1_000, ", min_quantization := 'fp4'")["q/quant"][0] == "Q4"
+    assert macro(macro_con, 1_000, 1_000, ", min_quantization := 'fp8'")["q/quant"][0] == "Q8"
+    assert macro(macro_con, 1_000, 1_000, ", min_quantization := 'bf16'")["q/quant"][0] == "Q16"
+    assert "q/quant" not in macro(macro_con, 1_000, 1_000, ", min_quantization := 'fp32'")
+
+
+def test_an_endpoint_too_small_for_the_request_is_skipped(macro_con):
+    assert macro(macro_con, 1_000, 1_000)["c/context"][0] == "Small"
+    assert macro(macro_con, 50_000, 1_000)["c/context"][0] == "Large"

@@ -3,11 +3,25 @@
 -- price tier the prompt size falls in (endpoint_variable_pricings), plus the per-request fee.
 -- Grain: one row per model_id with a usable endpoint (latest snapshot); same tie-break as
 -- cheapest_endpoint_per_model.
-CREATE OR REPLACE MACRO cheapest_endpoint(prompt_tokens, completion_tokens) AS TABLE
+-- Optional min_quantization := 'fp8' (or 'int4', 'fp4', 'int8', 'fp16', 'bf16', 'fp32') keeps
+-- only endpoints whose weights are at least that precise, by bits per weight; an endpoint
+-- whose quantization is unknown is then left out, since nothing says it qualifies.
+CREATE OR REPLACE MACRO quantization_bits(q) AS
+    CASE lower(q)
+        WHEN 'fp32' THEN 32 WHEN 'bf16' THEN 16 WHEN 'fp16' THEN 16
+        WHEN 'fp8' THEN 8 WHEN 'int8' THEN 8 WHEN 'fp6' THEN 6
+        WHEN 'fp4' THEN 4 WHEN 'int4' THEN 4
+    END;
+
+CREATE OR REPLACE MACRO cheapest_endpoint(
+    prompt_tokens, completion_tokens, min_quantization := NULL
+) AS TABLE
 WITH usable AS (
     SELECT * FROM endpoints
     WHERE NOT coalesce(is_disabled, false) AND NOT coalesce(is_hidden, false)
       AND prompt_usd_per_token IS NOT NULL AND completion_usd_per_token IS NOT NULL
+      AND (min_quantization IS NULL
+           OR quantization_bits(quantization) >= quantization_bits(min_quantization))
 ),
 tier AS (
     SELECT endpoint_id, prompt_usd_per_token, completion_usd_per_token,
