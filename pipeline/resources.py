@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 
 import dagster as dg
+from pydantic import field_validator
 
 from pipeline.client import ApiClient
-from pipeline.settings import DEFAULT_BASE_URL
+from pipeline.settings import DEFAULT_BASE_URL, check_base_url
 from pipeline.storage import Layout
 
 
@@ -26,6 +27,19 @@ class OpenRouterApi(dg.ConfigurableResource):
     max_attempts: int = 4
     min_coverage: float = 0.95
     max_body_mb: float = 64.0
+
+    # The same checks as the CLI's settings, for runs launched from the UI or a schedule.
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, v: str) -> str:
+        return check_base_url(v)
+
+    @field_validator("concurrency", "max_attempts")
+    @classmethod
+    def _at_least_one(cls, v: int) -> int:
+        if v < 1:
+            raise ValueError(f"must be ≥ 1, got {v}")
+        return v
 
     def client(self) -> ApiClient:
         return ApiClient(
@@ -43,6 +57,12 @@ class CatalogStorage(dg.ConfigurableResource):
     """The storage root; every path is built by ``Layout`` from it."""
 
     root: str = "./data"
+
+    @field_validator("root")
+    @classmethod
+    def _root(cls, v: str) -> str:
+        Layout(v)  # refuses object-store roots with a clear message
+        return v
 
     def layout(self) -> Layout:
         return Layout(self.root)

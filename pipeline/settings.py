@@ -11,6 +11,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_BASE_URL = "https://openrouter.ai"
 
 
+def check_base_url(v: str) -> str:
+    """The base URL as scheme://host[:port], or a ValueError saying what is wrong with it
+    (shared by the CLI settings and the Dagster resource)."""
+    parts = urlsplit(v)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"base URL {v!r} must look like https://host[:port]")
+    if parts.path not in ("", "/") or parts.query or parts.username or parts.password:
+        raise ValueError(f"base URL {v!r} must be scheme://host[:port] only")
+    return v.rstrip("/")
+
+
 class Settings(BaseSettings):
     # Unaliased fields read OPENROUTER_CATALOG_<NAME>, never a bare CONCURRENCY or TIMEOUT_S
     # that some other tool set.
@@ -37,12 +48,7 @@ class Settings(BaseSettings):
     @field_validator("base_url")
     @classmethod
     def _check_url(cls, v: str) -> str:
-        parts = urlsplit(v)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"base URL {v!r} must look like https://host[:port]")
-        if parts.path not in ("", "/") or parts.query or parts.username or parts.password:
-            raise ValueError(f"base URL {v!r} must be scheme://host[:port] only")
-        return v.rstrip("/")
+        return check_base_url(v)
 
     def key(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key else None

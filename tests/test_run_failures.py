@@ -9,8 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 from pipeline.raw_store import RawSnapshot
 from pipeline.replay.launcher import replay_server
+from pipeline.resources import CatalogStorage, OpenRouterApi
 
 DATE = "2026-07-19"
 
@@ -117,3 +121,17 @@ def test_unwritable_data_dir_stops_at_once(tmp_path):
     line = reason(out)
     assert "data dir" in line and "not writable" in line and str(blocker) in line
     assert "dagster" not in out.stderr.lower()
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: OpenRouterApi(base_url="openrouter.ai"), "must look like https://host"),
+        (lambda: OpenRouterApi(concurrency=-1), "must be ≥ 1, got -1"),
+        (lambda: CatalogStorage(root="s3://bucket/prefix"), "object-store roots"),
+    ],
+)
+def test_dagster_resources_check_the_same_settings(make, message):
+    """Runs launched from the UI or a schedule bypass the CLI: the resources check too."""
+    with pytest.raises(ValidationError, match=message):
+        make()
