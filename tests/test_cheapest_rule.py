@@ -1,9 +1,11 @@
-"""The cheapest_endpoint_per_model rule on hand-built tables: usable endpoints only, the 3:1
-blend, and the tie-break (uptime, then throughput, then provider name)."""
+"""The price views on hand-built tables, each answer computed here: cheapest_endpoint_per_model
+(usable endpoints only, the 3:1 blend, the tie-break on uptime, throughput, provider name),
+provider_scorecard, model_price_spread and the cheapest_endpoint macro."""
 
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from decimal import Decimal
 
 import duckdb
@@ -37,32 +39,50 @@ def ep(model: str, provider: str, prompt: str | None, completion: str | None, **
     return row
 
 
+ENDPOINTS = [
+    # A: p1 and p2 tie on price (blended 1.0); p2 has higher uptime and wins
+    ep("a/tie-uptime", "P1", "1", "1", uptime_last_1d=99.0, throughput_p50_tps=50.0),
+    ep("a/tie-uptime", "P2", "1", "1", uptime_last_1d=99.5, throughput_p50_tps=10.0),
+    ep("a/tie-uptime", "P3", "2", "2", uptime_last_1d=100.0),
+    # cheaper but unusable: disabled, hidden, or variable price
+    ep("a/tie-uptime", "Off", "0.1", "0.1", is_disabled=True),
+    ep("a/tie-uptime", "Hid", "0.1", "0.1", is_hidden=True),
+    ep("a/tie-uptime", "Var", None, None, is_variable_price=True),
+    # B: same price, same uptime: higher throughput wins; then the provider name
+    ep("b/tie-throughput", "Slow", "1", "1", uptime_last_1d=99.0, throughput_p50_tps=10.0),
+    ep("b/tie-throughput", "Fast", "1", "1", uptime_last_1d=99.0, throughput_p50_tps=90.0),
+    ep("c/tie-name", "Beta", "1", "1", uptime_last_1d=99.0, throughput_p50_tps=10.0),
+    ep("c/tie-name", "Alpha", "1", "1", uptime_last_1d=99.0, throughput_p50_tps=10.0),
+    # D: blend 3:1 decides: X blended (3*2+1)/4 = 1.75, Y (3*1+5)/4 = 2.0, Z 4.0
+    ep("d/blend", "X", "2", "1"),
+    ep("d/blend", "Y", "1", "5"),
+    ep("d/blend", "Z", "4", "4"),
+    # E: nothing usable, so no row
+    ep("e/none", "Off", "1", "1", is_disabled=True),
+]
+# the v1 list price of two models: d/blend's equals X's endpoint, a/tie-uptime's none of its
+V1_MODELS = [
+    {
+        "model_id": "d/blend",
+        "in_v1": True,
+        "prompt_usd_per_mtok": Decimal("2"),
+        "completion_usd_per_mtok": Decimal("1"),
+    },
+    {
+        "model_id": "a/tie-uptime",
+        "in_v1": True,
+        "prompt_usd_per_mtok": Decimal("5"),
+        "completion_usd_per_mtok": Decimal("5"),
+    },
+]
+
+
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
     layout = Layout(str(tmp_path_factory.mktemp("wh")))
-    endpoints = [
-        # A: p1 and p2 tie on price (blended 1.0); p2 has higher uptime and wins
-        ep("a/tie-uptime", "P1", "1", "1", uptime_last_1d=99.0, throughput_p50_tps=50.0),
-        ep("a/tie-uptime", "P2", "1", "1", uptime_last_1d=99.5, throughput_p50_tps=10.0),
-        ep("a/tie-uptime", "P3", "2", "2", uptime_last_1d=100.0),
-        # cheaper but unusable: disabled, hidden, or variable price
-        ep("a/tie-uptime", "Off", "0.1", "0.1", is_disabled=True),
-        ep("a/tie-uptime", "Hid", "0.1", "0.1", is_hidden=True),
-        ep("a/tie-uptime", "Var", None, None, is_variable_price=True),
-        # B: same price, same uptime: higher throughput wins; then the provider name
-        ep("b/tie-throughput", "Slow", "1", "1", uptime_last_1d=99.0, throughput_p50_tps=10.0),
-        ep("b/tie-throughput", "Fast", "1", "1", uptime_last_1d=99.0, throughput_p50_tps=90.0),
-        ep("c/tie-name", "Beta", "1", "1", uptime_last_1d=99.0, throughput_p50_tps=10.0),
-        ep("c/tie-name", "Alpha", "1", "1", uptime_last_1d=99.0, throughput_p50_tps=10.0),
-        # D: blend 3:1 decides: X blended (3*2+1)/4 = 1.75, Y (3*1+5)/4 = 2.0, Z 4.0
-        ep("d/blend", "X", "2", "1"),
-        ep("d/blend", "Y", "1", "5"),
-        ep("d/blend", "Z", "4", "4"),
-        # E: nothing usable, so no row
-        ep("e/none", "Off", "1", "1", is_disabled=True),
-    ]
     frames = {name: make_table(name, []) for name in TABLES}
-    frames["endpoints"] = make_table("endpoints", endpoints)
+    frames["endpoints"] = make_table("endpoints", ENDPOINTS)
+    frames["models"] = make_table("models", V1_MODELS)
     for name, df in frames.items():
         layout.write_partition(name, DATE, df)
     build_warehouse(layout)
@@ -89,6 +109,68 @@ def test_tie_breaks(con):
     assert got["b/tie-throughput"]["provider_name"] == "Fast"
     assert got["c/tie-name"]["provider_name"] == "Alpha"
     assert got["c/tie-name"]["runner_up_provider"] == "Beta"
+
+
+def usable_blended() -> dict[str, dict[str, float]]:
+    """model → provider → blended 3:1 price of its usable endpoints, from the rows above."""
+    out: dict[str, dict[str, float]] = {}
+    for e in ENDPOINTS:
+        p, c = e["prompt_usd_per_mtok"], e["completion_usd_per_mtok"]
+        if e["is_disabled"] or e["is_hidden"] or p is None or c is None:
+            continue
+        out.setdefault(e["model_id"], {})[e["provider_name"]] = float((3 * p + c) / 4)
+    return out
+
+
+def view(con, name: str, key: str) -> dict[str, dict]:
+    rel = con.sql(f"SELECT * FROM {name}")
+    return {
+        r[rel.columns.index(key)]: dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()
+    }
+
+
+def test_provider_scorecard(con):
+    got = view(con, "provider_scorecard", "provider_name")
+    blended = usable_blended()
+    rows: dict[str, list[tuple[str, float, float]]] = {}
+    for model, prices in blended.items():
+        cheapest = min(prices.values())
+        for provider, price in prices.items():
+            rows.setdefault(provider, []).append((model, price, price / cheapest))
+    assert set(got) == set(rows)
+    for provider, eps in rows.items():
+        g = got[provider]
+        assert g["endpoints"] == len(eps) and g["models"] == len({m for m, _, _ in eps})
+        assert g["median_price_ratio_to_cheapest"] == pytest.approx(
+            statistics.median(r for _, _, r in eps)
+        )
+        assert g["cheapest_for_models"] == sum(r == 1.0 for _, _, r in eps)
+        uptimes = [
+            e["uptime_last_1d"]
+            for e in ENDPOINTS
+            if e["provider_name"] == provider and e.get("uptime_last_1d") is not None
+        ]
+        assert g["median_uptime_last_1d"] == (
+            pytest.approx(statistics.median(uptimes)) if uptimes else None
+        )
+    assert got["Y"]["median_price_ratio_to_cheapest"] == pytest.approx(2.0 / 1.75)
+
+
+def test_model_price_spread(con):
+    got = view(con, "model_price_spread", "model_id")
+    blended = usable_blended()
+    assert set(got) == set(blended)
+    for model, prices in blended.items():
+        values = list(prices.values())
+        g = got[model]
+        assert g["endpoint_count"] == len(values)
+        assert g["min_blended_usd_per_mtok"] == pytest.approx(min(values))
+        assert g["median_blended_usd_per_mtok"] == pytest.approx(statistics.median(values))
+        assert g["max_blended_usd_per_mtok"] == pytest.approx(max(values))
+    # the v1 list price (3 * 2 + 1) / 4 = 1.75 is X's; (3 * 5 + 5) / 4 = 5 is nobody's
+    assert got["d/blend"]["v1_price_matches_no_endpoint"] is False
+    assert got["a/tie-uptime"]["v1_price_matches_no_endpoint"] is True
+    assert got["b/tie-throughput"]["v1_blended_usd_per_mtok"] is None
 
 
 def test_blend_and_savings(con):
