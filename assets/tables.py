@@ -17,6 +17,7 @@ from pipeline.resources import CatalogStorage
 from pipeline.schemas import TABLE_DESCRIPTIONS
 from pipeline.storage import parse_snapshot_date
 from pipeline.transforms.catalog import build_tables
+from pipeline.transforms.catalog_changes import catalog_changes_table
 from pipeline.transforms.price_changes import price_changes_table
 
 DESCRIPTIONS = TABLE_DESCRIPTIONS
@@ -46,23 +47,46 @@ CHECKS = (
 CHECK_ASSET = {name: asset for name, asset, _ in CHECKS}
 
 
-def _price_changes(context, layout, date, frames):  # noqa: ANN001, ANN202
+def _diffs(context, layout, date, frames):  # noqa: ANN001, ANN202
     """This date against the previous one; and the next date against this one, since its
-    changes were computed against whatever preceded it before this date existed."""
-    endpoints = frames["endpoints"]
+    diffs were computed against whatever preceded it before this date existed. Returns
+    ``{table: frame}`` for this date."""
+
+    def both(prev_date, models, endpoints, cur_models, cur_endpoints):  # noqa: ANN001, ANN202
+        return {
+            "endpoint_price_changes": price_changes_table(endpoints, cur_endpoints, prev_date),
+            "catalog_change_events": catalog_changes_table(
+                None if endpoints is None else (models, endpoints),
+                cur_models,
+                cur_endpoints,
+                prev_date,
+            ),
+        }
+
+    def partition(table, d):  # noqa: ANN001, ANN202
+        return layout.read_partition(table, d) if d else None
+
     prev = layout.previous_date("endpoints", date)
-    changes = price_changes_table(
-        layout.read_partition("endpoints", prev) if prev else None, endpoints, prev
+    mine = both(
+        prev,
+        partition("models", prev),
+        partition("endpoints", prev),
+        frames["models"],
+        frames["endpoints"],
     )
     nxt = layout.next_date("endpoints", date)
     if nxt is not None:
-        layout.write_partition(
-            "endpoint_price_changes",
-            nxt,
-            price_changes_table(endpoints, layout.read_partition("endpoints", nxt), date),
+        theirs = both(
+            date,
+            frames["models"],
+            frames["endpoints"],
+            partition("models", nxt),
+            partition("endpoints", nxt),
         )
-        context.log.info(f"endpoint_price_changes: {nxt} recomputed against {date}")
-    return changes
+        for table, df in theirs.items():
+            layout.write_partition(table, nxt, df)
+        context.log.info(f"change tables of {nxt} recomputed against {date}")
+    return mine
 
 
 def _check_results(layout, date, frames: dict[str, pl.DataFrame]):  # noqa: ANN001, ANN202
@@ -144,12 +168,14 @@ def catalog_tables(context: dg.AssetExecutionContext, storage: CatalogStorage): 
     for line in repeated:
         context.log.warning(line)
     paths = {}
-    if "endpoints" in frames:
-        # endpoints' own partition first: the change table diffs it against its neighbours
-        paths["endpoints"] = layout.write_partition("endpoints", date, frames["endpoints"])
-        frames["endpoint_price_changes"] = _price_changes(context, layout, date, frames)
+    if "endpoints" in frames and "models" in frames:
+        # their own partitions first: the change tables diff them against their neighbours
+        for name in ("models", "endpoints"):
+            paths[name] = layout.write_partition(name, date, frames[name])
+        frames.update(_diffs(context, layout, date, frames))
     else:
-        errors["endpoint_price_changes"] = "not built: endpoints failed"
+        for name in ("endpoint_price_changes", "catalog_change_events"):
+            errors[name] = "not built: models or endpoints failed"
     for name, df in frames.items():
         path = paths.get(name) or layout.write_partition(name, date, df)
         context.log.info(f"{name}: {df.height} rows → {path}")

@@ -22,6 +22,7 @@ from pipeline.raw_reader import read_snapshot
 from pipeline.raw_store import RawSnapshot
 from pipeline.schemas import TABLES
 from pipeline.storage import Layout
+from pipeline.transforms.catalog_changes import catalog_changes_table
 from pipeline.transforms.common import PER_MTOK, PER_TOKEN
 from pipeline.transforms.endpoints import endpoints_table
 from pipeline.transforms.models import models_table
@@ -78,10 +79,17 @@ def generate(days: int) -> Layout:
         # what the tables asset writes beside each date: its diff against the day before
         changes = price_changes_table(prev[1] if prev else None, eps, prev[0] if prev else None)
         layout.write_partition("endpoint_price_changes", date, changes)
+        events = catalog_changes_table(
+            (base["models"], prev[1]) if prev else None,
+            base["models"],
+            eps,
+            prev[0] if prev else None,
+        )
+        layout.write_partition("catalog_change_events", date, events)
         prev = (date, eps)
         layout.write_partition("models", date, base["models"])
         for table, cols in TABLES.items():
-            if table not in (*base, "endpoint_price_changes"):
+            if table not in (*base, "endpoint_price_changes", "catalog_change_events"):
                 layout.write_partition(
                     table, date, pl.DataFrame(schema={c.name: c.dtype for c in cols})
                 )

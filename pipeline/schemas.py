@@ -241,6 +241,19 @@ ENDPOINT_PRICE_CHANGES = [
     Column("from_date", pl.Date, "the previous snapshot date of the endpoints table"),
 ]
 
+CATALOG_CHANGE_EVENTS = [
+    Column(
+        "change",
+        S,
+        "model_appeared, model_disappeared, endpoint_appeared, endpoint_disappeared, "
+        "endpoint_free_to_paid or endpoint_paid_to_free",
+    ),
+    Column("model_id", S, "model id"),
+    Column("provider_name", S, "provider name (endpoint changes only)"),
+    Column("endpoint_id", S, "endpoint id (endpoint changes only)"),
+    Column("from_date", pl.Date, "the previous snapshot date of the endpoints table"),
+]
+
 TABLE_DESCRIPTIONS = {
     "models": "One row per model id as used for inference (variant after a colon), v1 list "
     "joined with the frontend catalog; default prices as exact decimals.",
@@ -260,6 +273,9 @@ TABLE_DESCRIPTIONS = {
     "from the previous snapshot's. Written with each date, and rewritten for the next date "
     "when a date is (re)built, so backfills in any order stay right. The warehouse view "
     "price_changes reads every partition.",
+    "catalog_change_events": "One row per model or endpoint that appeared or disappeared, or "
+    "endpoint that went free ↔ paid, since the previous snapshot. Written and rewritten like "
+    "endpoint_price_changes; the warehouse view catalog_changes reads every partition.",
 }
 
 TABLES: dict[str, list[Column]] = {
@@ -272,6 +288,7 @@ TABLES: dict[str, list[Column]] = {
     "endpoint_supported_parameters": ENDPOINT_SUPPORTED_PARAMETERS,
     "endpoint_variable_pricings": ENDPOINT_VARIABLE_PRICINGS,
     "endpoint_price_changes": ENDPOINT_PRICE_CHANGES,
+    "catalog_change_events": CATALOG_CHANGE_EVENTS,
 }
 
 

@@ -24,6 +24,7 @@ EXPECTED = {
     "endpoint_supported_parameters",
     "endpoint_variable_pricings",
     "endpoint_price_changes",
+    "catalog_change_events",
     "warehouse",
     "catalog_report",
 }

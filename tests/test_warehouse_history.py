@@ -87,3 +87,23 @@ def test_latest_views_show_the_newest_day_and_history_all(history):
         "SELECT DISTINCT snapshot_date::VARCHAR FROM endpoints_history ORDER BY 1"
     ).fetchall()
     assert [d for (d,) in days] == DAYS
+
+
+@pytest.mark.parametrize("pair", [(0, 1), (1, 2)])
+def test_models_appearing_and_disappearing_match_the_partitions(history, history_layout, pair):
+    import datetime as dt
+
+    a, b = (
+        set(history_layout.read_partition("models", dt.date.fromisoformat(DAYS[i]))["model_id"])
+        for i in pair
+    )
+    got = dict(
+        history.sql(
+            "SELECT change, count(*) FROM catalog_changes "
+            f"WHERE from_date = '{DAYS[pair[0]]}' AND to_date = '{DAYS[pair[1]]}' "
+            "AND change LIKE 'model_%' GROUP BY 1"
+        ).fetchall()
+    )
+    assert got.get("model_appeared", 0) == len(b - a)
+    assert got.get("model_disappeared", 0) == len(a - b)
+    assert len(a ^ b) > 0  # the real days do differ
