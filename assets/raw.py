@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import dagster as dg
 
@@ -25,6 +26,14 @@ class RawFetchConfig(dg.Config):
     (a re-run rebuilds from it) unless ``refetch`` asks for a fresh copy."""
 
     refetch: bool = False
+
+
+RAW_ASSETS = ("raw_v1", "raw_frontend")
+
+
+def refetch_config(refetch: bool) -> dict[str, Any]:
+    """Run config asking the raw assets to fetch again (or not) what already landed."""
+    return {"ops": {name: {"config": {"refetch": refetch}} for name in RAW_ASSETS}}
 
 
 def _run(

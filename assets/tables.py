@@ -110,7 +110,7 @@ def _check_results(layout, date, frames: dict[str, pl.DataFrame]):  # noqa: ANN0
     for table, df in (("models", models), ("endpoints", endpoints)):
         if df is not None:
             prev = layout.previous_date(table, date)
-            prev_rows = None if prev is None else layout.read_partition(table, prev).height
+            prev_rows = None if prev is None else layout.row_count(table, prev)
             verdicts.append(checks.row_count_change(table, df.height, prev_rows))
     for v in verdicts:
         yield dg.AssetCheckResult(

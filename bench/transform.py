@@ -148,19 +148,17 @@ def one(kind: str, raw: str) -> dict:
         from pipeline.transforms.endpoints import endpoints_table
 
         t0 = time.perf_counter()
-        pause = gc_paused()  # as the pipeline reads (pipeline/gc_pause.py)
-        pause.__enter__()
-        v1 = [
-            unwrap(orjson.loads(gzip.decompress(p.read_bytes())))
-            for p in sorted(Path(raw, "v1_endpoints").glob("*.gz"))
-        ]
-        fe = [
-            e
-            for p in sorted(Path(raw, "frontend_stats_endpoint").glob("*.gz"))
-            for e in unwrap(orjson.loads(gzip.decompress(p.read_bytes())))
-        ]
-        rows = endpoints_table(v1, fe).height
-        pause.__exit__(None, None, None)
+        with gc_paused():  # as the pipeline reads (pipeline/gc_pause.py)
+            v1 = [
+                unwrap(orjson.loads(gzip.decompress(p.read_bytes())))
+                for p in sorted(Path(raw, "v1_endpoints").glob("*.gz"))
+            ]
+            fe = [
+                e
+                for p in sorted(Path(raw, "frontend_stats_endpoint").glob("*.gz"))
+                for e in unwrap(orjson.loads(gzip.decompress(p.read_bytes())))
+            ]
+            rows = endpoints_table(v1, fe).height
     else:
         import duckdb
 

@@ -20,7 +20,7 @@ import polars as pl
 
 from pipeline.raw_reader import read_snapshot
 from pipeline.raw_store import RawSnapshot
-from pipeline.schemas import TABLES
+from pipeline.schemas import TABLES, empty
 from pipeline.storage import Layout
 from pipeline.transforms.catalog_changes import catalog_changes_table
 from pipeline.transforms.common import PER_MTOK, PER_TOKEN
@@ -88,11 +88,9 @@ def generate(days: int) -> Layout:
         layout.write_partition("catalog_change_events", date, events)
         prev = (date, eps)
         layout.write_partition("models", date, base["models"])
-        for table, cols in TABLES.items():
+        for table in TABLES:
             if table not in (*base, "endpoint_price_changes", "catalog_change_events"):
-                layout.write_partition(
-                    table, date, pl.DataFrame(schema={c.name: c.dtype for c in cols})
-                )
+                layout.write_partition(table, date, empty(table))
     return layout
 
 

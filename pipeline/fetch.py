@@ -46,17 +46,20 @@ class FetchReport:
         report = cls(reused=True)
         names = set(sources.GROUPS[group])
         for row in rows:
-            if row.get("source") not in names:
-                continue
-            st = report.source(row["source"])
-            st.requested += 1
-            st.retried += (row.get("attempts") or 0) > 1
-            if row.get("error") is None:
-                st.ok += 1
-            else:
-                st.failed += 1
-                report.failures.append((row["source"], row["key"], row["error"]))
+            if row.get("source") in names:
+                report.count(row["source"], row["key"], row.get("attempts") or 0, row.get("error"))
         return report
+
+    def count(self, source: str, key: str, attempts: int, error: str | None) -> None:
+        """One request's outcome, as fetched now or as read back from the log."""
+        st = self.source(source)
+        st.requested += 1
+        st.retried += attempts > 1
+        if error is None:
+            st.ok += 1
+        else:
+            st.failed += 1
+            self.failures.append((source, key, error))
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -119,14 +122,7 @@ class _Landing:
                 "content_type": r.content_type,
             }
         )
-        st = self.report.source(r.source)
-        st.requested += 1
-        st.retried += r.attempts > 1
-        if r.error is None:
-            st.ok += 1
-        else:
-            st.failed += 1
-            self.report.failures.append((r.source, r.key, r.error or f"HTTP {r.status}"))
+        self.report.count(r.source, r.key, r.attempts, r.error)
         return r
 
 

@@ -62,8 +62,8 @@ def _read_snapshot(snap: RawSnapshot) -> RawDocs:
     for row in docs.log_rows:
         if row.get("error") is None and row.get("status") == 200 and row.get("file"):
             latest[(row["source"], row["key"])] = row
-    tabulated = set(docs.by_source())
-    chosen = [(source, row) for (source, _), row in sorted(latest.items()) if source in tabulated]
+    targets = docs.by_source()
+    chosen = [(source, row) for (source, _), row in sorted(latest.items()) if source in targets]
     folder = str(snap.folder)
     paths = [os.path.join(folder, row["file"]) for _, row in chosen]
     for (source, _row), path in zip(chosen, paths, strict=True):
@@ -76,6 +76,6 @@ def _read_snapshot(snap: RawSnapshot) -> RawDocs:
                 origin.append(path)
         elif isinstance(data, list):
             records = [d for d in data if isinstance(d, dict)]
-            docs.by_source()[source].extend(records)
+            targets[source].extend(records)
             origin.extend([path] * len(records))
     return docs

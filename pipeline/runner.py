@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from assets.raw import refetch_config
 from pipeline.definitions import ALL_ASSETS
 from pipeline.resources import CatalogStorage, OpenRouterApi
 from pipeline.settings import Settings
@@ -61,7 +62,7 @@ def run_snapshot(settings: Settings, snapshot_date: dt.date, refetch: bool = Fal
         raise_on_error=False,
         run_config={
             "loggers": {"console": {"config": {"log_level": "INFO"}}},
-            "ops": {name: {"config": {"refetch": refetch}} for name in ("raw_v1", "raw_frontend")},
+            **refetch_config(refetch),
         },
         tags={"source": "openrouter-catalog run"},
     )

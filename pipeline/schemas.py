@@ -292,6 +292,11 @@ TABLES: dict[str, list[Column]] = {
 }
 
 
+def empty(table: str) -> pl.DataFrame:
+    """A table with no rows and exactly its declared columns."""
+    return pl.DataFrame(schema={c.name: c.dtype for c in TABLES[table]})
+
+
 def conform(df: pl.DataFrame, table: str) -> pl.DataFrame:
     """Exactly the declared columns, in order, with the declared types."""
     cols = TABLES[table]

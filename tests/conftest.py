@@ -53,6 +53,7 @@ def materialize_snapshot(base_url: str, data_dir: Path, *, refetch: bool = False
     """Every asset of the sample date, in-process, against ``base_url``."""
     import dagster as dg
 
+    from assets.raw import refetch_config
     from pipeline.definitions import ALL_ASSETS
     from pipeline.resources import CatalogStorage, OpenRouterApi
 
@@ -64,9 +65,7 @@ def materialize_snapshot(base_url: str, data_dir: Path, *, refetch: bool = False
             "storage": CatalogStorage(root=str(data_dir)),
         },
         raise_on_error=False,
-        run_config={
-            "ops": {name: {"config": {"refetch": refetch}} for name in ("raw_v1", "raw_frontend")}
-        },
+        run_config=refetch_config(refetch),
     )
 
 

@@ -8,15 +8,7 @@ import datetime as dt
 
 import polars as pl
 
-from pipeline.schemas import conform
-
-_EMPTY = {
-    "change": pl.String,
-    "model_id": pl.String,
-    "provider_name": pl.String,
-    "endpoint_id": pl.String,
-    "from_date": pl.Date,
-}
+from pipeline.schemas import conform, empty
 
 
 def catalog_changes_table(
@@ -27,7 +19,7 @@ def catalog_changes_table(
 ) -> pl.DataFrame:
     """``previous`` is the (models, endpoints) partitions of ``previous_date``."""
     if previous is None or previous_date is None:
-        return conform(pl.DataFrame(schema=_EMPTY), "catalog_change_events")
+        return empty("catalog_change_events")
     old_models, old_endpoints = previous
     m_new, m_old = models.select("model_id"), old_models.select("model_id")
     e_cols = ["endpoint_id", "model_id", "provider_name", "is_free"]

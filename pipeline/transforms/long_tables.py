@@ -77,38 +77,37 @@ def endpoint_variable_pricings_table(
         "provider_name",
     ]
     t = pl.col("tier")
-    overrides = (
-        eps.select(*ids, pl.col("pricing").struct.field("overrides").alias("tier"))
-        .explode("tier")
-        .drop_nulls("tier")
-        .select(
-            "endpoint_id",
-            "model_id",
-            "provider_name",
-            t.struct.field("min_prompt_tokens").alias("min_prompt_tokens"),
-            pl.lit("pricing.overrides").alias("source_field"),
-            *_tier_prices({c: t.struct.field(c) for c in TIER_COMPONENTS}),
+
+    def tiers(field: pl.Expr, name: str, threshold: str, prices: dict[str, pl.Expr]):  # noqa: ANN202
+        """One row per tier listed in ``field`` (a list of tier objects) of each endpoint."""
+        return (
+            eps.select(*ids, field.alias("tier"))
+            .explode("tier")
+            .drop_nulls("tier")
+            .select(
+                "endpoint_id",
+                "model_id",
+                "provider_name",
+                t.struct.field(threshold).alias("min_prompt_tokens"),
+                pl.lit(name).alias("source_field"),
+                *_tier_prices(prices),
+            )
         )
+
+    overrides = tiers(
+        pl.col("pricing").struct.field("overrides"),
+        "pricing.overrides",
+        "min_prompt_tokens",
+        {c: t.struct.field(c) for c in TIER_COMPONENTS},
     )
-    legacy = (
-        eps.select(*ids, pl.col("variable_pricings").alias("tier"))
-        .explode("tier")
-        .drop_nulls("tier")
-        .select(
-            "endpoint_id",
-            "model_id",
-            "provider_name",
-            t.struct.field("threshold").alias("min_prompt_tokens"),
-            pl.lit("variable_pricings").alias("source_field"),
-            *_tier_prices(
-                {
-                    "prompt": t.struct.field("prompt"),
-                    "completion": t.struct.field("completions"),
-                    "input_cache_read": t.struct.field("input_cache_read"),
-                    "input_cache_write": t.struct.field("input_cache_write"),
-                }
-            ),
-        )
+    legacy = tiers(  # 2025 spelled the completion price "completions"
+        pl.col("variable_pricings"),
+        "variable_pricings",
+        "threshold",
+        {
+            c: t.struct.field("completions" if c == "completion" else c)
+            for c in ("prompt", "completion", "input_cache_read", "input_cache_write")
+        },
     )
     df = pl.concat([overrides, legacy])
     return conform(

@@ -8,7 +8,7 @@ import datetime as dt
 
 import polars as pl
 
-from pipeline.schemas import conform
+from pipeline.schemas import conform, empty
 from pipeline.transforms.source_schemas import PRICE_COMPONENTS
 
 
@@ -28,21 +28,7 @@ def price_changes_table(
     """Rows of ``current`` whose price of a component differs (nulls included: a price that
     became or stopped being variable is a change) from ``previous``, an endpoints partition."""
     if previous is None or previous_date is None:
-        return conform(
-            pl.DataFrame(
-                schema={
-                    "endpoint_id": pl.String,
-                    "model_id": pl.String,
-                    "provider_name": pl.String,
-                    "component": pl.String,
-                    "old_usd_per_mtok": pl.Float64,
-                    "new_usd_per_mtok": pl.Float64,
-                    "pct_change": pl.Float64,
-                    "from_date": pl.Date,
-                }
-            ),
-            "endpoint_price_changes",
-        )
+        return empty("endpoint_price_changes")
     old = _long(previous).select("endpoint_id", "component", old_usd_per_mtok="usd_per_mtok")
     new = _long(current).rename({"usd_per_mtok": "new_usd_per_mtok"})
     joined = new.join(old, on=["endpoint_id", "component"], how="inner").filter(
