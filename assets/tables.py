@@ -6,7 +6,6 @@ date rebuilds it without refetching.
 """
 
 import dagster as dg
-import polars as pl
 
 from assets.raw import raw_frontend, raw_v1
 from pipeline import checks, sources
@@ -42,6 +41,21 @@ CHECKS = (
         "endpoints_row_count_change",
         "endpoints",
         "row count within ±20 % of the previous snapshot (warning)",
+    ),
+    (
+        "v1_values_typed",
+        "models",
+        "no value of the v1 API had to be read as null for having the wrong type",
+    ),
+    (
+        "frontend_values_typed",
+        "endpoints",
+        "no value of the frontend API had to be read as null for having the wrong type (warning)",
+    ),
+    (
+        "api_fields_known",
+        "endpoints",
+        "every field the API sent, at every depth, is described in pipeline/sources (warning)",
     ),
 )
 CHECK_ASSET = {name: asset for name, asset, _ in CHECKS}
@@ -89,9 +103,14 @@ def _diffs(context, layout, date, frames):  # noqa: ANN001, ANN202
     return mine
 
 
-def _check_results(layout, date, frames: dict[str, pl.DataFrame]):  # noqa: ANN001, ANN202
+def _check_results(layout, date, built):  # noqa: ANN001, ANN202
+    frames = built.frames
     models, endpoints = frames.get("models"), frames.get("endpoints")
-    verdicts = []
+    verdicts = [
+        checks.values_typed("v1", built.problems, sources.GROUPS["v1"]),
+        checks.values_typed("frontend", built.problems, sources.GROUPS["frontend"]),
+        checks.fields_known(built.drift),
+    ]
     if models is not None:
         verdicts += [
             checks.unique_key(models, "models", "model_id"),
@@ -162,30 +181,24 @@ def catalog_tables(context: dg.AssetExecutionContext, storage: CatalogStorage): 
     if "v1_models" not in docs.present:
         raise dg.Failure(description=f"raw snapshot {date} has no successful v1_models response")
     built = build_tables(docs)
-    frames, errors, drift, repeated = built.frames, built.errors, built.drift, built.duplicates
+    frames, drift, repeated = built.frames, built.drift, built.duplicates
     if drift:
-        context.log.warning(f"new fields in the API (not mapped yet): {drift}")
+        context.log.warning(f"new fields in the API (not described yet): {drift}")
+    for source, lines in built.problems.items():
+        context.log.warning(f"{source}: {len(lines)} values read as null; first: {lines[0]}")
     for line in repeated:
         context.log.warning(line)
     paths = {}
-    if "endpoints" in frames and "models" in frames:
-        # their own partitions first: the change tables diff them against their neighbours
-        for name in ("models", "endpoints"):
-            paths[name] = layout.write_partition(name, date, frames[name])
-        frames.update(_diffs(context, layout, date, frames))
-    else:
-        for name in ("endpoint_price_changes", "catalog_change_events"):
-            errors[name] = "not built: models or endpoints failed"
+    # their own partitions first: the change tables diff them against their neighbours
+    for name in ("models", "endpoints"):
+        paths[name] = layout.write_partition(name, date, frames[name])
+    frames.update(_diffs(context, layout, date, frames))
     for name, df in frames.items():
         path = paths.get(name) or layout.write_partition(name, date, df)
         context.log.info(f"{name}: {df.height} rows → {path}")
         metadata = table_metadata(name, df, str(path))
         metadata["drift_report"] = dg.MetadataValue.json(drift)
+        metadata["type_problems"] = dg.MetadataValue.json(built.problems)
         metadata["duplicate_ids"] = dg.MetadataValue.json(repeated)
         yield dg.MaterializeResult(asset_key=name, metadata=metadata)
-    yield from _check_results(layout, date, frames)
-    if errors:
-        raise dg.Failure(
-            description="; ".join(f"{name}: {msg}" for name, msg in errors.items()),
-            metadata={"failed_tables": dg.MetadataValue.json(errors)},
-        )
+    yield from _check_results(layout, date, built)

@@ -131,7 +131,7 @@ def one(kind: str, raw: str) -> dict:
 
         t0 = time.perf_counter()
         built = build_tables(read_snapshot(RawSnapshot(raw)))
-        assert not built.errors, built.errors
+        assert not built.problems, built.problems
         frames = built.frames
         with tempfile.TemporaryDirectory(dir=OUT) as tmp:
             layout = Layout(tmp)

@@ -25,9 +25,9 @@ from pipeline.storage import Layout
 from pipeline.transforms.catalog_changes import catalog_changes_table
 from pipeline.transforms.common import PER_MTOK, PER_TOKEN
 from pipeline.transforms.endpoints import endpoints_table
+from pipeline.transforms.frames import SourceFrames
 from pipeline.transforms.models import models_table
 from pipeline.transforms.price_changes import price_changes_table
-from pipeline.transforms.source_schemas import SourceFrames
 from pipeline.warehouse.build import build_warehouse
 
 OUT = Path(__file__).parent / "out" / "history365"

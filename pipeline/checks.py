@@ -116,3 +116,33 @@ def fetch_coverage(requested: int, failed: int, min_coverage: float) -> Verdict:
             "coverage_pct": round(100 * coverage, 2),
         },
     )
+
+
+MAX_LISTED = 20
+
+
+def values_typed(group: str, problems: dict[str, list[str]], sources: tuple[str, ...]) -> Verdict:
+    """Values of ``group``'s sources read as null for having the wrong type. The v1 API is
+    documented, so one there is an error; the frontend API changes without notice (warning)."""
+    found = [line for s in sources for line in problems.get(s, [])]
+    return Verdict(
+        f"{group}_values_typed",
+        not found,
+        f"no value of the {group} API had to be read as null for having the wrong type",
+        warn_only=group != "v1",
+        metadata={"values_nulled": len(found), "sample": found[:MAX_LISTED]},
+    )
+
+
+def fields_known(drift: dict[str, dict[str, str]]) -> Verdict:
+    """Fields the API sent that no source description lists: they are in raw, in no table."""
+    listed = [
+        f"{s}: {path} = {example}" for s, paths in drift.items() for path, example in paths.items()
+    ]
+    return Verdict(
+        "api_fields_known",
+        not listed,
+        "every field the API sent is described in pipeline/sources",
+        warn_only=True,
+        metadata={"new_fields": len(listed), "sample": listed[:MAX_LISTED]},
+    )

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from pipeline.sources.shapes import PRICE_COMPONENTS, PRICE_UNITS, TIER_COMPONENTS
 from pipeline.transforms.common import PER_MTOK, PER_TOKEN
-from pipeline.transforms.source_schemas import PRICE_COMPONENTS, TIER_COMPONENTS
 
 S, I, F, B = pl.String, pl.Int64, pl.Float64, pl.Boolean
 LS = pl.List(pl.String)
@@ -29,7 +29,7 @@ def _prices(scope: str) -> list[Column]:
             Column(
                 f"{c}_usd_per_token",
                 PER_TOKEN,
-                f"{scope} {c} price in USD per unit, exact from the API string; "
+                f"{scope} {c} price in USD per {PRICE_UNITS[c]}, exact from the API string; "
                 "0 when the key is omitted, null when variable (or unknown: a model only the "
                 "frontend catalog lists)",
             )
@@ -38,7 +38,7 @@ def _prices(scope: str) -> list[Column]:
             Column(
                 f"{c}_usd_per_mtok",
                 PER_MTOK,
-                f"{scope} {c} price in USD per million units (per_token × 10^6)",
+                f"{scope} {c} price in USD per million of the same units (per_token × 10^6)",
             )
         )
     cols.append(
@@ -49,6 +49,28 @@ def _prices(scope: str) -> list[Column]:
         )
     )
     return cols
+
+
+def _tier_prices(scope: str) -> list[Column]:
+    return [
+        col
+        for c in TIER_COMPONENTS
+        for col in (
+            Column(
+                f"{c}_usd_per_token",
+                PER_TOKEN,
+                f"{scope} {c} price in USD per {PRICE_UNITS[c]} above the threshold; null when "
+                "the tier does not change it (the base price applies)",
+            ),
+            Column(f"{c}_usd_per_mtok", PER_MTOK, "the same per million units"),
+        )
+    ]
+
+
+THRESHOLD = (
+    "the tier applies to requests with MORE than this many prompt tokens (the API's name; "
+    "its own labels say '≤200K' for the base price and '>200K' for the tier)"
+)
 
 
 MODELS = [
@@ -92,6 +114,16 @@ MODELS = [
     ),
     Column("per_request_limit_is_unlimited", B, 'a per-request limit was "Infinity"'),
     Column("is_alias", B, "a '~' alias id that redirects to the latest model of a family"),
+    Column(
+        "alias_target_slug",
+        S,
+        "for a '~' alias, the model it currently points to (v1 alias_target.slug)",
+    ),
+    Column(
+        "default_endpoint_id",
+        S,
+        "UUID of the endpoint the frontend catalog shows by default; null when none",
+    ),
     Column("is_hidden", B, "hidden in the frontend catalog; null when not in the catalog"),
     Column("in_v1", B, "listed by /api/v1/models"),
     Column("in_frontend_catalog", B, "listed by the frontend catalog"),
@@ -101,32 +133,87 @@ ENDPOINTS = [
     Column(
         "endpoint_id",
         S,
-        "frontend endpoint UUID when known, else a stable hash of "
-        "model_id + provider_name + provider_tag",
+        "frontend endpoint UUID when known, else a stable hash of model_id + provider_name + "
+        "provider_tag (and, for a second endpoint under the same tag, its rank)",
     ),
     Column("endpoint_id_is_uuid", B, "endpoint_id is the frontend UUID"),
     Column("model_id", S, "inference id of the model this endpoint serves"),
     Column("provider_name", S, "provider name"),
-    Column("provider_tag", S, "provider tag / slug of the endpoint (e.g. deepinfra/fp8)"),
+    Column(
+        "provider_slug",
+        S,
+        "the provider's slug, from its provider record (frontend provider_info, else the "
+        "provider lists by name); null when no record names the provider",
+    ),
+    Column(
+        "provider_tag",
+        S,
+        "the endpoint's tag (e.g. deepinfra/fp8); the provider slug when the API gave none",
+    ),
     Column("name", S, "endpoint display name"),
     Column("quantization", S, "quantization (fp8, bf16, unknown, …)"),
     Column("context_length", I, "context length of this endpoint"),
     Column("max_prompt_tokens", I, "max prompt tokens; null when unlimited"),
     Column("max_completion_tokens", I, "max completion tokens; null when unlimited"),
+    Column("max_prompt_images", I, "max images in one prompt (frontend); null when unlimited"),
+    Column("max_tokens_per_image", I, "tokens counted per input image (frontend)"),
     *_prices("endpoint"),
-    Column("discount", F, "fractional discount as given (0 = none)"),
-    Column("status", I, "endpoint status code (0 ok; negative = degraded/deranked)"),
-    Column("is_free", B, "free endpoint (frontend is_free, else a ':free' model id)"),
-    Column("is_disabled", B, "disabled (frontend); false when only v1 lists it"),
-    Column("is_hidden", B, "hidden (frontend); false when only v1 lists it"),
-    Column("is_deranked", B, "deranked by the router (frontend)"),
+    *[
+        Column(
+            f"list_{c}_usd_per_mtok",
+            PER_MTOK,
+            f"{c} list price per million units before the discount: {c}_usd_per_mtok / "
+            "(1 − discount); equal to it when there is no discount",
+        )
+        for c in PRICE_COMPONENTS
+    ],
+    Column(
+        "discount",
+        F,
+        "fraction already taken off every price of this endpoint (0 = none): the API sends "
+        "prices multiplied by (1 − discount); list_* undo it",
+    ),
+    Column(
+        "price_unit_kind",
+        S,
+        "how the frontend prices it: 'token' (per token only), 'unit' (per image, second, "
+        "minute, request, …: the per-token columns do not apply), 'mixed' (tokens plus unit "
+        "prices such as web search); null when the frontend did not say",
+    ),
+    Column(
+        "is_priced_per_token",
+        B,
+        "prompt and completion prices are known and say what it costs: not priced in other "
+        "units, and not 0 / 0 while other prices are not 0 (the usable-endpoint rule)",
+    ),
+    Column("status", I, "endpoint status code (0 ok; negative = degraded)"),
+    Column("is_free", B, "free endpoint (frontend is_free, else whether the id ends in ':free')"),
+    Column("is_disabled", B, "disabled (frontend); null when only v1 lists it"),
+    Column("is_hidden", B, "hidden (frontend); null when only v1 lists it"),
+    Column("is_deranked", B, "deranked by the router (frontend); null when only v1 lists it"),
+    Column("deprecation_date", TS, "when the endpoint is to be retired (frontend, UTC)"),
     Column("uptime_last_5m", F, "uptime % over 5 minutes (v1)"),
     Column("uptime_last_30m", F, "uptime % over 30 minutes (v1)"),
     Column("uptime_last_1d", F, "uptime % over 1 day (v1)"),
-    Column("latency_p50_ms", F, "median time to first token, ms"),
-    Column("latency_p90_ms", F, "p90 time to first token, ms"),
-    Column("throughput_p50_tps", F, "median output tokens per second"),
-    Column("throughput_p90_tps", F, "p90 output tokens per second"),
+    *[
+        Column(
+            f"{metric}_{p}_{unit}",
+            F,
+            f"{p} {what} over the stats window (v1 {metric}_last_30m, else frontend stats)"
+            + ("; frontend only" if p == "p95" else ""),
+        )
+        for metric, unit, what in (
+            ("latency", "ms", "time to first token, ms"),
+            ("throughput", "tps", "output tokens per second"),
+        )
+        for p in ("p50", "p75", "p90", "p95", "p99")
+    ],
+    Column(
+        "stats_window_minutes",
+        I,
+        "minutes the latency and throughput percentiles cover (frontend window_minutes; 30 for "
+        "v1's *_last_30m)",
+    ),
     Column("request_count", I, "requests in the stats window (frontend)"),
     Column("limit_rpm", I, "rate limit, requests per minute (frontend)"),
     Column("limit_rpd", I, "rate limit, requests per day (frontend)"),
@@ -135,6 +222,8 @@ ENDPOINTS = [
     Column("supports_reasoning", B, "reasoning tokens supported (frontend)"),
     Column("supports_tool_parameters", B, "tool calling supported (frontend)"),
     Column("is_byok", B, "served with the user's own provider key (frontend)"),
+    Column("is_byok_only", B, "only available with the user's own provider key (frontend)"),
+    Column("moderation_required", B, "input is moderated before it reaches the provider"),
     Column("provider_display_name", S, "provider display name (frontend)"),
     Column("provider_model_id", S, "the provider's own id for the model (frontend)"),
     Column("provider_region", S, "region the provider serves from, when given (frontend)"),
@@ -154,6 +243,7 @@ PROVIDERS = [
     Column("is_abortable", B, "requests can be aborted"),
     Column("moderation_required", B, "input is moderated"),
     Column("byok_enabled", B, "bring-your-own-key supported"),
+    Column("supports_multipart", B, "accepts multipart requests (frontend)"),
     Column("privacy_policy_url", S, "privacy policy URL"),
     Column("terms_of_service_url", S, "terms of service URL"),
     Column("status_page_url", S, "status page URL"),
@@ -205,25 +295,67 @@ ENDPOINT_SUPPORTED_PARAMETERS = [
 ]
 
 ENDPOINT_VARIABLE_PRICINGS = [
-    Column("endpoint_id", S, "endpoint UUID"),
+    Column("endpoint_id", S, "endpoint id (see endpoints)"),
     Column("model_id", S, "model id"),
     Column("provider_name", S, "provider name"),
     Column(
-        "min_prompt_tokens", I, "the tier applies to requests with at least this many prompt tokens"
+        "tier_source",
+        S,
+        "where the tier was read: pricing_overrides (pricing.overrides, 2026), "
+        "variable_pricings (2025) or pricing_json (adapter keys such as "
+        "openai_extended:long_context_threshold, when neither of the others lists the tier)",
     ),
-    Column("source_field", S, "pricing.overrides (2026) or variable_pricings (2025)"),
-    *[
-        col
-        for c in TIER_COMPONENTS
-        for col in (
-            Column(
-                f"{c}_usd_per_token",
-                PER_TOKEN,
-                f"tier {c} price per unit; null when the tier does not change it",
-            ),
-            Column(f"{c}_usd_per_mtok", PER_MTOK, f"tier {c} price per million units"),
-        )
-    ],
+    Column("min_prompt_tokens", I, THRESHOLD),
+    *_tier_prices("tier"),
+]
+
+MODEL_PRICE_TIERS = [
+    Column("model_id", S, "model id (see models)"),
+    Column("tier_source", S, "pricing_overrides: pricing.overrides of /api/v1/models"),
+    Column("min_prompt_tokens", I, THRESHOLD),
+    *_tier_prices("the model's default"),
+]
+
+ENDPOINT_PRICE_ITEMS = [
+    Column("endpoint_id", S, "endpoint id (see endpoints)"),
+    Column("model_id", S, "model id"),
+    Column("provider_name", S, "provider name"),
+    Column(
+        "service_tier",
+        S,
+        "default, or the service tier (flex, priority) whose price list this row is from",
+    ),
+    Column(
+        "item",
+        S,
+        "what is priced: the frontend's SKU label (Input Price, Video (with audio), Web "
+        "Search, …), or the pricing key (prompt, image, …) when the frontend has no list",
+    ),
+    Column("kind", S, "token (priced per token) or unit (per image, second, request, …)"),
+    Column(
+        "unit",
+        S,
+        "the unit usd_per_unit is for: M tokens, image, second, minute, hour, megapixel, "
+        "request, search, M characters, …",
+    ),
+    Column(
+        "tier_label",
+        S,
+        "the tier this price is for (≤200K / >200K prompt tokens, 720p / 1080p, high / low "
+        "search context, …); null when the item has one price",
+    ),
+    Column("usd_per_unit", PER_MTOK, "USD per one unit, exact, after the discount"),
+    Column(
+        "list_usd_per_unit",
+        PER_MTOK,
+        "USD per one unit before the discount: usd_per_unit / (1 − discount)",
+    ),
+    Column(
+        "source",
+        S,
+        "display_pricing (the frontend's own list), variable_pricings (2025 web-search tiers) "
+        "or pricing (the pricing keys, when no display list exists: v1-only and 2025 endpoints)",
+    ),
 ]
 
 ENDPOINT_PRICE_CHANGES = [
@@ -258,8 +390,9 @@ TABLE_DESCRIPTIONS = {
     "models": "One row per model id as used for inference (variant after a colon), v1 list "
     "joined with the frontend catalog; default prices as exact decimals.",
     "endpoints": "One row per provider endpoint of a model; v1 endpoints and frontend "
-    "stats/endpoint merged on (model_id, provider tag); every price component, limits, "
-    "flags, uptime, latency and throughput.",
+    "stats/endpoint paired one to one (same model and tag, then same prices; 2025 v1 "
+    "endpoints without a tag by provider slug); every price component (after the discount) "
+    "and its list price, limits, flags, uptime, latency and throughput percentiles.",
     "providers": "One row per provider: v1 providers joined with frontend all-providers.",
     "data_policies": "Training / retention policies per provider (paid and free models) and "
     "per endpoint, with the scope that stated them.",
@@ -267,8 +400,15 @@ TABLE_DESCRIPTIONS = {
     "model_modalities": "One row per (model, direction, modality): input and output "
     "modalities in long form.",
     "endpoint_supported_parameters": "One row per (endpoint, supported request parameter).",
-    "endpoint_variable_pricings": "Context-threshold price tiers per endpoint (from N prompt "
-    "tokens on, these prices apply).",
+    "endpoint_variable_pricings": "Context-threshold price tiers per endpoint: above "
+    "min_prompt_tokens prompt tokens, these prices apply. One row per endpoint and threshold, "
+    "from whichever source lists the tier.",
+    "model_price_tiers": "Context-threshold price tiers of a model's default (v1) prices: "
+    "above min_prompt_tokens prompt tokens, these prices apply.",
+    "endpoint_price_items": "Every price of every endpoint in its own unit: per million tokens, "
+    "per image, second of video, minute of audio, megapixel, search, request, …; one row per "
+    "endpoint, service tier, priced item and tier. Prices are after the discount; list_* "
+    "before it.",
     "endpoint_price_changes": "One row per (endpoint, price component) whose price differs "
     "from the previous snapshot's. Written with each date, and rewritten for the next date "
     "when a date is (re)built, so backfills in any order stay right. The warehouse view "
@@ -287,6 +427,8 @@ TABLES: dict[str, list[Column]] = {
     "model_modalities": MODEL_MODALITIES,
     "endpoint_supported_parameters": ENDPOINT_SUPPORTED_PARAMETERS,
     "endpoint_variable_pricings": ENDPOINT_VARIABLE_PRICINGS,
+    "model_price_tiers": MODEL_PRICE_TIERS,
+    "endpoint_price_items": ENDPOINT_PRICE_ITEMS,
     "endpoint_price_changes": ENDPOINT_PRICE_CHANGES,
     "catalog_change_events": CATALOG_CHANGE_EVENTS,
 }

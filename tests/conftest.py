@@ -37,6 +37,14 @@ class Sample:
     def data(self, source: str) -> list[dict]:
         return self.bodies(source)["all"]["data"]
 
+    def frontend_endpoints(self) -> dict[str, dict]:
+        """Endpoint UUID → its stats/endpoint object ('~' aliases list their target's again)."""
+        out: dict[str, dict] = {}
+        for doc in self.bodies("frontend_stats_endpoint").values():
+            for e in doc["data"]:
+                out.setdefault(e["id"], e)
+        return out
+
 
 @pytest.fixture(scope="session")
 def sample() -> Sample:

@@ -23,6 +23,8 @@ EXPECTED = {
     "model_modalities",
     "endpoint_supported_parameters",
     "endpoint_variable_pricings",
+    "model_price_tiers",
+    "endpoint_price_items",
     "endpoint_price_changes",
     "catalog_change_events",
     "warehouse",

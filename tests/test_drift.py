@@ -1,5 +1,6 @@
-"""Drift: new fields are reported, a changed type is a clear error that spares the other
-tables, and arbitrary extra fields, nulls and missing keys never crash a transform."""
+"""Drift: new fields at any depth are reported with their path, a value of the wrong type is
+read as null and named (field, record, file) while everything else lands, and arbitrary
+extra fields, nulls and missing keys never crash a transform."""
 
 from __future__ import annotations
 
@@ -8,17 +9,19 @@ import gzip
 import json
 import shutil
 
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.storage import Layout
 from pipeline.transforms.data_policies import data_policies_table
-from pipeline.transforms.endpoints import endpoints_table
-from pipeline.transforms.long_tables import endpoint_variable_pricings_table
+from pipeline.transforms.endpoints import endpoint_rows
+from pipeline.transforms.frames import source_frame
 from pipeline.transforms.models import models_table
+from pipeline.transforms.price_items import endpoint_price_items_table
+from pipeline.transforms.price_tiers import endpoint_variable_pricings_table
 from pipeline.transforms.providers import providers_table
-from pipeline.transforms.validate import SourceTypeError
 from tests.conftest import SAMPLE, SAMPLE_DATE, rebuild_from_raw
 
 DATE = dt.date.fromisoformat(SAMPLE_DATE)
@@ -40,46 +43,113 @@ def build_tables(layout):
     return rebuild_from_raw(layout, SAMPLE_DATE, warehouse=False, raise_on_error=False)
 
 
-def test_changed_type_names_field_record_and_file_and_spares_other_tables(tmp_path):
+def checks(result) -> dict:
+    return {e.check_name: e for e in result.get_asset_check_evaluations()}
+
+
+def test_a_wrong_type_costs_that_value_only_and_is_named(tmp_path, sample):
     layout = raw_copy(tmp_path)
     target = layout.raw_dir(DATE) / "frontend_stats_endpoint" / "openai%2Fgpt-oss-20b%3Afree.gz"
     victim = {}
 
     def edit(doc):
-        doc["data"][0]["is_free"] = "yes"
-        victim["id"] = doc["data"][0]["id"]
+        doc["data"][0]["is_deranked"] = "yes"
+        doc["data"][0]["pricing"]["prompt"] = {"usd": 0}
+        victim.update(doc["data"][0])
 
     rewrite(target, edit)
     result = build_tables(layout)
-    assert not result.success
-    failure = next(e for e in result.all_events if e.is_step_failure)
-    message = failure.step_failure_data.error.message
-    assert "frontend_stats_endpoint: field 'is_free'" in message
+    assert result.success
+    evaluation = checks(result)["frontend_values_typed"]
+    assert not evaluation.passed and evaluation.metadata["values_nulled"].value == 2
+    message = "\n".join(evaluation.metadata["sample"].value)
+    assert "frontend_stats_endpoint: field 'is_deranked' of record" in message
+    assert "field 'pricing.prompt'" in message
     assert victim["id"] in message and str(target) in message
+    # every table landed; every v1 endpoint and every frontend endpoint has its row
     written = {p.parent.parent.name for p in layout.tables_dir.glob("*/snapshot_date=*/*.parquet")}
-    assert {"models", "providers", "fetch_log", "model_modalities"} <= written
-    assert "endpoints" not in written and "data_policies" not in written
+    assert {"models", "endpoints", "data_policies", "endpoint_price_items"} <= written
+    endpoints = layout.read_partition("endpoints", DATE)
+    v1 = sum(len(d["data"]["endpoints"]) for d in sample.bodies("v1_endpoints").values())
+    assert endpoints.filter(pl.col("in_v1")).height == v1
+    assert endpoints.filter(pl.col("in_frontend")).height == len(sample.frontend_endpoints())
+    row = endpoints.filter(endpoint_id=victim["id"]).row(0, named=True)
+    assert row["is_deranked"] is None  # unknown, not false
+    assert row["is_hidden"] is victim["is_hidden"] and row["status"] == victim["status"]
+    # v1 lists the endpoint too: its prompt price stands
+    assert row["in_v1"] and row["prompt_usd_per_mtok"] is not None
 
 
-def test_new_fields_are_reported_not_fatal(tmp_path):
+def test_a_broken_frontend_source_leaves_every_v1_row(tmp_path, sample):
+    """Every stats/endpoint record changed shape: v1's rows all land, frontend columns null."""
     layout = raw_copy(tmp_path)
+    for path in (layout.raw_dir(DATE) / "frontend_stats_endpoint").glob("*.gz"):
 
-    def edit(doc):
-        doc["data"][3]["carbon_footprint"] = {"g_per_mtok": 12}
+        def edit(doc):
+            for e in doc["data"]:
+                e["pricing"] = "see display_pricing"
+                e["is_hidden"] = 0
+                e["stats"] = [e.get("stats")]
 
-    rewrite(layout.raw_dir(DATE) / "v1_models" / "all.gz", edit)
+        rewrite(path, edit)
     result = build_tables(layout)
     assert result.success
-    meta = result.asset_materializations_for_node("catalog_tables")[0].metadata
-    assert "carbon_footprint" in meta["drift_report"].value["v1_models"]
+    endpoints = layout.read_partition("endpoints", DATE)
+    v1 = sum(len(d["data"]["endpoints"]) for d in sample.bodies("v1_endpoints").values())
+    assert endpoints.filter(pl.col("in_v1")).height == v1
+    assert endpoints.filter(pl.col("in_v1"))["prompt_usd_per_mtok"].null_count() == 0
+    assert endpoints["is_hidden"].null_count() == endpoints.height
+    assert endpoints["latency_p95_ms"].null_count() == endpoints.height
+    assert checks(result)["frontend_values_typed"].metadata["values_nulled"].value == 3 * len(
+        [e for d in sample.bodies("frontend_stats_endpoint").values() for e in d["data"]]
+    )
 
 
-def test_type_error_message_for_v1_models():
-    models = [{"id": "a/b", "context_length": "lots"}]
-    with pytest.raises(
-        SourceTypeError, match=r"v1_models: field 'context_length' of record 'a/b' in f\.json"
-    ):
-        models_table(models, [], {"v1_models": "f.json"})
+def test_new_fields_are_reported_at_every_depth_with_an_example(tmp_path):
+    layout = raw_copy(tmp_path)
+
+    def edit_models(doc):
+        doc["data"][3]["carbon_footprint"] = {"g_per_mtok": 12}
+        doc["data"][4]["architecture"]["parameters_b"] = 70
+
+    def edit_stats(doc):
+        doc["data"][0]["display_pricing"][0]["currency"] = "EUR"
+
+    rewrite(layout.raw_dir(DATE) / "v1_models" / "all.gz", edit_models)
+    rewrite(
+        layout.raw_dir(DATE) / "frontend_stats_endpoint" / "openai%2Fgpt-oss-20b%3Astandard.gz",
+        edit_stats,
+    )
+    result = build_tables(layout)
+    assert result.success
+    drift = result.asset_materializations_for_node("catalog_tables")[0].metadata["drift_report"]
+    assert drift.value == {
+        "v1_models": {
+            "architecture.parameters_b": "70",
+            "carbon_footprint": "{'g_per_mtok': 12}",
+        },
+        "frontend_stats_endpoint": {"display_pricing[].currency": "'EUR'"},
+    }
+    evaluation = checks(result)["api_fields_known"]
+    assert not evaluation.passed and evaluation.metadata["new_fields"].value == 3
+
+
+def test_the_sample_has_no_drift_and_no_type_problem(clean_build):
+    _, result = clean_build
+    found = checks(result)
+    assert found["api_fields_known"].passed and found["v1_values_typed"].passed
+    assert found["frontend_values_typed"].passed
+
+
+def test_type_problem_message_for_v1_models():
+    models = [{"id": "a/b", "context_length": "lots"}, {"id": "c/d", "context_length": 8}]
+    sf = source_frame(models, "v1_models", "f.json")
+    assert [str(p) for p in sf.problems] == [
+        "v1_models: field 'context_length' of record 'a/b' in f.json is string ('lots'), "
+        "expected int; read as null"
+    ]
+    df = models_table(sf, [])
+    assert dict(df.select("model_id", "context_length").iter_rows()) == {"a/b": None, "c/d": 8}
 
 
 junk = st.recursive(
@@ -131,7 +201,9 @@ def test_missing_keys_nulls_and_extra_fields_never_crash(real, data):
     # ids are what a record is; the rest may be anything the API stops or starts sending
     keep_id = lambda recs, k: [r for r in recs if isinstance(r.get(k), str)]  # noqa: E731
     models_table(keep_id(m("models"), "id"), m("catalog"))
-    endpoints_table(keep_id(m("v1_endpoints"), "id"), m("stats"))
+    stats = source_frame(m("stats"), "frontend_stats_endpoint")
+    rows = endpoint_rows(keep_id(m("v1_endpoints"), "id"), stats)
+    endpoint_variable_pricings_table(rows, stats)
+    endpoint_price_items_table(rows)
     providers_table(m("v1_providers"), m("providers"))
     data_policies_table(m("providers"), m("stats"))
-    endpoint_variable_pricings_table(m("stats"))

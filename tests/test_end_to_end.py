@@ -13,6 +13,8 @@ import pytest
 
 from pipeline.storage import Layout
 from tests.conftest import SAMPLE_DATE
+from tests.day_checks import blended as day_blended
+from tests.day_checks import healthy, priced_per_token
 
 MTOK = Decimal(10) ** 6
 
@@ -108,17 +110,36 @@ def test_endpoints_merge_v1_and_frontend(built, sample):
     assert free["is_free"].all()
 
 
+def uptime(h: dict | None) -> float | None:
+    """The v1 uptime as the sample derives it from the frontend's request counts."""
+    if not h or not (h.get("success") or 0) + (h.get("derankableError") or 0):
+        return None
+    ok, bad = h.get("success") or 0, h.get("derankableError") or 0
+    return round(100.0 * ok / (ok + bad), 4)
+
+
+def usable_by_model(sample) -> dict[str, list[dict]]:
+    """Model id → its usable endpoints (healthy, priced per token), from the raw records."""
+    out: dict[str, list[dict]] = {}
+    for e in sample.frontend_endpoints().values():
+        if healthy(e) and priced_per_token(e):
+            out.setdefault(e["model_variant_slug"], []).append(e)
+    return out
+
+
 def test_warehouse_views_answer(built, sample):
     layout, result = built
     with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
-        for view in (
-            "models",
-            "endpoints",
-            "providers",
-            "cheapest_endpoint_per_model",
-            "free_variant_training_flags",
-        ):
-            assert con.sql(f"SELECT count(*) FROM {view}").fetchall()[0][0] > 0, view
+        count = {
+            view: con.sql(f"SELECT count(*) FROM {view}").fetchall()[0][0]
+            for view in (
+                "models",
+                "providers",
+                "usable_endpoints",
+                "cheapest_endpoint_per_model",
+                "free_variant_training_flags",
+            )
+        }
         cheapest = con.sql(
             "SELECT provider_name, blended_usd_per_mtok, endpoint_count FROM "
             "cheapest_endpoint_per_model WHERE model_id = 'openai/gpt-oss-120b'"
@@ -126,24 +147,32 @@ def test_warehouse_views_answer(built, sample):
         flags = con.sql(
             "SELECT model_id, provider_name, trains_on_prompts FROM free_variant_training_flags"
         ).fetchall()
-    # expected cheapest, from the v1 endpoints file: usable = every listed endpoint
-    eps = sample.bodies("v1_endpoints")["openai/gpt-oss-120b"]["data"]["endpoints"]
-    blended = {
-        e["provider_name"]: float(
-            (3 * Decimal(e["pricing"]["prompt"]) + Decimal(e["pricing"]["completion"])) / 4 * MTOK
+    fe = sample.frontend_endpoints()
+    usable = usable_by_model(sample)
+    catalog_ids = {
+        c["slug"]
+        + (
+            ""
+            if (c.get("endpoint") or {}).get("variant", "standard") == "standard"
+            else ":" + c["endpoint"]["variant"]
         )
-        for e in eps
+        for c in sample.data("frontend_catalog")
     }
-    best = min(blended.values())
-    assert cheapest[0][0] in {p for p, b in blended.items() if b == best}
+    assert count["models"] == len({m["id"] for m in sample.data("v1_models")} | catalog_ids)
+    assert count["providers"] == len({p["slug"] for p in sample.data("frontend_all_providers")})
+    assert count["usable_endpoints"] == sum(map(len, usable.values())) > 800
+    assert count["cheapest_endpoint_per_model"] == len(usable) > 300
+    free = [e for e in fe.values() if e["is_free"] or e["model_variant_slug"].endswith(":free")]
+    assert count["free_variant_training_flags"] == len(free) > 10
+    # the cheapest of gpt-oss-120b, from its raw records
+    eps = usable["openai/gpt-oss-120b"]
+    best = min(float(day_blended(e)) for e in eps)
+    assert cheapest[0][0] in {e["provider_name"] for e in eps if float(day_blended(e)) == best}
     assert cheapest[0][1] == pytest.approx(best)
-    assert cheapest[0][2] == len(eps)
+    assert cheapest[0][2] == len(eps) >= 10
     # free variant endpoints and their endpoint-level training flag
-    fe = [e for doc in sample.bodies("frontend_stats_endpoint").values() for e in doc["data"]]
     expected = {
-        (e["model_variant_slug"], e["provider_name"], e["data_policy"]["training"])
-        for e in fe
-        if e["is_free"] or e["model_variant_slug"].endswith(":free")
+        (e["model_variant_slug"], e["provider_name"], e["data_policy"]["training"]) for e in free
     }
     assert set(flags) == expected
     assert result.asset_materializations_for_node("warehouse")
@@ -165,40 +194,24 @@ def test_asset_checks_pass_on_the_sample_and_explain_themselves(built):
 
 
 def test_cheapest_endpoint_for_every_model_with_many_endpoints(built, sample):
-    """Every model with ≥ 5 endpoints: the rule computed here from the v1 endpoints files
-    (blend 3:1, then uptime, throughput, provider name) against the view."""
+    """Every model with ≥ 5 usable endpoints: the rule computed here from the raw frontend
+    records (usable = healthy and priced per token; blend 3:1, then uptime, throughput,
+    provider name) against the view."""
     layout, _ = built
     expected = {}
-    for doc in sample.bodies("v1_endpoints").values():
-        eps = doc["data"]["endpoints"]
+    for model_id, eps in usable_by_model(sample).items():
         if len(eps) < 5:
             continue
         ranked = sorted(
             eps,
             key=lambda e: (
-                (
-                    3 * Decimal(e["pricing"].get("prompt", "0"))
-                    + Decimal(e["pricing"].get("completion", "0"))
-                )
-                / 4,
-                -(e["uptime_last_1d"] if e["uptime_last_1d"] is not None else -1),
-                -((e["throughput_last_30m"] or {}).get("p50") or -1),
+                day_blended(e),
+                -(uptime(e.get("status_heuristics_1d")) or -1),
+                -((e.get("stats") or {}).get("p50_throughput") or -1),
                 e["provider_name"],
             ),
         )
-        best = ranked[0]
-        expected[doc["data"]["id"]] = (
-            best["provider_name"],
-            float(
-                (
-                    3 * Decimal(best["pricing"].get("prompt", "0"))
-                    + Decimal(best["pricing"].get("completion", "0"))
-                )
-                / 4
-                * MTOK
-            ),
-            len(eps),
-        )
+        expected[model_id] = (ranked[0]["provider_name"], float(day_blended(ranked[0])), len(eps))
     assert len(expected) >= 40
     with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
         got = {

@@ -11,11 +11,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipeline.sources.shapes import PRICE_COMPONENTS
 from pipeline.transforms.data_policies import data_policies_table
 from pipeline.transforms.endpoints import endpoints_table
 from pipeline.transforms.models import models_table
 from pipeline.transforms.providers import providers_table
-from pipeline.transforms.source_schemas import PRICE_COMPONENTS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MTOK = Decimal(10) ** 6

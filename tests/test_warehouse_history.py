@@ -10,7 +10,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from pipeline.transforms.source_schemas import PRICE_COMPONENTS
+from pipeline.sources.shapes import PRICE_COMPONENTS
 from tests.conftest import DAILY, DAYS, SAMPLE
 
 

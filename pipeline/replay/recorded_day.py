@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from pipeline import sources
 from pipeline.raw_store import RawSnapshot
-from pipeline.transforms.source_schemas import PRICE_COMPONENTS
+from pipeline.sources.shapes import PRICE_COMPONENTS
 
 BASE = "https://openrouter.ai"
 V1_PRICE_KEYS = (*PRICE_COMPONENTS, "discount")  # the scalar keys of v1 endpoint pricing

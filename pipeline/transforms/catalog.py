@@ -1,9 +1,8 @@
 """Every table of one snapshot from its raw documents: the one place that says which
 transform builds which table from which sources (the tables asset and the benchmark use it).
 
-Everything is transformed before anything is written: a failing transform leaves no table
-half-updated, and one source whose field changed type does not keep the other tables from
-landing.
+Everything is transformed before anything is written. A value of the wrong type in a source
+is read as null and reported (``problems``), so it costs that value, never a table.
 """
 
 from __future__ import annotations
@@ -15,27 +14,30 @@ import polars as pl
 
 from pipeline.gc_pause import gc_paused
 from pipeline.raw_reader import RawDocs
+from pipeline.schemas import conform
 from pipeline.transforms.data_policies import data_policies_table
-from pipeline.transforms.drift import drift_report
 from pipeline.transforms.duplicates import duplicates_report
-from pipeline.transforms.endpoints import endpoints_table
+from pipeline.transforms.endpoints import endpoint_rows, provider_slugs
 from pipeline.transforms.fetch_log import fetch_log_table
+from pipeline.transforms.frames import SourceFrames
 from pipeline.transforms.long_tables import (
     endpoint_supported_parameters_table,
-    endpoint_variable_pricings_table,
     model_modalities_table,
 )
 from pipeline.transforms.models import models_table
+from pipeline.transforms.price_items import endpoint_price_items_table
+from pipeline.transforms.price_tiers import (
+    endpoint_variable_pricings_table,
+    model_price_tiers_table,
+)
 from pipeline.transforms.providers import providers_table
-from pipeline.transforms.source_schemas import SourceFrames
-from pipeline.transforms.validate import SourceTypeError
 
 
 @dataclass
 class CatalogBuild:
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)  # table → why it was not built
-    drift: dict[str, dict[str, str]] = field(default_factory=dict)
+    drift: dict[str, dict[str, str]] = field(default_factory=dict)  # source → path → example
+    problems: dict[str, list[str]] = field(default_factory=dict)  # source → values read as null
     duplicates: list[str] = field(default_factory=list)
 
 
@@ -44,33 +46,28 @@ def build_tables(docs: RawDocs) -> CatalogBuild:
     with gc_paused():  # see pipeline/gc_pause.py: millions of live objects, no cycles
         src = SourceFrames(docs)
         frames = out.frames
+        stats = src.get("frontend_stats_endpoint")
+        slugs = provider_slugs(src.get("frontend_all_providers").df, src.get("v1_providers").df)
+        rows = endpoint_rows(src.get("v1_endpoints"), stats, slugs=slugs)
         builders: dict[str, Callable[[], pl.DataFrame]] = {
             "models": lambda: models_table(src.get("v1_models"), src.get("frontend_catalog")),
-            "endpoints": lambda: endpoints_table(
-                src.get("v1_endpoints"), src.get("frontend_stats_endpoint")
-            ),
+            "endpoints": lambda: conform(rows, "endpoints"),
             "providers": lambda: providers_table(
                 src.get("v1_providers"), src.get("frontend_all_providers")
             ),
-            "data_policies": lambda: data_policies_table(
-                src.get("frontend_all_providers"), src.get("frontend_stats_endpoint")
-            ),
+            "data_policies": lambda: data_policies_table(src.get("frontend_all_providers"), stats),
             "fetch_log": lambda: fetch_log_table(docs.log_rows),
             "model_modalities": lambda: model_modalities_table(frames["models"]),
             "endpoint_supported_parameters": lambda: endpoint_supported_parameters_table(
                 frames["endpoints"]
             ),
-            "endpoint_variable_pricings": lambda: endpoint_variable_pricings_table(
-                src.get("frontend_stats_endpoint")
-            ),
+            "endpoint_variable_pricings": lambda: endpoint_variable_pricings_table(rows, stats),
+            "model_price_tiers": lambda: model_price_tiers_table(src.get("v1_models")),
+            "endpoint_price_items": lambda: endpoint_price_items_table(rows),
         }
         for name, build in builders.items():
-            try:
-                frames[name] = build()
-            except SourceTypeError as exc:
-                out.errors[name] = str(exc)
-            except KeyError as exc:  # a table built from another that failed
-                out.errors[name] = f"not built: {exc.args[0]} failed"
-        out.drift = drift_report(docs)
+            frames[name] = build()
+        out.drift = src.drift
+        out.problems = {s: [str(p) for p in ps] for s, ps in src.problems.items()}
         out.duplicates = duplicates_report(docs, src)
     return out

@@ -1,14 +1,23 @@
-"""Expressions shared by several tables: prices and model ids."""
+"""Expressions shared by several tables: exact prices, list prices and model ids."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from pipeline.transforms.source_schemas import PRICE_COMPONENTS
+from pipeline.sources.shapes import PRICE_COMPONENTS
 
 PER_TOKEN = pl.Decimal(38, 30)
 PER_MTOK = pl.Decimal(38, 24)
 VARIABLE = "-1"
+
+
+def decimal(text: pl.Expr) -> pl.Expr:
+    """A price string (``"0.0000009"``, ``"9e-7"``, ``".03e-6"``) as an exact decimal."""
+    return text.str.strip_chars().str.to_decimal(scale=30).cast(PER_TOKEN)
+
+
+def per_mtok(per_token: pl.Expr) -> pl.Expr:
+    return (per_token * 1_000_000).cast(PER_MTOK)
 
 
 def price_columns(pricing: pl.Expr) -> list[pl.Expr]:
@@ -23,10 +32,10 @@ def price_columns(pricing: pl.Expr) -> list[pl.Expr]:
         per_token = (
             pl.when(raw == VARIABLE)
             .then(pl.lit(None, dtype=PER_TOKEN))
-            .otherwise(raw.fill_null("0").str.to_decimal(scale=30))
+            .otherwise(decimal(raw.fill_null("0")))
         )
         cols.append(per_token.alias(f"{c}_usd_per_token"))
-        cols.append((per_token * 1_000_000).cast(PER_MTOK).alias(f"{c}_usd_per_mtok"))
+        cols.append(per_mtok(per_token).alias(f"{c}_usd_per_mtok"))
     cols.append(
         pl.any_horizontal([pricing.struct.field(c) == VARIABLE for c in PRICE_COMPONENTS])
         .fill_null(False)
@@ -35,10 +44,19 @@ def price_columns(pricing: pl.Expr) -> list[pl.Expr]:
     return cols
 
 
-def price_column_names() -> list[str]:
-    return [f"{c}_usd_per_{u}" for c in PRICE_COMPONENTS for u in ("token", "mtok")] + [
-        "is_variable_price"
-    ]
+def undiscount(price: pl.Expr, discount: pl.Expr, dtype: pl.DataType = PER_MTOK) -> pl.Expr:
+    """The list price before ``discount`` (a fraction): prices arrive already multiplied by
+    ``1 - discount``, so the list price is ``price / (1 - discount)``, exact in decimals. No
+    discount gives the price itself; a discount of 1 (free) leaves the list price unknown."""
+    d = decimal(discount.cast(pl.String)).fill_null(0)
+    return (
+        pl.when(d == 0)
+        .then(price)
+        .when(d < 1)
+        .then(price / (pl.lit(1) - d))
+        .otherwise(None)
+        .cast(dtype)
+    )
 
 
 def split_model_id(model_id: pl.Expr) -> list[pl.Expr]:

@@ -4,12 +4,15 @@ and per endpoint. Handles the 2025 shape (``paidModels``/``freeModels`` sub-obje
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
 
 from pipeline.schemas import conform
-from pipeline.transforms.source_schemas import CONTRACTS, Origins, _o, frame
+from pipeline.transforms.frames import Origins, SourceFrame, origins_of, source_frame
+
+Records = Sequence[dict[str, Any]] | SourceFrame
 
 
 def _policy(dp: pl.Expr, sub: str | None) -> list[pl.Expr]:
@@ -33,13 +36,11 @@ def _policy(dp: pl.Expr, sub: str | None) -> list[pl.Expr]:
 
 
 def data_policies_table(
-    all_providers: list[dict[str, Any]],
-    frontend_endpoints: list[dict[str, Any]],
-    origins: Origins = None,
+    all_providers: Records, frontend_endpoints: Records, origins: Origins = None
 ) -> pl.DataFrame:
-    prov = frame(
-        all_providers, CONTRACTS["frontend_all_providers"], _o(origins, "frontend_all_providers")
-    ).unique("name", keep="first", maintain_order=True)
+    prov = source_frame(
+        all_providers, "frontend_all_providers", origins_of(origins, "frontend_all_providers")
+    ).df.unique("name", keep="first", maintain_order=True)
     dp = pl.col("dataPolicy")
     none = pl.lit(None, dtype=pl.String)
     paid = prov.select(
@@ -56,33 +57,33 @@ def data_policies_table(
         none.alias("model_id"),
         *_policy(dp, "freeModels"),
     )
-    eps = frame(
+    eps = source_frame(
         frontend_endpoints,
-        CONTRACTS["frontend_stats_endpoint"],
-        _o(origins, "frontend_stats_endpoint"),
-    ).unique("id", keep="first", maintain_order=True)
+        "frontend_stats_endpoint",
+        origins_of(origins, "frontend_stats_endpoint"),
+    ).df.unique("id", keep="first", maintain_order=True)
     edp = pl.col("data_policy")
-    endpoint = (
-        eps.select(
-            pl.lit("endpoint").alias("scope"),
-            "provider_name",
-            pl.col("id").alias("endpoint_id"),
-            pl.col("model_variant_slug").alias("model_id"),
-            pl.col("is_free"),
-            *_policy(edp, None),
-            edp.struct.field("freeModels").struct.field("training").alias("_free_training"),
-            edp.struct.field("paidModels").struct.field("training").alias("_paid_training"),
-        )
-        .with_columns(
-            # 2025 endpoint policies nest the flags like provider ones; pick by the endpoint's kind
-            pl.coalesce(
-                "training",
-                pl.when(pl.col("is_free")).then(pl.col("_free_training")),
-                pl.col("_paid_training"),
-            ).alias("training")
-        )
-        .drop("is_free", "_free_training", "_paid_training")
-    )
+    nested = [
+        ("training", "training"),
+        ("retains_prompts", "retainsPrompts"),
+        ("retention_days", "retentionDays"),
+    ]
+    endpoint = eps.select(
+        pl.lit("endpoint").alias("scope"),
+        "provider_name",
+        pl.col("id").alias("endpoint_id"),
+        pl.col("model_variant_slug").alias("model_id"),
+        *_policy(edp, None),
+        # 2025 endpoint policies nest the flags like provider ones: a flag the top level does
+        # not state comes from the object for the endpoint's kind (free or paid)
+        *[
+            pl.when(pl.col("is_free"))
+            .then(edp.struct.field("freeModels").struct.field(key))
+            .otherwise(edp.struct.field("paidModels").struct.field(key))
+            .alias(f"_nested_{name}")
+            for name, key in nested
+        ],
+    ).with_columns(pl.coalesce(name, f"_nested_{name}").alias(name) for name, _ in nested)
     df = pl.concat(
         [
             conform(paid, "data_policies"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipeline.raw_reader import RawDocs
-from pipeline.transforms.source_schemas import SourceFrames
+from pipeline.transforms.frames import SourceFrames
 
 # source → the field that must be unique within one snapshot. The stats/endpoint lists repeat
 # an endpoint on purpose ('~' aliases answer with their target's endpoints), so they are not
@@ -22,7 +22,8 @@ def duplicates_report(docs: RawDocs, frames: SourceFrames) -> list[str]:
     """One line per repeated id: ``source: field 'x' = '…' appears N times (file …)``."""
     lines: list[str] = []
     for source, key in KEYS.items():
-        df = frames.frames.get(source)
+        sf = frames.frames.get(source)
+        df = None if sf is None else sf.df
         if df is None or key not in df.columns or df.is_empty():
             continue
         origins = docs.origins.get(source) or []

@@ -1,115 +1,107 @@
-"""``endpoints``: one row per provider endpoint of a model, v1 and frontend merged.
+"""``endpoints``: one row per provider endpoint of a model, v1 and frontend paired one to one.
 
-The v1 call and frontend stats/endpoint describe the same endpoints; they meet on
-(model_id, provider tag), v1 values first, frontend filling what v1 lacks (UUID, flags, limits).
+The v1 call and frontend stats/endpoint describe the same endpoints, each without the other's
+key (v1 has no UUID, the frontend no v1 tag before 2025). They are paired in stages, each on
+the rows the one before left unpaired, so that an exact match always wins over a guess:
+  1. same model, tag, prompt and completion price (as decimals: "9e-7" is "0.0000009") and
+     context length;
+  2. same model and tag, in price order (one provider can list two endpoints under one tag);
+  3. for 2025 v1 endpoints, which have no tag: same model and provider slug.
+v1 values come first; the frontend fills what v1 lacks (UUID, flags, limits, percentiles).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
 
-from pipeline.schemas import conform
-from pipeline.transforms.common import price_columns
-from pipeline.transforms.source_schemas import (
-    CONTRACTS,
-    PRICE_COMPONENTS,
-    PRICING,
-    Origins,
-    _o,
-    frame,
-)
+from pipeline.schemas import TS, conform
+from pipeline.sources.shapes import PRICE_COMPONENTS
+from pipeline.transforms.common import decimal, price_columns, undiscount
+from pipeline.transforms.frames import Origins, SourceFrame, origins_of, source_frame
 
-KEY = ["model_id", "provider_tag"]
+Records = Sequence[dict[str, Any]] | SourceFrame
+PERCENTILES = ("p50", "p75", "p90", "p95", "p99")
+V1_WINDOW_MINUTES = 30  # latency_last_30m / throughput_last_30m
 
 
 def _stable_hash(s: pl.Series) -> pl.Series:
-    # polars' own hash is not stable across versions; ids must be (a per-row map is the cost).
+    # polars' own hash is not stable across versions; ids must be (a per-row map is the cost,
+    # paid only by endpoints the frontend does not list).
     return s.map_elements(
         lambda v: hashlib.sha256(v.encode()).hexdigest()[:32], return_dtype=pl.String
     )
 
 
-def v1_endpoints_frame(docs: list[dict[str, Any]], origins: Origins = None) -> pl.DataFrame:
+def provider_slugs(*provider_lists: pl.DataFrame) -> pl.DataFrame:
+    """(provider_name, provider_slug) from provider records, earlier lists first."""
+    frames = [
+        df.select(pl.col("name").alias("provider_name"), pl.col("slug").alias("provider_slug"))
+        for df in provider_lists
+        if {"name", "slug"} <= set(df.columns)
+    ]
+    if not frames:
+        return pl.DataFrame(schema={"provider_name": pl.String, "provider_slug": pl.String})
+    return pl.concat(frames).drop_nulls().unique("provider_name", keep="first", maintain_order=True)
+
+
+def _v1_frame(docs: Records, origins: Origins) -> pl.DataFrame:
+    sf = source_frame(docs, "v1_endpoints", origins_of(origins, "v1_endpoints"))
     ep = pl.col("ep")
-    df = (
-        frame(docs, CONTRACTS["v1_endpoints"], _o(origins, "v1_endpoints"))
-        .select(pl.col("id").alias("model_id"), pl.col("endpoints").alias("ep"))
+    lat, thr = ep.struct.field("latency_last_30m"), ep.struct.field("throughput_last_30m")
+    pricing = ep.struct.field("pricing")
+    return (
+        sf.df.select(pl.col("id").alias("model_id"), pl.col("endpoints").alias("ep"))
         .explode("ep")
         .filter(pl.col("ep").is_not_null())
-    )
-    lat, thr = ep.struct.field("latency_last_30m"), ep.struct.field("throughput_last_30m")
-    return (
-        df.select(
+        .select(
             "model_id",
-            pl.coalesce(  # 2025 responses have no tag: the provider name, slugified
-                ep.struct.field("tag"),
-                ep.struct.field("provider_name")
-                .str.to_lowercase()
-                .str.replace_all(r"[^a-z0-9]+", "-"),
-            ).alias("provider_tag"),
+            ep.struct.field("tag").alias("tag"),
             ep.struct.field("provider_name").alias("v1_provider_name"),
             ep.struct.field("name").alias("v1_name"),
             ep.struct.field("quantization").alias("v1_quantization"),
             ep.struct.field("context_length").alias("v1_context_length"),
             ep.struct.field("max_prompt_tokens").alias("v1_max_prompt_tokens"),
             ep.struct.field("max_completion_tokens").alias("v1_max_completion_tokens"),
-            ep.struct.field("pricing").alias("v1_pricing"),
+            pricing.alias("v1_pricing"),
+            decimal(pricing.struct.field("prompt")).alias("_prompt"),
+            decimal(pricing.struct.field("completion")).alias("_completion"),
             ep.struct.field("status").alias("v1_status"),
             ep.struct.field("uptime_last_5m").alias("uptime_last_5m"),
             ep.struct.field("uptime_last_30m").alias("uptime_last_30m"),
             ep.struct.field("uptime_last_1d").alias("uptime_last_1d"),
-            lat.struct.field("p50").alias("v1_latency_p50"),
-            lat.struct.field("p90").alias("v1_latency_p90"),
-            thr.struct.field("p50").alias("v1_throughput_p50"),
-            thr.struct.field("p90").alias("v1_throughput_p90"),
+            *[lat.struct.field(p).alias(f"v1_latency_{p}") for p in PERCENTILES if p != "p95"],
+            *[thr.struct.field(p).alias(f"v1_throughput_{p}") for p in PERCENTILES if p != "p95"],
+            (lat.is_not_null() | thr.is_not_null()).alias("_v1_has_stats"),
             ep.struct.field("supported_parameters").alias("v1_supported_parameters"),
             ep.struct.field("supports_implicit_caching").alias("supports_implicit_caching"),
-            pl.lit(True).alias("in_v1"),
         )
-        .unique(  # the same endpoint listed twice is one endpoint
-            [*KEY, "v1_pricing", "v1_context_length", "v1_name"], keep="first", maintain_order=True
+        # the same endpoint listed twice is one endpoint
+        .unique(
+            ["model_id", "tag", "v1_provider_name", "v1_pricing", "v1_context_length", "v1_name"],
+            keep="first",
+            maintain_order=True,
         )
-        .with_columns(_pairing_tag(pl.col("v1_pricing"), "v1_context_length", "v1_name"))
+        .with_row_index("_vi")
     )
 
 
-def _pairing_tag(pricing: pl.Expr, context_length: str, name: str, *first: pl.Expr) -> pl.Expr:
-    """(model, tag) is not always unique: one provider can list two endpoints of a model under
-    the same tag (gemma-4-31b-it on together, at two prices). v1 and frontend rows of such a
-    group are paired in the order of their (price, context, name), usable frontend rows first,
-    so that each v1 endpoint meets its own frontend twin whatever order the API lists them in.
-    """
-    rank = pl.int_range(pl.len()).over(
-        KEY,
-        order_by=[
-            *first,
-            pricing.struct.field("prompt").fill_null(""),
-            pricing.struct.field("completion").fill_null(""),
-            pl.col(context_length).fill_null(0),
-            pl.col(name).fill_null(""),
-        ],
+def _frontend_frame(endpoints: Records, origins: Origins) -> pl.DataFrame:
+    sf = source_frame(
+        endpoints, "frontend_stats_endpoint", origins_of(origins, "frontend_stats_endpoint")
     )
-    return pl.concat_str([pl.col("provider_tag"), pl.lit("#"), rank.cast(pl.String)]).alias(
-        "_join_tag"
-    )
-
-
-def frontend_endpoints_frame(
-    endpoints: list[dict[str, Any]], origins: Origins = None
-) -> pl.DataFrame:
     st = pl.col("stats")
+    pricing = pl.col("pricing")
+    display = pl.col("display_pricing")
+    kinds = display.list.eval(pl.element().struct.field("kind")).list.unique()
     return (
-        frame(
-            endpoints, CONTRACTS["frontend_stats_endpoint"], _o(origins, "frontend_stats_endpoint")
-        )
-        .select(
-            pl.col("model_variant_slug").alias("model_id"),
-            pl.coalesce(  # provider_slug appeared in 2025; before, the provider's own slug
-                "provider_slug", pl.col("provider_info").struct.field("slug")
-            ).alias("provider_tag"),
+        sf.df.select(
+            pl.col("model_variant_slug").alias("fe_model_id"),
+            pl.col("provider_slug").alias("fe_tag"),
+            pl.col("provider_info").struct.field("slug").alias("fe_provider_slug"),
             pl.col("id").alias("fe_id"),
             pl.col("provider_name").alias("fe_provider_name"),
             pl.col("name").alias("fe_name"),
@@ -117,7 +109,9 @@ def frontend_endpoints_frame(
             pl.col("context_length").alias("fe_context_length"),
             pl.col("max_prompt_tokens").alias("fe_max_prompt_tokens"),
             pl.col("max_completion_tokens").alias("fe_max_completion_tokens"),
-            pl.col("pricing").alias("fe_pricing"),
+            pricing.alias("fe_pricing"),
+            decimal(pricing.struct.field("prompt")).alias("_prompt"),
+            decimal(pricing.struct.field("completion")).alias("_completion"),
             pl.col("status").alias("fe_status"),
             "is_free",
             "is_hidden",
@@ -125,10 +119,11 @@ def frontend_endpoints_frame(
             "is_deranked",
             "limit_rpm",
             "limit_rpd",
-            st.struct.field("p50_latency").alias("fe_latency_p50"),
-            st.struct.field("p90_latency").alias("fe_latency_p90"),
-            st.struct.field("p50_throughput").alias("fe_throughput_p50"),
-            st.struct.field("p90_throughput").alias("fe_throughput_p90"),
+            "max_prompt_images",
+            "max_tokens_per_image",
+            *[st.struct.field(f"{p}_latency").alias(f"fe_latency_{p}") for p in PERCENTILES],
+            *[st.struct.field(f"{p}_throughput").alias(f"fe_throughput_{p}") for p in PERCENTILES],
+            st.struct.field("window_minutes").alias("fe_window_minutes"),
             st.struct.field("request_count").alias("request_count"),
             pl.col("supported_parameters").alias("fe_supported_parameters"),
             "provider_display_name",
@@ -137,58 +132,145 @@ def frontend_endpoints_frame(
             "supports_reasoning",
             "supports_tool_parameters",
             "is_byok",
+            "is_byok_only",
+            "moderation_required",
+            pl.col("deprecation_date")
+            .str.to_datetime(time_zone="UTC", strict=False)
+            .alias("deprecation_date"),
             pl.col("created_at").str.to_datetime(time_zone="UTC", strict=False).alias("created_at"),
-            pl.lit(True).alias("in_frontend"),
+            display.alias("fe_display_pricing"),
+            pl.col("tiers").alias("fe_service_tiers"),
+            pl.col("variable_pricings").alias("fe_variable_pricings"),
+            pl.when(display.list.len() == 0)
+            .then(None)
+            .when(kinds.list.len() > 1)
+            .then(pl.lit("mixed"))
+            .otherwise(kinds.list.first())
+            .alias("price_unit_kind"),
+            display.list.eval(decimal(pl.element().struct.field("price")) > 0)
+            .list.any()
+            .alias("_display_paid"),
         )
-        # one row per endpoint UUID (aliases return the same endpoints twice); several UUIDs
-        # can share (model, tag): the v1 row then belongs to the usable one, the others keep
-        # their own rows, apart from v1
+        # one row per endpoint UUID: '~' aliases answer with their target's endpoints again
         .unique("fe_id", keep="first", maintain_order=True)
-        .with_columns(
-            _pairing_tag(
-                pl.col("fe_pricing"),
-                "fe_context_length",
-                "fe_name",
-                pl.col("is_disabled").fill_null(False),
-                pl.col("is_hidden").fill_null(False),
-            )
-        )
+        .with_row_index("_fi")
     )
 
 
-def _merge_pricing() -> pl.Expr:
-    """Per component, the v1 string when v1 listed the endpoint, else the frontend one."""
-    v1, fe = pl.col("v1_pricing"), pl.col("fe_pricing")
-    fields = [
-        pl.when(pl.col("in_v1")).then(v1.struct.field(c)).otherwise(fe.struct.field(c)).alias(c)
-        for c in (*PRICE_COMPONENTS, "discount")
+def _rank(df: pl.DataFrame, keys: list[str], first: list[pl.Expr]) -> pl.DataFrame:
+    order = [
+        *first,
+        pl.col("_prompt"),
+        pl.col("_completion"),
+        pl.col("_context"),
+        pl.col("_name"),
     ]
-    return pl.struct(fields).cast(PRICING).alias("pricing")
+    return df.with_columns(pl.int_range(pl.len()).over(keys, order_by=order).alias("_k"))
 
 
-def endpoints_table(
-    v1_docs: list[dict[str, Any]],
-    frontend_endpoints: list[dict[str, Any]],
+def _pairs(v1: pl.DataFrame, fe: pl.DataFrame, slugs: pl.DataFrame) -> pl.DataFrame:
+    """(_vi, _fi) of every v1 and frontend row, paired one to one where they meet."""
+    a = v1.join(slugs, left_on="v1_provider_name", right_on="provider_name", how="left").select(
+        "_vi",
+        "model_id",
+        "tag",
+        "provider_slug",
+        "_prompt",
+        "_completion",
+        pl.col("v1_context_length").alias("_context"),
+        pl.col("v1_name").alias("_name"),
+    )
+    b = fe.select(
+        "_fi",
+        pl.col("fe_model_id").alias("model_id"),
+        pl.col("fe_tag").alias("tag"),
+        pl.col("fe_provider_slug").alias("provider_slug"),
+        "_prompt",
+        "_completion",
+        pl.col("fe_context_length").alias("_context"),
+        pl.col("fe_name").alias("_name"),
+        # v1 lists what the router can use: a disabled or hidden twin is paired last
+        pl.col("is_disabled").fill_null(False).alias("_off"),
+        pl.col("is_hidden").fill_null(False).alias("_hid"),
+    )
+    stages = [
+        ["model_id", "tag", "_prompt", "_completion", "_context"],
+        ["model_id", "tag"],
+        ["model_id", "provider_slug"],  # v1 rows without a tag (2025) only
+    ]
+    found: list[pl.DataFrame] = []
+    for i, keys in enumerate(stages):
+        left = a.filter(pl.col("tag").is_null()) if i == 2 else a
+        matched = _rank(left, keys, []).join(
+            _rank(b, keys, [pl.col("_off"), pl.col("_hid")]),
+            on=[*keys, "_k"],
+            how="inner",
+        )
+        pairs = matched.select("_vi", "_fi")
+        found.append(pairs)
+        a = a.join(pairs, on="_vi", how="anti")
+        b = b.join(pairs, on="_fi", how="anti")
+    schema = {"_vi": pl.UInt32, "_fi": pl.UInt32}
+    return pl.concat(
+        [
+            *found,
+            a.select("_vi", pl.lit(None, pl.UInt32).alias("_fi")),
+            b.select(pl.lit(None, pl.UInt32).alias("_vi"), "_fi"),
+        ]
+    ).cast(schema)
+
+
+def _endpoint_ids(df: pl.DataFrame) -> pl.Series:
+    """The frontend UUID, else a hash of model, provider and tag; a second endpoint under the
+    same (model, provider, tag) hashes its rank too, so no two endpoints share an id."""
+    key = pl.concat_str(
+        ["model_id", "provider_name", "provider_tag"], separator="|", ignore_nulls=True
+    )
+    rank = pl.int_range(pl.len()).over(
+        key, order_by=[pl.col("context_length"), pl.col("_prompt"), pl.col("_completion"), "name"]
+    )
+    hashed_input = df.select(
+        pl.when(rank == 0)
+        .then(key)
+        .otherwise(pl.concat_str([key, pl.lit("|#"), rank.cast(pl.String)]))
+    ).to_series()
+    uuid = df["fe_id"]
+    need = uuid.is_null()
+    hashed = pl.Series("h", [None] * df.height, dtype=pl.String)
+    if need.any():
+        hashed = hashed.scatter(need.arg_true(), _stable_hash(hashed_input.filter(need)))
+    return uuid.fill_null(hashed).alias("endpoint_id")
+
+
+def endpoint_rows(
+    v1_docs: Records,
+    frontend_endpoints: Records,
     origins: Origins = None,
+    slugs: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    v1 = v1_endpoints_frame(v1_docs, origins)
-    fe = frontend_endpoints_frame(frontend_endpoints, origins).rename(
-        {"model_id": "fe_model_id", "provider_tag": "fe_provider_tag"}
+    """Every endpoint with its id and all it was built from (the pricing objects of both
+    sides, the frontend's price lists and tiers): the endpoints table and the price tables
+    that hang off it are cut from this one frame, so they agree on every id.
+
+    ``slugs`` (provider_name → provider_slug, see ``provider_slugs``) places 2025 v1
+    endpoints, which have no tag, under their provider's slug; without it they stay apart."""
+    v1 = _v1_frame(v1_docs, origins)
+    fe = _frontend_frame(frontend_endpoints, origins)
+    slugs = slugs if slugs is not None else provider_slugs()
+    df = (
+        _pairs(v1, fe, slugs)
+        .join(v1.drop("_prompt", "_completion"), on="_vi", how="left")
+        .join(fe, on="_fi", how="left")
+        .with_columns(
+            pl.col("_vi").is_not_null().alias("in_v1"),
+            pl.col("_fi").is_not_null().alias("in_frontend"),
+        )
+        .join(slugs, left_on="v1_provider_name", right_on="provider_name", how="left")
     )
-    df = v1.join(
-        fe,
-        left_on=["model_id", "_join_tag"],
-        right_on=["fe_model_id", "_join_tag"],
-        how="full",
-        coalesce=False,
-    ).with_columns(
-        pl.coalesce("model_id", "fe_model_id").alias("model_id"),
-        pl.coalesce("provider_tag", "fe_provider_tag").alias("provider_tag"),
-    )
+    in_v1 = pl.col("in_v1")
     df = df.with_columns(
-        pl.col("in_v1").fill_null(False), pl.col("in_frontend").fill_null(False)
-    ).with_columns(
-        _merge_pricing(),
+        pl.coalesce("model_id", "fe_model_id").alias("model_id"),
+        pl.coalesce("fe_provider_slug", "provider_slug").alias("provider_slug"),
         pl.coalesce("v1_provider_name", "fe_provider_name").alias("provider_name"),
         pl.coalesce("v1_name", "fe_name").alias("name"),
         pl.coalesce("v1_quantization", "fe_quantization").alias("quantization"),
@@ -198,29 +280,61 @@ def endpoints_table(
             "max_completion_tokens"
         ),
         pl.coalesce("v1_status", "fe_status").alias("status"),
-        pl.coalesce("v1_latency_p50", "fe_latency_p50").alias("latency_p50_ms"),
-        pl.coalesce("v1_latency_p90", "fe_latency_p90").alias("latency_p90_ms"),
-        pl.coalesce("v1_throughput_p50", "fe_throughput_p50").alias("throughput_p50_tps"),
-        pl.coalesce("v1_throughput_p90", "fe_throughput_p90").alias("throughput_p90_tps"),
+        *[
+            pl.coalesce(f"v1_{m}_{p}", f"fe_{m}_{p}").alias(f"{m}_{p}_{u}")
+            if p != "p95"
+            else pl.col(f"fe_{m}_{p}").alias(f"{m}_{p}_{u}")
+            for m, u in (("latency", "ms"), ("throughput", "tps"))
+            for p in PERCENTILES
+        ],
+        pl.coalesce(
+            "fe_window_minutes",
+            pl.when(pl.col("_v1_has_stats")).then(pl.lit(V1_WINDOW_MINUTES)),
+        ).alias("stats_window_minutes"),
         pl.coalesce("v1_supported_parameters", "fe_supported_parameters").alias(
             "supported_parameters"
         ),
-        pl.coalesce("is_free", pl.col("model_id").str.ends_with(":free")).alias("is_free"),
-        pl.col("is_hidden").fill_null(False),
-        pl.col("is_disabled").fill_null(False),
-        pl.col("is_deranked").fill_null(False),
+        # the whole pricing object of one side, v1 when v1 lists the endpoint: never a mix
+        pl.when(in_v1).then(pl.col("v1_pricing")).otherwise(pl.col("fe_pricing")).alias("pricing"),
         pl.col("fe_id").is_not_null().alias("endpoint_id_is_uuid"),
-    )
-    hashed = _stable_hash(
-        df.select(
-            pl.concat_str(
-                ["model_id", "provider_name", "provider_tag"], separator="|", ignore_nulls=True
-            )
-        ).to_series()
-    )
-    df = df.with_columns(
-        pl.coalesce(pl.col("fe_id"), pl.lit(hashed)).alias("endpoint_id"),
+    ).with_columns(
+        # the tag when the API gave one, else the provider's slug from its record
+        pl.coalesce("tag", "fe_tag", "provider_slug").alias("provider_tag"),
+        pl.coalesce("is_free", pl.col("model_id").str.ends_with(":free")).alias("is_free"),
+        decimal(pl.col("pricing").struct.field("prompt")).alias("_prompt"),
+        decimal(pl.col("pricing").struct.field("completion")).alias("_completion"),
         *price_columns(pl.col("pricing")),
         pl.col("pricing").struct.field("discount").alias("discount"),
     )
-    return conform(df.sort(["model_id", "provider_name", "provider_tag"]), "endpoints")
+    df = df.with_columns(_endpoint_ids(df))
+    others = [c for c in PRICE_COMPONENTS if c not in ("prompt", "completion")]
+    others_paid = pl.any_horizontal([pl.col(f"{c}_usd_per_token") > 0 for c in others]).fill_null(
+        False
+    ) | pl.col("_display_paid").fill_null(False)
+    prompt, completion = pl.col("prompt_usd_per_token"), pl.col("completion_usd_per_token")
+    df = df.with_columns(
+        *[
+            undiscount(pl.col(f"{c}_usd_per_mtok"), pl.col("discount")).alias(
+                f"list_{c}_usd_per_mtok"
+            )
+            for c in PRICE_COMPONENTS
+        ],
+        (
+            prompt.is_not_null()
+            & completion.is_not_null()
+            & (pl.col("price_unit_kind").fill_null("token") != "unit")
+            & ~((prompt == 0) & (completion == 0) & others_paid)
+        ).alias("is_priced_per_token"),
+        pl.col("created_at").cast(TS),
+        pl.col("deprecation_date").cast(TS),
+    )
+    return df.sort(["model_id", "provider_name", "provider_tag", "endpoint_id"])
+
+
+def endpoints_table(
+    v1_docs: Records,
+    frontend_endpoints: Records,
+    origins: Origins = None,
+    slugs: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    return conform(endpoint_rows(v1_docs, frontend_endpoints, origins, slugs), "endpoints")

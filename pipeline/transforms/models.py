@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
 
 from pipeline.schemas import TS, conform
 from pipeline.transforms.common import model_id_from, price_columns, split_model_id
-from pipeline.transforms.source_schemas import CONTRACTS, Origins, _o, frame
+from pipeline.transforms.frames import Origins, SourceFrame, origins_of, source_frame
+
+Records = Sequence[dict[str, Any]] | SourceFrame
 
 
 def _empty_to_null(e: pl.Expr) -> pl.Expr:
@@ -39,12 +42,23 @@ def _request_limits(limits: pl.Expr) -> list[pl.Expr]:
     return out
 
 
-def catalog_frame(catalog: list[dict[str, Any]], origins: Origins = None) -> pl.DataFrame:
-    """Frontend catalog rows keyed by model_id (variant from the row or its default endpoint)."""
-    cat = frame(catalog, CONTRACTS["frontend_catalog"], _o(origins, "frontend_catalog"))
-    variant = pl.coalesce(
-        pl.col("variant"), pl.col("endpoint").struct.field("variant"), pl.lit("standard")
-    )
+# catalog columns that stand in for the v1 ones when v1 does not list the model
+FALLBACKS = (
+    "context_length",
+    "description",
+    "input_modalities",
+    "output_modalities",
+    "instruct_type",
+    "knowledge_cutoff",
+    "hugging_face_id",
+)
+
+
+def catalog_frame(catalog: Records, origins: Origins = None) -> pl.DataFrame:
+    """Frontend catalog rows keyed by model_id (the variant is their default endpoint's)."""
+    cat = source_frame(catalog, "frontend_catalog", origins_of(origins, "frontend_catalog")).df
+    endpoint = pl.col("endpoint")
+    variant = pl.coalesce(endpoint.struct.field("variant"), pl.lit("standard"))
     return (
         cat.with_columns(variant.alias("cat_variant"))
         .select(
@@ -58,15 +72,21 @@ def catalog_frame(catalog: list[dict[str, Any]], origins: Origins = None) -> pl.
             pl.col("created_at")
             .str.to_datetime(time_zone="UTC", strict=False)
             .alias("cat_created"),
+            endpoint.struct.field("id").alias("default_endpoint_id"),
+            pl.col("context_length").alias("cat_context_length"),
+            pl.col("description").alias("cat_description"),
+            pl.col("input_modalities").alias("cat_input_modalities"),
+            pl.col("output_modalities").alias("cat_output_modalities"),
+            _empty_to_null(pl.col("instruct_type")).alias("cat_instruct_type"),
+            pl.col("knowledge_cutoff").alias("cat_knowledge_cutoff"),
+            _empty_to_null(pl.col("hf_slug")).alias("cat_hugging_face_id"),
         )
         .unique("model_id", keep="first", maintain_order=True)
     )
 
 
-def models_table(
-    v1_models: list[dict[str, Any]], catalog: list[dict[str, Any]], origins: Origins = None
-) -> pl.DataFrame:
-    v1 = frame(v1_models, CONTRACTS["v1_models"], _o(origins, "v1_models")).unique(
+def models_table(v1_models: Records, catalog: Records, origins: Origins = None) -> pl.DataFrame:
+    v1 = source_frame(v1_models, "v1_models", origins_of(origins, "v1_models")).df.unique(
         "id", keep="first", maintain_order=True
     )
     arch = pl.col("architecture")
@@ -94,6 +114,7 @@ def models_table(
         pl.col("expiration_date"),
         *price_columns(pl.col("pricing")),
         *_request_limits(pl.col("per_request_limits")),
+        pl.col("alias_target").struct.field("slug").alias("alias_target_slug"),
         pl.lit(True).alias("in_v1"),
     )
     cat = catalog_frame(catalog, origins)
@@ -111,7 +132,9 @@ def models_table(
         pl.coalesce(
             "cat_author", pl.col("slug").str.strip_chars_start("~").str.extract(r"^([^/]+)", 1)
         ).alias("author"),
-        pl.col("is_variable_price").fill_null(False),
-        pl.col("per_request_limit_is_unlimited").fill_null(False),
+        # a model only the catalog lists has no known prices: unknown, not "not variable"
+        pl.when(pl.col("in_v1")).then(pl.col("is_variable_price").fill_null(False)),
+        pl.when(pl.col("in_v1")).then(pl.col("per_request_limit_is_unlimited").fill_null(False)),
+        *[pl.coalesce(c, f"cat_{c}").alias(c) for c in FALLBACKS],
     )
     return conform(df.sort("model_id"), "models")

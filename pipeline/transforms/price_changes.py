@@ -9,7 +9,7 @@ import datetime as dt
 import polars as pl
 
 from pipeline.schemas import conform, empty
-from pipeline.transforms.source_schemas import PRICE_COMPONENTS
+from pipeline.sources.shapes import PRICE_COMPONENTS
 
 
 def _long(endpoints: pl.DataFrame) -> pl.DataFrame:

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
 
 from pipeline.schemas import conform
-from pipeline.transforms.source_schemas import CONTRACTS, Origins, _o, frame
+from pipeline.transforms.frames import Origins, SourceFrame, origins_of, source_frame
+
+Records = Sequence[dict[str, Any]] | SourceFrame
 
 
 def providers_table(
-    v1_providers: list[dict[str, Any]],
-    all_providers: list[dict[str, Any]],
-    origins: Origins = None,
+    v1_providers: Records, all_providers: Records, origins: Origins = None
 ) -> pl.DataFrame:
     v1 = (
-        frame(v1_providers, CONTRACTS["v1_providers"], _o(origins, "v1_providers"))
-        .select(
+        source_frame(v1_providers, "v1_providers", origins_of(origins, "v1_providers"))
+        .df.select(
             "slug",
             pl.col("name").alias("v1_name"),
             pl.col("headquarters").alias("v1_headquarters"),
@@ -31,12 +32,10 @@ def providers_table(
     )
     dp = pl.col("dataPolicy")
     fe = (
-        frame(
-            all_providers,
-            CONTRACTS["frontend_all_providers"],
-            _o(origins, "frontend_all_providers"),
+        source_frame(
+            all_providers, "frontend_all_providers", origins_of(origins, "frontend_all_providers")
         )
-        .select(
+        .df.select(
             "slug",
             pl.col("name").alias("fe_name"),
             pl.col("displayName").alias("display_name"),
@@ -47,6 +46,7 @@ def providers_table(
             pl.col("isAbortable").alias("is_abortable"),
             pl.col("moderationRequired").alias("moderation_required"),
             pl.col("byokEnabled").alias("byok_enabled"),
+            pl.col("isMultipartSupported").alias("supports_multipart"),
             dp.struct.field("privacyPolicyURL").alias("fe_privacy_policy_url"),
             dp.struct.field("termsOfServiceURL").alias("fe_terms_of_service_url"),
             pl.col("statusPageUrl").alias("fe_status_page_url"),

@@ -1,22 +1,12 @@
 -- cheapest_endpoint_per_model: which provider serves each model cheapest right now?
--- Grain: one row per model_id with at least one usable endpoint (not disabled, not hidden,
--- prompt and completion prices known) in the latest snapshot.
--- Price: blended 3 prompt : 1 completion, USD per million tokens. Ties break on higher
--- uptime (1 day), then higher median throughput, then provider name, then endpoint id, so
--- the answer is deterministic.
+-- Grain: one row per model_id with at least one usable endpoint (usable_endpoints: healthy
+-- and priced per token) in the latest snapshot.
+-- Price: blended_usd_per_mtok (3 prompt : 1 completion, USD per million tokens). Ties break
+-- on higher uptime (1 day), then higher median throughput, then provider name, then endpoint
+-- id, so the answer is deterministic. Models priced per image, second, minute, … are in
+-- cheapest_endpoint_per_unit instead.
 CREATE OR REPLACE VIEW cheapest_endpoint_per_model AS
-WITH usable AS (
-    SELECT
-        *,
-        (3 * prompt_usd_per_mtok::DOUBLE + completion_usd_per_mtok::DOUBLE) / 4
-            AS blended_usd_per_mtok
-    FROM endpoints
-    WHERE NOT coalesce(is_disabled, false)
-      AND NOT coalesce(is_hidden, false)
-      AND prompt_usd_per_mtok IS NOT NULL
-      AND completion_usd_per_mtok IS NOT NULL
-),
-ranked AS (
+WITH ranked AS (
     SELECT
         *,
         row_number() OVER w AS price_rank,
@@ -24,7 +14,7 @@ ranked AS (
         lead(blended_usd_per_mtok) OVER w AS runner_up_blended_usd_per_mtok,
         count(*) OVER (PARTITION BY model_id) AS endpoint_count,
         median(blended_usd_per_mtok) OVER (PARTITION BY model_id) AS median_blended_usd_per_mtok
-    FROM usable
+    FROM usable_endpoints
     WINDOW w AS (
         PARTITION BY model_id
         ORDER BY blended_usd_per_mtok ASC,

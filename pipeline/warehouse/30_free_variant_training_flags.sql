@@ -17,8 +17,7 @@ paid_variant AS (
     LEFT JOIN prov_paid pp ON pp.provider_name = e.provider_name
     WHERE NOT coalesce(e.is_free, false)
       AND e.model_id NOT LIKE '%:free'
-      AND NOT coalesce(e.is_disabled, false)
-      AND NOT coalesce(e.is_hidden, false)
+      AND is_healthy(e.is_disabled, e.is_hidden, e.is_deranked, e.status)
     GROUP BY 1
 )
 SELECT

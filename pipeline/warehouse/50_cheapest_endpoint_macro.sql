@@ -1,11 +1,19 @@
 -- cheapest_endpoint(prompt_tokens, completion_tokens): which endpoint serves one request of
--- this size cheapest, per model? request_usd counts the prompt and completion tokens at the
--- price tier the prompt size falls in (endpoint_variable_pricings), plus the per-request fee.
--- Grain: one row per model_id with a usable endpoint (latest snapshot); same tie-break as
--- cheapest_endpoint_per_model.
--- Optional min_quantization := 'fp8' (or 'int4', 'fp4', 'int8', 'fp16', 'bf16', 'fp32') keeps
--- only endpoints whose weights are at least that precise, by bits per weight; an endpoint
--- whose quantization is unknown is then left out, since nothing says it qualifies.
+-- this size cheapest, per model? request_usd is the cost of that one request: every token at
+-- the price of the context tier the prompt falls in (endpoint_variable_pricings, applied with
+-- tier_applies to prompt, completion, cache read and cache write prices alike), plus the
+-- per-request fee.
+-- Grain: one row per model_id with a usable endpoint (usable_endpoints, latest snapshot) that
+-- can take the request: context_length ≥ prompt + completion tokens, max_prompt_tokens ≥
+-- prompt tokens, max_completion_tokens ≥ completion tokens (null = no limit). Same tie-break
+-- as cheapest_endpoint_per_model.
+-- Optional, by name:
+--   min_quantization := 'fp8' (or 'int4', 'fp4', 'int8', 'fp16', 'bf16', 'fp32') keeps only
+--     endpoints whose weights are at least that precise, by bits per weight; an endpoint whose
+--     quantization is unknown is then left out, since nothing says it qualifies;
+--   cache_read_tokens := N, cache_write_tokens := N: how many of the prompt tokens are read
+--     from / written to the prompt cache, at the cache prices (an endpoint without a cache
+--     price charges them as prompt tokens).
 CREATE OR REPLACE MACRO quantization_bits(q) AS
     CASE lower(q)
         WHEN 'fp32' THEN 32 WHEN 'bf16' THEN 16 WHEN 'fp16' THEN 16
@@ -14,46 +22,61 @@ CREATE OR REPLACE MACRO quantization_bits(q) AS
     END;
 
 CREATE OR REPLACE MACRO cheapest_endpoint(
-    prompt_tokens, completion_tokens, min_quantization := NULL
+    prompt_tokens, completion_tokens, min_quantization := NULL,
+    cache_read_tokens := 0, cache_write_tokens := 0
 ) AS TABLE
-WITH usable AS (
-    SELECT * FROM endpoints
-    WHERE NOT coalesce(is_disabled, false) AND NOT coalesce(is_hidden, false)
-      AND prompt_usd_per_token IS NOT NULL AND completion_usd_per_token IS NOT NULL
-      AND (min_quantization IS NULL
+WITH candidates AS (
+    SELECT * FROM usable_endpoints
+    WHERE (min_quantization IS NULL
            OR quantization_bits(quantization) >= quantization_bits(min_quantization))
+      AND (context_length IS NULL OR context_length >= prompt_tokens + completion_tokens)
+      AND (max_prompt_tokens IS NULL OR max_prompt_tokens >= prompt_tokens)
+      AND (max_completion_tokens IS NULL OR max_completion_tokens >= completion_tokens)
 ),
 tier AS (
-    SELECT endpoint_id, prompt_usd_per_token, completion_usd_per_token,
-           row_number() OVER (PARTITION BY endpoint_id ORDER BY min_prompt_tokens DESC) AS k
+    SELECT *, row_number() OVER (PARTITION BY endpoint_id ORDER BY min_prompt_tokens DESC) AS k
     FROM endpoint_variable_pricings
-    WHERE min_prompt_tokens <= prompt_tokens
+    WHERE tier_applies(prompt_tokens, min_prompt_tokens)
 ),
 priced AS (
-    SELECT u.*,
-           coalesce(t.prompt_usd_per_token, u.prompt_usd_per_token)::DOUBLE * prompt_tokens
-         + coalesce(t.completion_usd_per_token, u.completion_usd_per_token)::DOUBLE
-           * completion_tokens
-         + coalesce(u.request_usd_per_token, 0)::DOUBLE AS request_usd,
-           t.endpoint_id IS NOT NULL AS tier_applied
-    FROM usable u LEFT JOIN tier t ON t.endpoint_id = u.endpoint_id AND t.k = 1
+    SELECT
+        c.*,
+        coalesce(t.prompt_usd_per_token, c.prompt_usd_per_token)::DOUBLE AS p_prompt,
+        coalesce(t.completion_usd_per_token, c.completion_usd_per_token)::DOUBLE AS p_completion,
+        coalesce(t.input_cache_read_usd_per_token, c.input_cache_read_usd_per_token)::DOUBLE
+            AS p_cache_read,
+        coalesce(t.input_cache_write_usd_per_token, c.input_cache_write_usd_per_token)::DOUBLE
+            AS p_cache_write,
+        t.endpoint_id IS NOT NULL AS tier_applied,
+        t.min_prompt_tokens AS tier_min_prompt_tokens
+    FROM candidates c
+    LEFT JOIN tier t ON t.endpoint_id = c.endpoint_id AND t.k = 1
+),
+costed AS (
+    SELECT
+        *,
+        (prompt_tokens - cache_read_tokens - cache_write_tokens) * p_prompt
+        + cache_read_tokens * CASE WHEN p_cache_read > 0 THEN p_cache_read ELSE p_prompt END
+        + cache_write_tokens * CASE WHEN p_cache_write > 0 THEN p_cache_write ELSE p_prompt END
+        + completion_tokens * p_completion
+        + coalesce(request_usd_per_token, 0)::DOUBLE AS request_usd
+    FROM priced
 ),
 ranked AS (
-    SELECT *,
-           row_number() OVER (
-               PARTITION BY model_id
-               ORDER BY request_usd, uptime_last_1d DESC NULLS LAST,
-                        throughput_p50_tps DESC NULLS LAST, provider_name, endpoint_id
-           ) AS r,
-           count(*) OVER (PARTITION BY model_id) AS endpoint_count,
-           lead(provider_name) OVER (
-               PARTITION BY model_id
-               ORDER BY request_usd, uptime_last_1d DESC NULLS LAST,
-                        throughput_p50_tps DESC NULLS LAST, provider_name, endpoint_id
-           ) AS runner_up_provider
-    FROM priced
-    WHERE context_length IS NULL OR context_length >= prompt_tokens + completion_tokens
+    SELECT
+        *,
+        row_number() OVER w AS r,
+        count(*) OVER (PARTITION BY model_id) AS endpoint_count,
+        lead(provider_name) OVER w AS runner_up_provider,
+        lead(request_usd) OVER w AS runner_up_request_usd
+    FROM costed
+    WINDOW w AS (
+        PARTITION BY model_id
+        ORDER BY request_usd, uptime_last_1d DESC NULLS LAST,
+                 throughput_p50_tps DESC NULLS LAST, provider_name, endpoint_id
+    )
 )
-SELECT model_id, provider_name, endpoint_id, request_usd, tier_applied, endpoint_count,
-       runner_up_provider, quantization, context_length
+SELECT model_id, provider_name, endpoint_id, request_usd, tier_applied,
+       tier_min_prompt_tokens, endpoint_count, runner_up_provider, runner_up_request_usd,
+       quantization, context_length
 FROM ranked WHERE r = 1;

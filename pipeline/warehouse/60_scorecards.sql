@@ -3,23 +3,17 @@
 -- price_ratio_to_cheapest: the endpoint's blended price over the cheapest blended price of
 -- the same model (1.0 = cheapest); the median over the provider's endpoints.
 CREATE OR REPLACE VIEW provider_scorecard AS
-WITH usable AS (
-    SELECT e.*,
-           (3 * prompt_usd_per_mtok::DOUBLE + completion_usd_per_mtok::DOUBLE) / 4 AS blended
-    FROM endpoints e
-    WHERE NOT coalesce(is_disabled, false) AND NOT coalesce(is_hidden, false)
-      AND prompt_usd_per_mtok IS NOT NULL AND completion_usd_per_mtok IS NOT NULL
-),
-with_min AS (
-    SELECT *, min(blended) OVER (PARTITION BY model_id) AS model_min FROM usable
+WITH with_min AS (
+    SELECT *, min(blended_usd_per_mtok) OVER (PARTITION BY model_id) AS model_min
+    FROM usable_endpoints
 )
 SELECT
     w.provider_name,
     count(*) AS endpoints,
     count(DISTINCT w.model_id) AS models,
-    median(CASE WHEN w.model_min > 0 THEN w.blended / w.model_min END)
+    median(CASE WHEN w.model_min > 0 THEN w.blended_usd_per_mtok / w.model_min END)
         AS median_price_ratio_to_cheapest,
-    count(*) FILTER (WHERE w.blended = w.model_min) AS cheapest_for_models,
+    count(*) FILTER (WHERE w.blended_usd_per_mtok = w.model_min) AS cheapest_for_models,
     median(w.uptime_last_1d) AS median_uptime_last_1d,
     median(w.throughput_p50_tps) AS median_throughput_p50_tps,
     median(w.latency_p50_ms) AS median_latency_p50_ms,
@@ -33,26 +27,20 @@ GROUP BY w.provider_name;
 -- price match any of them?
 -- Grain: one row per model_id with at least one usable endpoint (latest snapshot).
 CREATE OR REPLACE VIEW model_price_spread AS
-WITH usable AS (
-    SELECT model_id, provider_name,
-           (3 * prompt_usd_per_mtok::DOUBLE + completion_usd_per_mtok::DOUBLE) / 4 AS blended
-    FROM endpoints
-    WHERE NOT coalesce(is_disabled, false) AND NOT coalesce(is_hidden, false)
-      AND prompt_usd_per_mtok IS NOT NULL AND completion_usd_per_mtok IS NOT NULL
-)
 SELECT
     u.model_id,
     count(*) AS endpoint_count,
-    min(u.blended) AS min_blended_usd_per_mtok,
-    median(u.blended) AS median_blended_usd_per_mtok,
-    max(u.blended) AS max_blended_usd_per_mtok,
-    CASE WHEN min(u.blended) > 0 THEN max(u.blended) / min(u.blended) END AS max_over_min,
-    any_value((3 * m.prompt_usd_per_mtok::DOUBLE + m.completion_usd_per_mtok::DOUBLE) / 4)
+    min(u.blended_usd_per_mtok) AS min_blended_usd_per_mtok,
+    median(u.blended_usd_per_mtok) AS median_blended_usd_per_mtok,
+    max(u.blended_usd_per_mtok) AS max_blended_usd_per_mtok,
+    CASE WHEN min(u.blended_usd_per_mtok) > 0
+         THEN max(u.blended_usd_per_mtok) / min(u.blended_usd_per_mtok) END AS max_over_min,
+    any_value(blended_usd_per_mtok(m.prompt_usd_per_mtok, m.completion_usd_per_mtok))
         AS v1_blended_usd_per_mtok,
     m.model_id IS NOT NULL AND bool_and(
-        abs(u.blended - (3 * m.prompt_usd_per_mtok::DOUBLE + m.completion_usd_per_mtok::DOUBLE)
-            / 4) > 1e-9
+        abs(u.blended_usd_per_mtok
+            - blended_usd_per_mtok(m.prompt_usd_per_mtok, m.completion_usd_per_mtok)) > 1e-9
     ) AS v1_price_matches_no_endpoint
-FROM usable u
+FROM usable_endpoints u
 LEFT JOIN models m ON m.model_id = u.model_id AND m.in_v1
 GROUP BY u.model_id, m.model_id;

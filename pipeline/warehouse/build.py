@@ -13,17 +13,25 @@ import duckdb
 
 from pipeline import crashpoints
 from pipeline.atomic import replacing, sweep_stale
+from pipeline.schemas import TABLES
 from pipeline.storage import Layout
 
 SQL_DIR = Path(__file__).parent
 PLACEHOLDER = "{{tables}}"
+TABLE_TEMPLATE = SQL_DIR / "_table.sql"
+# the per-date diff tables are read through price_changes and catalog_changes instead
+CHANGE_TABLES = ("endpoint_price_changes", "catalog_change_events")
+SNAPSHOT_TABLES = tuple(t for t in TABLES if t not in CHANGE_TABLES)
 KEY_VIEWS = (
     "models",
     "endpoints",
     "providers",
     "data_policies",
     "fetch_log",
+    "endpoint_price_items",
+    "usable_endpoints",
     "cheapest_endpoint_per_model",
+    "cheapest_endpoint_per_unit",
     "free_variant_training_flags",
     "price_changes",
     "catalog_changes",
@@ -33,7 +41,19 @@ KEY_VIEWS = (
 
 
 def sql_files() -> list[Path]:
-    return sorted(SQL_DIR.glob("*.sql"))
+    """The numbered view files, in order (``_table.sql`` is the per-table template)."""
+    return sorted(p for p in SQL_DIR.glob("*.sql") if not p.name.startswith("_"))
+
+
+def statements(tables_dir: str) -> list[tuple[str, str]]:
+    """(name, SQL) of every script the warehouse runs, in order: the two views of each
+    snapshot table from the template, then the numbered files."""
+    template = TABLE_TEMPLATE.read_text()
+    scripts = [
+        (f"{TABLE_TEMPLATE.name}[{t}]", template.replace("{{table}}", t)) for t in SNAPSHOT_TABLES
+    ]
+    scripts += [(p.name, p.read_text()) for p in sql_files()]
+    return [(name, sql.replace(PLACEHOLDER, tables_dir)) for name, sql in scripts]
 
 
 def build_warehouse(layout: Layout) -> dict[str, int]:
@@ -42,14 +62,14 @@ def build_warehouse(layout: Layout) -> dict[str, int]:
     final.parent.mkdir(parents=True, exist_ok=True)
     sweep_stale(final.parent)
     tables = layout.tables_dir.as_posix().replace("'", "''")
-    files = sql_files()
+    scripts = statements(tables)
     with replacing(final) as tmp, duckdb.connect(str(tmp)) as con:
-        for i, path in enumerate(files):
-            if i == len(files) // 2:
+        for i, (name, sql) in enumerate(scripts):
+            if i == len(scripts) // 2:
                 crashpoints.reached("warehouse_build")
             try:
-                con.execute(path.read_text().replace(PLACEHOLDER, tables))
+                con.execute(sql)
             except duckdb.Error as exc:
-                raise RuntimeError(f"warehouse: {path.name} failed: {exc}") from exc
+                raise RuntimeError(f"warehouse: {name} failed: {exc}") from exc
         counts = {v: con.sql(f'SELECT count(*) FROM "{v}"').fetchall()[0][0] for v in KEY_VIEWS}
     return counts

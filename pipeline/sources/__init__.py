@@ -1,0 +1,56 @@
+"""The OpenRouter API, described apart from the code that fetches and flattens it: one module
+per source holding its requests (``SOURCE``) and the shape of its records at every depth
+(``CONTRACT``: what is read, into which column, and what is left in raw and why).
+
+A moved endpoint or a new field is a change in one module here, not a hunt through call sites.
+"""
+
+from __future__ import annotations
+
+from pipeline.sources import (
+    frontend_all_providers,
+    frontend_catalog,
+    frontend_effective_pricing,
+    frontend_stats_endpoint,
+    v1_endpoints,
+    v1_models,
+    v1_providers,
+)
+from pipeline.sources.fields import Contract
+from pipeline.sources.request import Source, encode_segment, endpoints_path, stats_key
+
+__all__ = ["Source", "encode_segment", "endpoints_path", "stats_key"]
+
+V1_MODELS = v1_models.SOURCE
+V1_ENDPOINTS = v1_endpoints.SOURCE
+V1_PROVIDERS = v1_providers.SOURCE
+FRONTEND_CATALOG = frontend_catalog.SOURCE
+FRONTEND_ALL_PROVIDERS = frontend_all_providers.SOURCE
+FRONTEND_STATS_ENDPOINT = frontend_stats_endpoint.SOURCE
+FRONTEND_EFFECTIVE_PRICING = frontend_effective_pricing.SOURCE
+
+ALL_SOURCES: tuple[Source, ...] = (
+    V1_MODELS,
+    V1_ENDPOINTS,
+    V1_PROVIDERS,
+    FRONTEND_CATALOG,
+    FRONTEND_ALL_PROVIDERS,
+    FRONTEND_STATS_ENDPOINT,
+    FRONTEND_EFFECTIVE_PRICING,
+)
+SOURCES_BY_NAME = {s.name: s for s in ALL_SOURCES}
+GROUPS: dict[str, tuple[str, ...]] = {
+    g: tuple(s.name for s in ALL_SOURCES if s.group == g) for g in ("v1", "frontend")
+}
+# The sources the tables are built from, each with the shape of its records.
+CONTRACTS: dict[str, Contract] = {
+    m.CONTRACT.source: m.CONTRACT
+    for m in (
+        v1_models,
+        v1_endpoints,
+        v1_providers,
+        frontend_catalog,
+        frontend_all_providers,
+        frontend_stats_endpoint,
+    )
+}

@@ -1,0 +1,13 @@
+-- The two views of every snapshot table, rendered once per table by build.py from the table
+-- list in pipeline/schemas.py ({{table}} is the table's name).
+-- {{table}}_history: every snapshot. Grain: the table's own grain plus snapshot_date (from
+-- the hive folder name). {{tables}} is the absolute tables folder, written when the warehouse
+-- is built, so a notebook in any working directory resolves the same files.
+-- {{table}}: the newest snapshot only.
+CREATE OR REPLACE VIEW {{table}}_history AS
+SELECT * FROM read_parquet('{{tables}}/{{table}}/snapshot_date=*/*.parquet',
+    hive_partitioning = true, hive_types = {'snapshot_date': DATE}, union_by_name = true);
+
+CREATE OR REPLACE VIEW {{table}} AS
+SELECT * FROM {{table}}_history
+WHERE snapshot_date = (SELECT max(snapshot_date) FROM {{table}}_history);
