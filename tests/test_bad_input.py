@@ -115,7 +115,12 @@ def test_hostile_ids_stay_inside_the_data_dir_and_survive_unchanged(hostile_run,
         assert models.filter(model_id=mid).height == 1, mid
         assert endpoints.filter(model_id=mid).height == endpoint_counts[mid], mid
     assert models.filter(model_id="~evil/alias-latest")["is_alias"].item() is True
-    assert models.filter(model_id="evil/model:free:extra")["variant"].item() is not None
+    # the variant follows the last colon, and slug + variant give the id back, for every id
+    odd = models.filter(model_id="evil/model:free:extra").row(0, named=True)
+    assert (odd["slug"], odd["variant"]) == ("evil/model:free", "extra")
+    for r in models.iter_rows(named=True):
+        rebuilt = r["slug"] if r["variant"] == "standard" else f"{r['slug']}:{r['variant']}"
+        assert rebuilt == r["model_id"], r["model_id"]
 
 
 def test_a_repeated_id_is_kept_once_and_reported(hostile_run, hostile_snapshot):

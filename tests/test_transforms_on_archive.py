@@ -13,8 +13,10 @@ import pytest
 
 from pipeline.sources.shapes import PRICE_COMPONENTS
 from pipeline.transforms.data_policies import data_policies_table
-from pipeline.transforms.endpoints import endpoints_table
+from pipeline.transforms.endpoints import endpoint_rows, endpoints_table, provider_slugs
+from pipeline.transforms.frames import source_frame
 from pipeline.transforms.models import models_table
+from pipeline.transforms.price_tiers import endpoint_variable_pricings_table
 from pipeline.transforms.providers import providers_table
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -28,6 +30,10 @@ def load(path: Path) -> list[dict]:
 
 def files(folder: str) -> list[Path]:
     return sorted((FIXTURES / folder).glob("*.gz"))
+
+
+def providers_frame(records: list[dict]) -> pl.DataFrame:
+    return source_frame(records, "frontend_all_providers").df
 
 
 def expected_price(pricing: dict, component: str) -> Decimal | None:
@@ -104,13 +110,19 @@ def test_v1_endpoints_file(path):
     if isinstance(doc, list):  # an excerpt: the bare endpoints list of one model
         doc = {"data": {"id": "nousresearch/hermes-3-llama-3.1-405b", "endpoints": doc}}
     data = doc["data"]
-    df = endpoints_table([data], [])
-    # before mid-2025 there is no tag: the provider name stands in for it
-    tags = {e.get("tag") or e["provider_name"].lower().replace(" ", "-") for e in data["endpoints"]}
-    assert df.height == len(tags) == len(data["endpoints"])
+    # before mid-2025 there is no tag: the provider's slug stands in for it, from the provider
+    # list of the time (2025-05-20), never from the name ("Google" is google-vertex)
+    providers = load(files("frontend_all_providers")[0])
+    slug_of = {p["name"]: p["slug"] for p in providers}
+    df = endpoints_table([data], [], slugs=provider_slugs(providers_frame(providers)))
+    assert df.height == len(data["endpoints"])
+    assert df["endpoint_id"].is_unique().all()
     for e in data["endpoints"]:
         row = df.filter(pl.col("provider_name") == e["provider_name"]).row(0, named=True)
         assert row["model_id"] == data["id"]
+        assert row["provider_slug"] == slug_of.get(e["provider_name"])
+        assert row["provider_tag"] == (e.get("tag") or slug_of.get(e["provider_name"]))
+        assert row["in_v1"] and not row["in_frontend"] and row["is_hidden"] is None
         for c in PRICE_COMPONENTS:
             assert row[f"{c}_usd_per_mtok"] == expected_price(e["pricing"], c)
         assert row["discount"] == e["pricing"].get("discount")
@@ -131,3 +143,28 @@ def test_all_providers_file(path):
         assert by_name[p["name"]]["training"] == expected, p["name"]
     free = pol.filter(pl.col("scope") == "provider_free")
     assert free.height == sum(1 for p in data if p["dataPolicy"].get("freeModels"))
+
+
+@pytest.mark.parametrize("path", files("frontend_models"), ids=lambda p: p.name[:60])
+def test_2025_variable_pricings_tiers(path):
+    """Every prompt-threshold tier of the 2025 default endpoints (the stats/endpoint shape) is
+    a row of endpoint_variable_pricings with its prices; the spelling 'completions' included."""
+    endpoints = [r["endpoint"] for r in load(path) if r.get("endpoint")]
+    stated = {
+        (e["id"], t["threshold"]): t
+        for e in endpoints
+        for t in e.get("variable_pricings") or []
+        if t["type"] == "prompt-threshold"
+    }
+    fe = source_frame(endpoints, "frontend_stats_endpoint")
+    tiers = endpoint_variable_pricings_table(endpoint_rows([], fe), fe)
+    got = {(r["endpoint_id"], r["min_prompt_tokens"]): r for r in tiers.iter_rows(named=True)}
+    assert set(got) == set(stated)
+    for key, t in stated.items():
+        assert got[key]["tier_source"] == "variable_pricings"
+        assert got[key]["prompt_usd_per_token"] == Decimal(t["prompt"])
+        assert got[key]["completion_usd_per_token"] == Decimal(t["completions"])
+        for c in ("input_cache_read", "input_cache_write"):
+            assert got[key][f"{c}_usd_per_token"] == (Decimal(t[c]) if c in t else None)
+    if "full" in path.name or path.name.endswith("__models.json.gz"):
+        assert len(stated) >= 4

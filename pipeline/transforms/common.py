@@ -60,10 +60,16 @@ def undiscount(price: pl.Expr, discount: pl.Expr, dtype: pl.DataType = PER_MTOK)
 
 
 def split_model_id(model_id: pl.Expr) -> list[pl.Expr]:
-    """``slug`` and ``variant`` from an inference id (``author/slug:variant``)."""
+    """``slug`` and ``variant`` from an inference id (``author/slug:variant``): the variant
+    is what follows the last colon, so that ``model_id_from(slug, variant)`` gives the id
+    back for any id, odd ones (``a/b:free:extra``) included."""
+    variant = model_id.str.extract(r":([^:/]+)$", 1)
     return [
-        model_id.str.extract(r"^([^:]*)", 1).alias("slug"),
-        model_id.str.extract(r":([^:/]+)$", 1).fill_null("standard").alias("variant"),
+        pl.when(variant.is_null())
+        .then(model_id)
+        .otherwise(model_id.str.replace(r":[^:/]+$", ""))
+        .alias("slug"),
+        variant.fill_null("standard").alias("variant"),
     ]
 
 

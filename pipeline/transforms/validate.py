@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import methodcaller
 from typing import Any
 
 from pipeline.sources.fields import Contract, Dropped, Field, ListOf, MapOf, Obj, Scalar
 
 EXAMPLE_CHARS = 80
+_NONE = type(None)
 
 
 @dataclass(frozen=True)
@@ -53,24 +56,30 @@ _JSON_TYPE = {str: "string", int: "int", float: "float", bool: "bool", list: "li
 
 
 def _scan(values: list[Any], f: Field, path: str, suspect: set[str], new: dict[str, str]) -> None:
-    """Column-wise pass: ``values`` are the non-null values found at ``path``."""
+    """Column-wise pass: ``values`` are the values found at ``path`` (None where absent).
+
+    map() over C callables throughout: this visits every described value of every record
+    (~1.5 M at 10x the sample), where comprehensions cost about twice as much."""
     if isinstance(f, Dropped):
         return
     types = set(map(type, values))
+    types.discard(_NONE)
     if isinstance(f, Scalar):
         if not types <= f.allowed:
             suspect.add(path)  # int-valued floats in an int field included: normalised later
         return
     container = list if isinstance(f, ListOf) else dict
+    if not types:
+        return
     if types != {container}:
         suspect.add(path)
-    values = [v for v in values if type(v) is container]
-    if not values:
-        return
+        values = [v for v in values if type(v) is container]
+    else:
+        values = [v for v in values if v is not None]
     if isinstance(f, ListOf):
-        _scan([x for v in values for x in v if x is not None], f.item, f"{path}[]", suspect, new)
+        _scan(list(chain.from_iterable(values)), f.item, f"{path}[]", suspect, new)
     elif isinstance(f, MapOf):
-        items = [x for v in values for x in v.values() if x is not None]
+        items = list(chain.from_iterable(map(dict.values, values)))
         _scan(items, f.value, f"{path}{{}}", suspect, new)
     else:
         keys: set[str] = set().union(*values)
@@ -80,10 +89,10 @@ def _scan(values: list[Any], f: Field, path: str, suspect: set[str], new: dict[s
                 example = next(v[key] for v in values if key in v)
                 new[prefix + key] = repr(example)[:EXAMPLE_CHARS]
         for name, sub in f.fields.items():
-            if name in keys:
-                found = [x for x in (v.get(name) for v in values) if x is not None]
-                if found:
-                    _scan(found, sub, prefix + name, suspect, new)
+            if name in keys and not isinstance(sub, Dropped):
+                _scan(
+                    list(map(methodcaller("get", name), values)), sub, prefix + name, suspect, new
+                )
 
 
 def _clean(value: Any, f: Field, path: str, bad: list[tuple[str, Any, Field]]) -> Any:
