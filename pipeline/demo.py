@@ -20,6 +20,16 @@ SHOW = (
         "WHERE endpoint_count >= 3 ORDER BY endpoint_count DESC, model_id LIMIT {n}",
     ),
     (
+        "cheapest_endpoint_per_unit",
+        # one example per unit, the most common units first
+        "WITH u AS (SELECT *, count(*) OVER (PARTITION BY unit) AS priced "
+        "FROM cheapest_endpoint_per_unit WHERE kind = 'unit') "
+        "SELECT model_id, item, unit, tier_label, provider_name, "
+        "round(usd_per_unit, 4) AS usd_per_unit, endpoint_count, runner_up_provider FROM u "
+        "QUALIFY row_number() OVER (PARTITION BY unit ORDER BY endpoint_count DESC, model_id, "
+        "item, tier_label NULLS FIRST) = 1 ORDER BY priced DESC, unit LIMIT {n}",
+    ),
+    (
         "free_variant_training_flags",
         "SELECT model_id, provider_name, trains_on_prompts, retains_prompts, retention_days, "
         "policy_source, paid_variant_without_training FROM free_variant_training_flags "

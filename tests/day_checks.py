@@ -22,20 +22,6 @@ from pathlib import Path
 import duckdb
 
 MTOK = Decimal(10) ** 6
-TOKEN_KEYS_OTHER = (
-    "request",
-    "image",
-    "image_token",
-    "image_output",
-    "audio",
-    "audio_output",
-    "input_audio_cache",
-    "web_search",
-    "internal_reasoning",
-    "input_cache_read",
-    "input_cache_write",
-    "input_cache_write_1h",
-)
 
 
 def dec(value: object) -> Decimal:

@@ -13,7 +13,7 @@ import pytest
 from pipeline import dictionary
 from pipeline.schemas import TABLES
 from pipeline.sources import CONTRACTS
-from pipeline.sources.fields import Dropped, Field, ListOf, MapOf, Obj
+from pipeline.sources.fields import Dropped, walk
 from pipeline.transforms.validate import inspect
 from tests.conftest import SAMPLE
 
@@ -105,21 +105,9 @@ def test_every_field_of_every_real_sample_is_listed_with_its_right_type(source):
         assert f"| `{path}` |" in text, path
 
 
-def _fields(f: Field, path: str = "") -> Iterator[tuple[str, Field]]:
-    if isinstance(f, Obj):
-        for name, sub in f.fields.items():
-            p = f"{path}.{name}" if path else name
-            yield p, sub
-            yield from _fields(sub, p)
-    elif isinstance(f, ListOf):
-        yield from _fields(f.item, path + "[]")
-    elif isinstance(f, MapOf):
-        yield from _fields(f.value, path + "{}")
-
-
 def test_every_mapped_field_names_columns_that_exist():
     for contract in CONTRACTS.values():
-        for path, f in _fields(contract.record):
+        for path, f in walk(contract.record):
             if isinstance(f, Dropped):
                 assert f.doc and not f.mapped, (contract.source, path)
                 continue
@@ -150,7 +138,7 @@ CLAIMS = {  # the first that a reason says is checked
 def test_what_the_dictionary_says_of_left_out_fields_is_true_of_the_samples():
     checked = 0
     for contract in CONTRACTS.values():
-        for path, f in _fields(contract.record):
+        for path, f in walk(contract.record):
             claim = next((c for c in CLAIMS if c in f.doc), None)
             if claim is None or "[]" in path:
                 continue

@@ -28,6 +28,7 @@ _KINDS: dict[str, tuple[frozenset[type], pl.DataType]] = {
     "float": (frozenset({int, float}), pl.Float64()),
     "bool": (frozenset({bool}), pl.Boolean()),
 }
+KEPT_IN_RAW = "kept in raw, not flattened yet"  # the reason for what may yet become columns
 _TARGET = re.compile(r"\b([a-z_]+)\.([a-z0-9_]+)\b")
 
 

@@ -3,14 +3,13 @@ hidden and deprecated models included, one row per variant that has endpoints.""
 
 from __future__ import annotations
 
-from pipeline.sources.fields import Bool, Contract, Dropped, Int, ListOf, Obj, Str
+from pipeline.sources.fields import KEPT_IN_RAW, Bool, Contract, Dropped, Int, ListOf, Obj, Str
 from pipeline.sources.request import Source
 
 SOURCE = Source(
     "frontend_catalog", "frontend", ("/api/frontend/v1/catalog/models", "/api/frontend/models")
 )
 
-KEPT_IN_RAW = "kept in raw, not flattened yet"
 DISPLAY = "display-only text or UI hint"
 V1_FIRST = " (the v1 value when v1 lists the model)"
 

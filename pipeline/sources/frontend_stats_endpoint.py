@@ -5,6 +5,7 @@ policy, prices in their own units, context tiers and latency/throughput percenti
 from __future__ import annotations
 
 from pipeline.sources.fields import (
+    KEPT_IN_RAW,
     Bool,
     Contract,
     Dropped,
@@ -26,7 +27,6 @@ SOURCE = Source(
     fan_out=True,
 )
 
-KEPT_IN_RAW = "kept in raw, not flattened yet"
 ITEMS = "endpoint_price_items"
 
 

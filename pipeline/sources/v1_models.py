@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipeline.sources.fields import (
+    KEPT_IN_RAW,
     Bool,
     Contract,
     Dropped,
@@ -17,7 +18,6 @@ from pipeline.sources.shapes import pricing
 
 SOURCE = Source("v1_models", "v1", ("/api/v1/models",), {"output_modalities": "all"})
 
-KEPT_IN_RAW = "kept in raw, not flattened yet"
 
 CONTRACT = Contract(
     "v1_models",
