@@ -83,6 +83,8 @@ def run(
         outcome = run_snapshot(settings, date, refetch=refetch)
     except RunFailed as exc:
         _fail(f"snapshot {date} not produced: {exc}")
+    for line in outcome.failed_checks():
+        typer.echo(f"run: check failed: {line}", err=True)
     typer.echo(f"run: snapshot {date} done (dagster run {outcome.run_id})")
 
 

@@ -24,6 +24,20 @@ class RunOutcome:
     run_id: str
     result: dg.ExecuteInProcessResult
 
+    def failed_checks(self) -> list[str]:
+        """One line per asset check that did not pass: its name, severity and what it found
+        first, so a headless run says what the UI would show."""
+        lines = []
+        for e in self.result.get_asset_check_evaluations():
+            if e.passed:
+                continue
+            severity = "error" if e.severity == dg.AssetCheckSeverity.ERROR else "warning"
+            sample = e.metadata.get("sample")
+            first = sample.value[0] if sample is not None and sample.value else None
+            detail = f": {first}" if isinstance(first, str) else ""
+            lines.append(f"{e.check_name} ({severity}, {e.asset_key.to_user_string()}){detail}")
+        return lines
+
 
 def _first_failure(result: dg.ExecuteInProcessResult) -> str:
     for event in result.all_events:

@@ -135,3 +135,27 @@ def test_dagster_resources_check_the_same_settings(make, message):
     """Runs launched from the UI or a schedule bypass the CLI: the resources check too."""
     with pytest.raises(ValidationError, match=message):
         make()
+
+
+def test_a_wrong_type_lands_everything_and_the_run_says_so(tmp_path):
+    """The API answers one frontend value of the wrong type: exit 0 with every table written,
+    and the failed check named on stderr with the field, so a headless run does not hide it."""
+    import gzip
+    import shutil
+
+    from tests.conftest import SAMPLE
+
+    served = tmp_path / "served"
+    shutil.copytree(SAMPLE, served)
+    target = served / "frontend_stats_endpoint" / "openai%2Fgpt-oss-20b%3Afree.gz"
+    doc = json.loads(gzip.decompress(target.read_bytes()))
+    doc["data"][0]["status"] = "degraded"
+    target.write_bytes(gzip.compress(json.dumps(doc).encode()))
+    with replay_server(str(served)) as url:
+        out = run_cli("--base-url", url, "--data-dir", str(tmp_path / "data"))
+    assert out.returncode == 0, out.stderr[-2000:]
+    prefix = "run: check failed: frontend_values_typed (warning, endpoints): "
+    checks = [ln for ln in out.stderr.splitlines() if ln.startswith(prefix)]
+    assert len(checks) == 1, out.stderr[-2000:]
+    assert f"field 'status' of record '{doc['data'][0]['id']}'" in checks[0]
+    assert not no_tables_for_date(tmp_path / "data")
