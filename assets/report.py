@@ -5,7 +5,6 @@ import dagster as dg
 
 from assets.warehouse import warehouse
 from pipeline.partitions import snapshot_partitions
-from pipeline.report.build import build_report
 from pipeline.resources import CatalogStorage
 
 
@@ -22,6 +21,9 @@ from pipeline.resources import CatalogStorage
 def catalog_report(
     context: dg.AssetExecutionContext, storage: CatalogStorage
 ) -> dg.MaterializeResult:
+    # matplotlib loads here, when the report is drawn, not with the code location
+    from pipeline.report.build import build_report
+
     layout = storage.layout()
     report = build_report(layout.warehouse_path, layout.report_path)
     context.log.info(

@@ -156,10 +156,10 @@ def query(
         _fail(f"--format must be table, csv or json, not {format!r}")
     settings = _settings(data_dir=data_dir)
     try:
-        df = run_query(Layout(settings.data_dir).warehouse_path, sql)
+        result = run_query(Layout(settings.data_dir).warehouse_path, sql)
     except (QueryError, ValueError) as exc:
         _fail(str(exc))
-    sys.stdout.write(render(df, fmt, max_rows))
+    sys.stdout.write(render(result, fmt, max_rows))
 
 
 @app.command()

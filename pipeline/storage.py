@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from pipeline import crashpoints
 from pipeline.atomic import replacing, sweep_stale
 from pipeline.raw_store import RawSnapshot
+
+if TYPE_CHECKING:  # polars loads only where a partition is read or written, not for a query
+    import polars as pl
 
 PART_FILE = "part-0.parquet"
 
@@ -97,8 +99,12 @@ class Layout:
         return later[0] if later else None
 
     def read_partition(self, table: str, date: dt.date) -> pl.DataFrame:
+        import polars as pl
+
         return pl.read_parquet(self.partition_file(table, date))
 
     def row_count(self, table: str, date: dt.date) -> int:
         """From the Parquet footer: no column is read."""
+        import polars as pl
+
         return pl.scan_parquet(self.partition_file(table, date)).select(pl.len()).collect().item()

@@ -1,0 +1,62 @@
+"""Each command loads what it needs and no more: a query or the replay server never loads
+Dagster or matplotlib (nor polars, for a query), and the code location loads matplotlib only
+when the report is drawn."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import duckdb
+
+from tests.conftest import ROOT
+
+PROBE = """
+import json, sys
+sys.argv = {argv!r}
+from pipeline.cli import app
+try:
+    app()
+except SystemExit:
+    pass
+print("MODULES " + json.dumps(sorted(m for m in sys.modules if "." not in m)))
+"""
+
+
+def loaded(argv: list[str]) -> tuple[set[str], str]:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(argv=["openrouter-catalog", *argv])],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    line = next(ln for ln in out.stdout.splitlines() if ln.startswith("MODULES "))
+    return set(json.loads(line.removeprefix("MODULES "))), out.stdout
+
+
+def test_query_loads_neither_dagster_nor_matplotlib_nor_polars(tmp_path):
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute("CREATE VIEW v AS SELECT 0.075::DECIMAL(38, 24) AS price")
+    modules, stdout = loaded(["query", "SELECT * FROM v", "--data-dir", str(tmp_path)])
+    assert "0.075" in stdout and "1 row" in stdout
+    assert not modules & {"dagster", "matplotlib", "polars", "pyarrow"}
+
+
+def test_replay_server_loads_neither_dagster_nor_matplotlib():
+    code = (
+        "import sys; from pipeline.replay.server import make_server; "
+        "make_server(port=0).server_close(); "
+        "print(sorted(m for m in ('dagster', 'matplotlib') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_code_location_loads_matplotlib_only_to_draw_the_report():
+    code = "import sys, pipeline.definitions; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
