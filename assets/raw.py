@@ -23,7 +23,9 @@ COMMON = {
 
 class RawFetchConfig(dg.Config):
     """Raw is the source of truth: a date whose group landed completely is not fetched again
-    (a re-run rebuilds from it) unless ``refetch`` asks for a fresh copy."""
+    (a re-run rebuilds from it), and one that landed partially is resumed (only the calls
+    that failed in a way a later try could fix are made again), unless ``refetch`` asks for
+    a fresh copy."""
 
     refetch: bool = False
 
@@ -51,16 +53,32 @@ def _run(
             f"raw {group}: {snap.folder} already holds a complete fetch; reusing it "
             "(refetch=true, or `openrouter-catalog run --refetch`, fetches again)"
         )
-        return FetchReport.from_log(snap.log_rows(), group), snap
+        return FetchReport.from_log(snap.group_rows(group), group), snap
+    # a partial fetch (or one killed after its log landed) is completed, not started over
+    resume = not config.refetch and snap.log_path(group).is_file()
+    if resume:
+        context.log.info(f"raw {group}: resuming the partial fetch in {snap.folder}")
 
     async def go() -> FetchReport:
         async with api.client() as client:
-            return await job(client, snap, context.log.info, **kwargs)
+            report = await job(client, snap, context.log.info, resume=resume, **kwargs)
+            if client.rate.cuts:
+                context.log.info(
+                    f"raw {group}: the server limited the rate {client.limited} times; "
+                    f"paced at {client.rate.rate:.1f} requests/s in the end"
+                )
+            return report
 
     try:
-        return asyncio.run(go()), snap
+        report = asyncio.run(go())
     except FetchError as exc:
         raise dg.Failure(description=str(exc)) from None
+    if not report.complete:
+        context.log.warning(
+            f"raw {group}: {report.transient} calls failed in a way a later try could fix; "
+            "the group is kept as partial and the next run of this date fetches only those"
+        )
+    return report, snap
 
 
 @dg.asset(

@@ -108,6 +108,10 @@ def replay(
         list[str] | None, typer.Option(help="glob of request paths that answer 404")
     ] = None,
     retry_after: Annotated[int, typer.Option(help="Retry-After seconds sent with 429")] = 1,
+    rate_limit: Annotated[
+        float | None,
+        typer.Option(help="requests per second allowed; above it 429 + Retry-After"),
+    ] = None,
     require_api_key: Annotated[
         str | None, typer.Option(help="answer 401 unless this key is sent as Bearer")
     ] = None,
@@ -120,7 +124,9 @@ def replay(
     if not 0 <= fault_rate <= 1:
         _fail(f"--fault-rate must be within [0, 1], got {fault_rate}")
     plan = FaultPlan(fault_rate, seed, tuple(fail_always or ()), tuple(not_found or ()))
-    options = ReplayOptions(latency_ms, retry_after, require_api_key)
+    if rate_limit is not None and rate_limit <= 0:
+        _fail(f"--rate-limit must be above 0, got {rate_limit}")
+    options = ReplayOptions(latency_ms, retry_after, require_api_key, rate_limit)
     try:
         server = make_server(snapshot or BUNDLED_SAMPLE, host, port, options, plan, scale)
     except (FileNotFoundError, OSError, ValueError) as exc:

@@ -1,5 +1,11 @@
 """Fetch one snapshot into the raw landing: the v1 group (must succeed) and the frontend group
 (best effort: the undocumented API moves and breaks; what it lacks is reported, never fatal).
+
+Every call ends in one of three states: *ok* (an expected answer), *permanent* (a 404, a
+body of the wrong shape: asking again will not help) or *transient* (a 5xx, a 429, the
+network, after every retry: asking later may). A group with transient failures is landed as
+*partial*; the next run of the same date resumes it, asking only for the calls that are not
+settled, and keeps everything else it already has.
 """
 
 from __future__ import annotations
@@ -7,28 +13,44 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from pipeline import sources
-from pipeline.client import ApiClient, FetchResult
+from pipeline.client import RETRY_STATUSES, ApiClient, FetchResult
 from pipeline.raw_store import RawSnapshot
 
 Log = Callable[[str], None]
+OK, PERMANENT, TRANSIENT = "ok", "permanent", "transient"
 
 
 class FetchError(RuntimeError):
     """The snapshot cannot be produced; the message is one line naming why."""
 
 
+def row_state(row: dict[str, Any]) -> str:
+    """ok, permanent or transient, for a log row (rows logged before the ``transient`` field
+    existed are judged by their status: none, or one the client retries, is transient)."""
+    if row.get("error") is None:
+        return OK
+    transient = row.get("transient")
+    if transient is None:
+        transient = row.get("status") is None or row.get("status") in RETRY_STATUSES
+    return TRANSIENT if transient else PERMANENT
+
+
 @dataclass
 class SourceStats:
-    requested: int = 0
+    requested: int = 0  # calls the snapshot needs (each path tried, for moving sources)
     ok: int = 0
-    failed: int = 0
-    retried: int = 0
+    failed: int = 0  # for good or for now
+    transient: int = 0  # of those failed, the ones a later run may still fetch
+    retried: int = 0  # calls of this run that took more than one attempt
+    fetched_now: int = 0  # calls made by this run (the others were settled already)
 
 
 @dataclass
@@ -38,34 +60,55 @@ class FetchReport:
     missing: list[str] = field(default_factory=list)
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # source, key, error
     notes: list[str] = field(default_factory=list)
-    reused: bool = False  # the raw landing already held this group: nothing was fetched
+    reused: bool = False  # the raw landing already held this whole group: nothing was fetched
+    resumed: bool = False  # an earlier partial fetch was completed, not started over
 
     @classmethod
     def from_log(cls, rows: list[dict[str, Any]], group: str) -> FetchReport:
         """The report of an earlier, complete fetch, rebuilt from its log rows."""
         report = cls(reused=True)
         names = set(sources.GROUPS[group])
-        for row in rows:
-            if row.get("source") in names:
-                report.count(row["source"], row["key"], row.get("attempts") or 0, row.get("error"))
+        for row in latest_rows(r for r in rows if r.get("source") in names).values():
+            report.count(row, now=False)
         return report
 
-    def count(self, source: str, key: str, attempts: int, error: str | None) -> None:
-        """One request's outcome, as fetched now or as read back from the log."""
-        st = self.source(source)
+    def count(self, row: dict[str, Any], *, now: bool) -> None:
+        """One call's outcome: made now, or settled by an earlier fetch of the snapshot."""
+        st = self.source(row["source"])
         st.requested += 1
-        st.retried += attempts > 1
-        if error is None:
+        state = row_state(row)
+        if now:
+            st.fetched_now += 1
+            st.retried += (row.get("attempts") or 0) > 1
+        if state == OK:
             st.ok += 1
-        else:
-            st.failed += 1
-            self.failures.append((source, key, error))
+            return
+        st.failed += 1
+        st.transient += state == TRANSIENT
+        self.failures.append((row["source"], row["key"], row["error"]))
+
+    @property
+    def transient(self) -> int:
+        return sum(s.transient for s in self.stats.values())
+
+    @property
+    def complete(self) -> bool:
+        return self.transient == 0
 
     def summary(self) -> dict[str, Any]:
         return {
             "completed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "complete": self.complete,
             "requests": sum(s.requested for s in self.stats.values()),
             "failed": sum(s.failed for s in self.stats.values()),
+            "transient": self.transient,
+            "coverage": self.coverage(),
+        }
+
+    def coverage(self) -> dict[str, dict[str, int]]:
+        return {
+            name: {k: v for k, v in vars(s).items() if k in ("requested", "ok", "transient")}
+            for name, s in self.stats.items()
         }
 
     def source(self, name: str) -> SourceStats:
@@ -75,24 +118,45 @@ class FetchReport:
         out: dict[str, Any] = {
             f"{name}_{k}": v for name, s in self.stats.items() for k, v in vars(s).items()
         }
+        out["complete"] = self.complete
+        out["transient_failures"] = self.transient
         out["answered_paths"] = dict(self.answered_paths)
         out["missing"] = list(self.missing)
         out["failures"] = [f"{s} {k}: {e}" for s, k, e in self.failures[:50]]
         out["notes"] = list(self.notes)
         out["reused"] = self.reused
+        out["resumed"] = self.resumed
         return out
 
 
-class _Landing:
-    """Writes each response to the raw snapshot and keeps its log row and counts."""
+def latest_rows(rows: Iterable[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The last row of every (source, key): what the snapshot holds for that call now."""
+    return {(r["source"], r["key"]): r for r in rows}
 
-    def __init__(self, snap: RawSnapshot, report: FetchReport, log: Log) -> None:
+
+class _Landing:
+    """Writes each response to the raw snapshot and keeps its log row and counts. Resuming,
+    it starts from the rows of the earlier fetch and answers settled calls from them."""
+
+    def __init__(self, snap: RawSnapshot, report: FetchReport, log: Log, prior: list[dict]) -> None:
         self.snap, self.report, self.log = snap, report, log
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[dict[str, Any]] = list(prior)
+        self._prior = latest_rows(prior)
         # One writer thread: gzip and file creation (~5 % of a 2,000-request fetch when done
         # inline) overlap with requests in flight; the event loop only hands bodies over.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="raw-writer")
         self._writes: list[Future[str]] = []
+
+    def settled(self, source: str, key: str) -> dict[str, Any] | None:
+        """The earlier fetch's row for this call, unless a later try could do better."""
+        row = self._prior.get((source, key))
+        return row if row is not None and row_state(row) != TRANSIENT else None
+
+    def reuse(self, row: dict[str, Any]) -> None:
+        self.report.count(row, now=False)
+
+    def body(self, row: dict[str, Any]) -> Any:  # noqa: ANN401 - a JSON document
+        return orjson.loads(self.snap.read_body(row["file"]))
 
     def flush(self) -> None:
         """Wait for every body to be on disk; a failed write fails the fetch."""
@@ -105,25 +169,34 @@ class _Landing:
         if r.body is not None:
             rel = self.snap.body_file(r.source, r.key)
             self._writes.append(self._writer.submit(self.snap.write_body, r.source, r.key, r.body))
-        self.rows.append(
-            {
-                "source": r.source,
-                "key": r.key,
-                "url": r.url,
-                "request": r.request,
-                "status": r.status,
-                "attempts": r.attempts,
-                "bytes": None if r.body is None else len(r.body),
-                "duration_ms": r.duration_ms,
-                "error": r.error,
-                "sha256": None if r.body is None else hashlib.sha256(r.body).hexdigest(),
-                "fetched_at": r.fetched_at,
-                "file": rel,
-                "content_type": r.content_type,
-            }
-        )
-        self.report.count(r.source, r.key, r.attempts, r.error)
+        row = {
+            "source": r.source,
+            "key": r.key,
+            "url": r.url,
+            "request": r.request,
+            "status": r.status,
+            "attempts": r.attempts,
+            "bytes": None if r.body is None else len(r.body),
+            "duration_ms": r.duration_ms,
+            "error": r.error,
+            "transient": r.transient if r.error else None,
+            "sha256": None if r.body is None else hashlib.sha256(r.body).hexdigest(),
+            "fetched_at": r.fetched_at,
+            "file": rel,
+            "content_type": r.content_type,
+        }
+        self.rows.append(row)
+        self.report.count(row, now=True)
         return r
+
+
+@dataclass
+class Outcome:
+    """One call of a fan-out, made now or settled earlier."""
+
+    key: str
+    state: str
+    error: str | None = None
 
 
 async def _fan_out(
@@ -132,27 +205,42 @@ async def _fan_out(
     source: str,
     calls: list[tuple[str, str, dict]],
     ok_statuses: frozenset[int] = frozenset({200}),
-) -> list[FetchResult]:
-    """Run many calls of one source with progress lines about every 10 %."""
-    total, done, step = len(calls), 0, max(1, len(calls) // 10)
-    results: list[FetchResult] = []
-
+) -> list[Outcome]:
+    """Run the calls of one source not settled by an earlier fetch, with progress lines about
+    every 10 %."""
     spec = sources.SOURCES_BY_NAME[source]
+    outcomes: list[Outcome] = []
+    todo = []
+    for key, path, params in calls:
+        row = landing.settled(source, key)
+        if row is None:
+            todo.append((key, path, params))
+        else:
+            landing.reuse(row)
+            outcomes.append(Outcome(key, row_state(row), row.get("error")))
+    if len(todo) < len(calls):
+        landing.log(f"{source}: {len(calls) - len(todo)} of {len(calls)} calls already landed")
+    total, done, step = len(todo), 0, max(1, len(todo) // 10)
 
     async def one(key: str, path: str, params: dict) -> None:
         nonlocal done
         r = await client.get(source, key, path, params)
         if r.status in ok_statuses and r.error and r.error.startswith("HTTP "):
             r.error = None  # an expected status (404 = "no endpoints" on stats/endpoint)
-        results.append(await landing.land(_checked(spec, r)))
+        await landing.land(_checked(spec, r))
+        outcomes.append(
+            Outcome(
+                key, OK if r.error is None else TRANSIENT if r.transient else PERMANENT, r.error
+            )
+        )
         r.body = r.parsed = None  # on disk now (or on its way): keep only the outcome
         done += 1
         if done % step == 0 or done == total:
             s = landing.report.source(source)
             landing.log(f"{source}: {done}/{total} done, {s.failed} failed, {s.retried} retried")
 
-    await asyncio.gather(*(one(k, p, q) for k, p, q in calls))
-    return results
+    await asyncio.gather(*(one(k, p, q) for k, p, q in todo))
+    return outcomes
 
 
 def _kind(value: object) -> str:
@@ -177,37 +265,59 @@ def shape_error(source: sources.Source, r: FetchResult) -> str | None:
 
 
 def _checked(source: sources.Source, r: FetchResult) -> FetchResult:
-    """Mark a 200 whose body is not this source's answer as failed, before it is logged."""
+    """Mark a 200 whose body is not this source's answer as failed (for good), before it is
+    logged."""
     if r.status == 200 and r.error is None:
         r.error = shape_error(source, r)
     return r
 
 
-def _data_list(r: FetchResult) -> list[dict[str, Any]]:
-    doc = r.json()
+def _data(doc: Any) -> Any:  # noqa: ANN401
     return doc.get("data") if isinstance(doc, dict) else doc
 
 
-async def _get(
+async def _single(
     client: ApiClient, landing: _Landing, source: sources.Source, path: str
-) -> FetchResult:
-    """One single-request source: fetched, shape-checked, landed."""
+) -> tuple[bool, Any]:
+    """One single-request source: (ok, its data), from the earlier fetch when it landed."""
+    row = landing.settled(source.name, "all")
+    if row is not None and row_state(row) == OK:
+        landing.reuse(row)
+        return True, _data(landing.body(row))
     r = await client.get(source.name, "all", path, source.params)
-    return await landing.land(_checked(source, r))
+    await landing.land(_checked(source, r))
+    return r.ok, _data(r.json()) if r.ok else r
+
+
+def _write(snap: RawSnapshot, group: str, landing: _Landing, report: FetchReport) -> None:
+    """The log, then the manifest (complete or partial): last, after every body."""
+    landing.flush()
+    snap.write_log(group, landing.rows)
+    snap.write_manifest(group, report.summary())
+
+
+def _prior(snap: RawSnapshot, group: str, resume: bool, report: FetchReport) -> list[dict]:
+    rows = snap.group_rows(group) if resume else []
+    report.resumed = bool(rows)
+    snap.start_fetch(group, sources.GROUPS[group], resume=bool(rows))
+    return rows
 
 
 async def fetch_v1(
-    client: ApiClient, snap: RawSnapshot, log: Log, *, min_coverage: float = 0.95
+    client: ApiClient,
+    snap: RawSnapshot,
+    log: Log,
+    *,
+    min_coverage: float = 0.95,
+    resume: bool = False,
 ) -> FetchReport:
     """Models list, providers list, then one endpoints call per model id (variant included)."""
     report = FetchReport()
-    landing = _Landing(snap, report, log)
-    snap.start_fetch("v1", sources.GROUPS["v1"])
+    landing = _Landing(snap, report, log, _prior(snap, "v1", resume, report))
     try:
-        r = await _get(client, landing, sources.V1_MODELS, sources.V1_MODELS.paths[0])
-        if not r.ok:
-            raise FetchError(f"v1_models: GET {r.url} failed: {r.error}")
-        models = _data_list(r)
+        ok, models = await _single(client, landing, sources.V1_MODELS, sources.V1_MODELS.paths[0])
+        if not ok:
+            raise FetchError(f"v1_models: GET {models.url} failed: {models.error}")
         ids = sorted(
             {m["id"] for m in models if isinstance(m, dict) and isinstance(m.get("id"), str)}
         )
@@ -218,23 +328,21 @@ async def fetch_v1(
                 "one; one endpoints call per distinct id"
             )
         calls = [(mid, sources.endpoints_path(mid), {}) for mid in ids if "/" in mid]
-        providers, results = await asyncio.gather(
-            _get(client, landing, sources.V1_PROVIDERS, sources.V1_PROVIDERS.paths[0]),
+        (providers_ok, providers), outcomes = await asyncio.gather(
+            _single(client, landing, sources.V1_PROVIDERS, sources.V1_PROVIDERS.paths[0]),
             _fan_out(client, landing, sources.V1_ENDPOINTS.name, calls),
         )
-        if not providers.ok:
+        if not providers_ok:
             report.missing.append(f"v1_providers ({providers.error})")
-        failed = [r for r in results if not r.ok]
-        if results and len(failed) / len(results) > 1 - min_coverage:
-            worst = "; ".join(f"{r.key} ({r.error})" for r in failed[:5])
+        failed = [o for o in outcomes if o.state != OK]
+        if outcomes and len(failed) / len(outcomes) > 1 - min_coverage:
+            worst = "; ".join(f"{o.key} ({o.error})" for o in failed[:5])
             raise FetchError(
-                f"v1_endpoints: {len(failed)} of {len(results)} calls failed, more than "
+                f"v1_endpoints: {len(failed)} of {len(outcomes)} calls failed, more than "
                 f"{(1 - min_coverage):.0%} allowed; first: {worst}"
             )
     finally:
-        landing.flush()
-        snap.write_log("v1", landing.rows)
-    snap.mark_complete("v1", report.summary())
+        _write(snap, "v1", landing, report)
     return report
 
 
@@ -242,22 +350,30 @@ async def _first_answering(
     client: ApiClient, landing: _Landing, source: sources.Source
 ) -> tuple[int, list[dict[str, Any]]] | None:
     """Try the known paths of a moving frontend source, newest first."""
+    row = landing.settled(source.name, "all")
+    if row is not None and row_state(row) == OK:
+        landing.reuse(row)
+        path = row["request"].partition("?")[0]
+        landing.report.answered_paths[source.name] = path
+        return source.paths.index(path) if path in source.paths else 0, _data(landing.body(row))
     for i, path in enumerate(source.paths):
-        r = await _get(client, landing, source, path)
+        r = await client.get(source.name, "all", path, source.params)
+        await landing.land(_checked(source, r))
         if r.ok:
             landing.report.answered_paths[source.name] = path
-            return i, _data_list(r)
+            return i, _data(r.json())
         if r.status == 200:
             landing.report.missing.append(f"{source.name}: {r.request} answered {r.error}")
     landing.report.missing.append(f"{source.name} (no known path answered)")
     return None
 
 
-async def fetch_frontend(client: ApiClient, snap: RawSnapshot, log: Log) -> FetchReport:
+async def fetch_frontend(
+    client: ApiClient, snap: RawSnapshot, log: Log, *, resume: bool = False
+) -> FetchReport:
     """Catalog, all-providers and stats/endpoint per (permaslug, variant); never fatal."""
     report = FetchReport()
-    landing = _Landing(snap, report, log)
-    snap.start_fetch("frontend", sources.GROUPS["frontend"])
+    landing = _Landing(snap, report, log, _prior(snap, "frontend", resume, report))
     try:
         _, found = await asyncio.gather(
             _first_answering(client, landing, sources.FRONTEND_ALL_PROVIDERS),
@@ -297,8 +413,5 @@ async def fetch_frontend(client: ApiClient, snap: RawSnapshot, log: Log) -> Fetc
             )
         )
     finally:
-        landing.flush()
-        snap.write_log("frontend", landing.rows)
-    if not report.missing:  # a vanished source is tried again by the next run
-        snap.mark_complete("frontend", report.summary())
+        _write(snap, "frontend", landing, report)
     return report

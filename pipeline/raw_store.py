@@ -76,28 +76,51 @@ class RawSnapshot:
     def exists(self) -> bool:
         return any(self.folder.glob(f"{LOG_PREFIX}*.jsonl"))
 
-    # A group's fetch is *complete* once its manifest exists: written last, after every body
-    # and the log are in place, and only when the fetch succeeded. A killed or failed fetch
-    # leaves no manifest, so the next run fetches that group again instead of trusting it.
+    # A group's manifest is written last, after every body and the log are in place. It says
+    # whether the fetch is *complete* (every call succeeded or failed for good: a 404, a body
+    # of the wrong shape) or *partial* (some calls failed in a way a later try could fix: a
+    # 5xx, a 429, the network). A partial group is resumed by the next run, which asks only
+    # for what is missing. A killed fetch leaves no manifest; the next run starts it again.
 
     def manifest_path(self, group: str) -> Path:
         return self.folder / f"{MANIFEST_PREFIX}{group}.json"
 
-    def is_complete(self, group: str) -> bool:
-        return self.manifest_path(group).is_file()
+    def manifest(self, group: str) -> dict[str, Any] | None:
+        path = self.manifest_path(group)
+        return orjson.loads(path.read_bytes()) if path.is_file() else None
 
-    def mark_complete(self, group: str, summary: dict[str, Any]) -> None:
+    def is_complete(self, group: str) -> bool:
+        found = self.manifest(group)
+        # manifests written before partial groups existed were written on success only
+        return found is not None and found.get("complete", True) is True
+
+    def is_partial(self, group: str) -> bool:
+        found = self.manifest(group)
+        return found is not None and found.get("complete", True) is False
+
+    def write_manifest(self, group: str, summary: dict[str, Any]) -> None:
         atomic_write_bytes(self.manifest_path(group), orjson.dumps(summary))
+
+    def group_rows(self, group: str) -> list[dict[str, Any]]:
+        """The log rows of one group, in the order the requests were made."""
+        path = self.log_path(group)
+        if not path.is_file():
+            return []
+        lines = path.read_bytes().splitlines()
+        return orjson.loads(b"[" + b",".join(x for x in lines if x.strip()) + b"]")
 
     def log_path(self, group: str) -> Path:
         return self.folder / f"{LOG_PREFIX}{group}.jsonl"
 
-    def start_fetch(self, group: str, source_names: Iterable[str]) -> None:
-        """Forget the group's manifest and log before any body is replaced: until the new log
-        lands, nobody may read the group (its bodies are a mix of two fetches). Also sweeps
-        the temporaries an earlier killed fetch left."""
+    def start_fetch(self, group: str, source_names: Iterable[str], *, resume: bool = False) -> None:
+        """Forget the group's manifest, and unless resuming its log, before any body is
+        replaced: until the new log lands, nobody may read the group (its bodies are a mix of
+        two fetches). A resumed fetch keeps the log: the bodies it names stay, and the calls
+        it asks again only ever replace bodies of calls that had failed. Also sweeps the
+        temporaries an earlier killed fetch left."""
         self.manifest_path(group).unlink(missing_ok=True)
-        self.log_path(group).unlink(missing_ok=True)
+        if not resume:
+            self.log_path(group).unlink(missing_ok=True)
         sweep_stale(self.folder)
         for name in source_names:
             sweep_stale(self.folder / name)

@@ -11,6 +11,7 @@ import os
 import dagster as dg
 from pydantic import field_validator
 
+from pipeline import sources
 from pipeline.client import ApiClient
 from pipeline.settings import DEFAULT_BASE_URL, check_base_url
 from pipeline.storage import Layout
@@ -50,6 +51,11 @@ class OpenRouterApi(dg.ConfigurableResource):
             timeout_s=self.timeout_s,
             max_attempts=self.max_attempts,
             max_body_bytes=int(self.max_body_mb * 1024 * 1024),
+            source_limits={
+                s.name: s.max_requests_per_minute
+                for s in sources.ALL_SOURCES
+                if s.max_requests_per_minute
+            },
         )
 
 

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from pipeline.replay.faults import FaultPlan
+from pipeline.replay.ratelimit import TokenBucket
 from pipeline.replay.snapshot import RecordedSnapshot, normalise_request
 
 BUNDLED_SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -31,6 +32,7 @@ class ReplayOptions:
     latency_ms: float = 0.0
     retry_after_s: int = 1
     require_bearer: str | None = None  # answer 401 unless this API key is sent
+    rate_limit: float | None = None  # requests per second; above it 429 + Retry-After
 
 
 def _error_body(code: int, message: str) -> bytes:
@@ -40,6 +42,8 @@ def _error_body(code: int, message: str) -> bytes:
 def make_handler(
     snapshot: RecordedSnapshot, options: ReplayOptions, plan: FaultPlan
 ) -> type[BaseHTTPRequestHandler]:
+    bucket = TokenBucket(options.rate_limit) if options.rate_limit else None
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms ACK stall
@@ -87,6 +91,14 @@ def make_handler(
             ):
                 self._wait(started)
                 self._send(401, _error_body(401, "No auth credentials found"))
+                return
+            if bucket is not None and (wait := bucket.take()) is not None:
+                self._wait(started)
+                self._send(
+                    429,
+                    _error_body(429, "Rate limit exceeded"),
+                    headers={"Retry-After": bucket.retry_after(wait)},
+                )
                 return
             target = normalise_request(self.path)
             fault = plan.decide(target)

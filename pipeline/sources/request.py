@@ -19,6 +19,8 @@ class Source:
     params: dict[str, str] = field(default_factory=dict)
     fan_out: bool = False  # one request per model / per (permaslug, variant)
     data: type = list  # what the body's "data" holds (or the bare archived body)
+    # the API's own published limit for this source, if it has one (requests per minute)
+    max_requests_per_minute: float | None = None
 
 
 def encode_segment(segment: str) -> str:
