@@ -9,6 +9,7 @@ import dagster as dg
 
 from assets.raw import raw_frontend, raw_v1
 from pipeline import checks, sources
+from pipeline.fetch import coverage
 from pipeline.metadata import column_schema, table_metadata
 from pipeline.partitions import snapshot_partitions
 from pipeline.raw_reader import read_snapshot
@@ -57,6 +58,12 @@ CHECKS = (
         "endpoints",
         "every field the API sent, at every depth, is described in pipeline/sources (warning)",
     ),
+    (
+        "fetch_complete",
+        "endpoints",
+        "no call of the snapshot failed in a way a later run could fix (warning: the next run "
+        "of the date fetches what is missing)",
+    ),
 )
 CHECK_ASSET = {name: asset for name, asset, _ in CHECKS}
 
@@ -103,13 +110,14 @@ def _diffs(context, layout, date, frames):  # noqa: ANN001, ANN202
     return mine
 
 
-def _check_results(layout, date, built):  # noqa: ANN001, ANN202
+def _check_results(layout, date, built, coverage):  # noqa: ANN001, ANN202
     frames = built.frames
     models, endpoints = frames.get("models"), frames.get("endpoints")
     verdicts = [
         checks.values_typed("v1", built.problems, sources.GROUPS["v1"]),
         checks.values_typed("frontend", built.problems, sources.GROUPS["frontend"]),
         checks.fields_known(built.drift),
+        checks.fetch_complete(coverage),
     ]
     if models is not None:
         verdicts += [
@@ -182,6 +190,13 @@ def catalog_tables(context: dg.AssetExecutionContext, storage: CatalogStorage): 
         raise dg.Failure(description=f"raw snapshot {date} has no successful v1_models response")
     built = build_tables(docs)
     frames, drift, repeated = built.frames, built.drift, built.duplicates
+    calls = coverage(docs.log_rows)
+    missing = {s: c["transient"] for s, c in calls.items() if c["transient"]}
+    if missing:
+        context.log.warning(
+            f"raw {date} is partial: calls that a later run can still fetch are missing "
+            f"({missing}); the tables lack their rows until then"
+        )
     if drift:
         context.log.warning(f"new fields in the API (not described yet): {drift}")
     for source, lines in built.problems.items():
@@ -200,5 +215,6 @@ def catalog_tables(context: dg.AssetExecutionContext, storage: CatalogStorage): 
         metadata["drift_report"] = dg.MetadataValue.json(drift)
         metadata["type_problems"] = dg.MetadataValue.json(built.problems)
         metadata["duplicate_ids"] = dg.MetadataValue.json(repeated)
+        metadata["coverage"] = dg.MetadataValue.json(calls)
         yield dg.MaterializeResult(asset_key=name, metadata=metadata)
-    yield from _check_results(layout, date, built)
+    yield from _check_results(layout, date, built, calls)

@@ -146,3 +146,23 @@ def fields_known(drift: dict[str, dict[str, str]]) -> Verdict:
         warn_only=True,
         metadata={"new_fields": len(listed), "sample": listed[:MAX_LISTED]},
     )
+
+
+def fetch_complete(coverage: dict[str, dict[str, int]]) -> Verdict:
+    """Calls that failed in a way a later run could fix (5xx, 429, the network) leave rows
+    out of the tables; the next run of the date fetches only those (a warning)."""
+    missing = {s: c["transient"] for s, c in coverage.items() if c.get("transient")}
+    return Verdict(
+        "fetch_complete",
+        not missing,
+        "every call of the snapshot ended for good: no transient failure left to retry",
+        warn_only=True,
+        metadata={
+            "transient_failures": sum(missing.values()),
+            "sample": [
+                f"{s}: {n:,} of {coverage[s]['calls']:,} calls failed and a later run of this "
+                "date fetches them"
+                for s, n in missing.items()
+            ],
+        },
+    )

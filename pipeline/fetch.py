@@ -134,6 +134,17 @@ def latest_rows(rows: Iterable[dict[str, Any]]) -> dict[tuple[str, str], dict[st
     return {(r["source"], r["key"]): r for r in rows}
 
 
+def coverage(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Per source, the calls of a snapshot by how they ended (their last row): ok,
+    permanent, transient (what a later run could still fetch)."""
+    out: dict[str, dict[str, int]] = {}
+    for (source, _), row in latest_rows(rows).items():
+        counts = out.setdefault(source, {"calls": 0, OK: 0, PERMANENT: 0, TRANSIENT: 0})
+        counts["calls"] += 1
+        counts[row_state(row)] += 1
+    return dict(sorted(out.items()))
+
+
 class _Landing:
     """Writes each response to the raw snapshot and keeps its log row and counts. Resuming,
     it starts from the rows of the earlier fetch and answers settled calls from them."""

@@ -1,0 +1,110 @@
+"""A fetch that failed part-way is resumed, not repeated: calls that failed in a way a later
+try could fix (the server kept answering 500) are kept as missing; the run fails or warns as
+the coverage rule says; the next run against a healthy server asks only for what is missing
+(the requests are counted) and the tables are those of an uninterrupted run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+
+import polars as pl
+import pytest
+
+from pipeline.replay.launcher import replay_server
+from pipeline.schemas import TABLES
+from pipeline.storage import Layout
+from tests.conftest import SAMPLE_DATE, materialize_snapshot
+
+DATE = dt.date.fromisoformat(SAMPLE_DATE)
+COMPARED = [t for t in TABLES if t != "fetch_log"]  # a resumed run made more requests
+
+
+def rows(layout: Layout, group: str) -> list[dict]:
+    return layout.raw(DATE).group_rows(group)
+
+
+def checks(result) -> dict:
+    return {e.check_name: e for e in result.get_asset_check_evaluations()}
+
+
+def assert_same_tables(layout: Layout, clean: Layout) -> None:
+    for table in COMPARED:
+        got, want = layout.read_partition(table, DATE), clean.read_partition(table, DATE)
+        assert got.equals(want), table
+
+
+def test_v1_below_coverage_fails_then_resumes_only_the_missing_calls(sample, clean_build, tmp_path):
+    clean, _ = clean_build
+    pattern = "/api/v1/models/[a-g]*"
+    ids = [m["id"] for m in sample.data("v1_models")]
+    broken = [i for i in ids if fnmatch.fnmatchcase(f"/api/v1/models/{i}/endpoints", pattern)]
+    assert len(broken) / len(ids) > 0.05  # more than the coverage rule allows
+    with replay_server(None, "--fail-always", pattern) as url:
+        first = materialize_snapshot(url, tmp_path, max_attempts=2)
+    assert not first.success  # coverage below 95 %: the run fails, naming why
+    layout = Layout(str(tmp_path))
+    snap = layout.raw(DATE)
+    assert snap.is_partial("v1") and snap.manifest("v1")["transient"] == len(broken)
+    assert snap.is_complete("frontend")  # the frontend group is not held back by v1's
+    v1_before, frontend_before = len(rows(layout, "v1")), len(rows(layout, "frontend"))
+
+    with replay_server(None) as url:
+        second = materialize_snapshot(url, tmp_path)
+    assert second.success
+    new_v1 = rows(layout, "v1")[v1_before:]
+    assert sorted(r["key"] for r in new_v1) == sorted(broken)  # only what was missing
+    assert all(r["error"] is None for r in new_v1)
+    assert len(rows(layout, "frontend")) == frontend_before  # reused whole
+    meta = second.asset_materializations_for_node("raw_v1")[0].metadata
+    assert meta["resumed"].value and meta["v1_endpoints_fetched_now"].value == len(broken)
+    assert meta["complete"].value and snap.is_complete("v1")
+    assert checks(second)["fetch_complete"].passed
+    assert_same_tables(layout, clean)
+    # the fetch log keeps every request made: the failed attempts, then the good ones
+    log = layout.read_partition("fetch_log", DATE)
+    assert log.height == clean.read_partition("fetch_log", DATE).height + len(broken)
+
+
+def test_a_third_of_the_frontend_failing_warns_then_resumes(sample, clean_build, tmp_path):
+    clean, _ = clean_build
+    pattern = "/api/frontend/v1/stats/endpoint?permaslug=[a-g]*"
+    keys = list(sample.bodies("frontend_stats_endpoint"))
+    broken = [k for k in keys if k[0] <= "g"]
+    assert 0.25 < len(broken) / len(keys) < 0.5
+    with replay_server(None, "--fail-always", pattern) as url:
+        first = materialize_snapshot(url, tmp_path, max_attempts=2)
+    # the frontend is best effort: the run succeeds, and says what is missing
+    assert first.success
+    found = checks(first)["fetch_complete"]
+    assert not found.passed and found.metadata["transient_failures"].value == len(broken)
+    assert "frontend_stats_endpoint" in found.metadata["sample"].value[0]
+    layout = Layout(str(tmp_path))
+    endpoints = layout.read_partition("endpoints", DATE)
+    assert endpoints.filter(pl.col("in_frontend")).height < len(sample.frontend_endpoints())
+    assert layout.raw(DATE).is_partial("frontend")
+    before = len(rows(layout, "frontend"))
+
+    with replay_server(None) as url:
+        second = materialize_snapshot(url, tmp_path)
+    assert second.success
+    new = rows(layout, "frontend")[before:]
+    assert sorted(r["key"] for r in new) == sorted(broken)
+    assert checks(second)["fetch_complete"].passed
+    assert_same_tables(layout, clean)
+
+
+@pytest.mark.parametrize("group", ["v1", "frontend"])
+def test_refetch_starts_over_even_from_a_partial_group(group, tmp_path):
+    pattern = "/api/v1/models/[a-g]*" if group == "v1" else "/api/frontend/v1/stats/endpoint*"
+    with replay_server(None, "--fail-always", pattern) as url:
+        materialize_snapshot(url, tmp_path, max_attempts=1)
+    layout = Layout(str(tmp_path))
+    assert layout.raw(DATE).is_partial(group)
+    with replay_server(None) as url:
+        again = materialize_snapshot(url, tmp_path, refetch=True)
+    assert again.success
+    log = rows(layout, group)
+    assert all(r["error"] is None for r in log)  # a fresh log: nothing of the first run
+    meta = again.asset_materializations_for_node(f"raw_{group}")[0].metadata
+    assert not meta["resumed"].value
