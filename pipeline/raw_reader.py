@@ -45,9 +45,35 @@ class RawDocs:
         }
 
 
-def _read_body(path: str) -> bytes:
-    with open(path, "rb") as fh:
-        return zlib.decompress(fh.read(), wbits=31)  # gzip framing, without gzip.py's overhead
+class _Bodies:
+    """Reads bodies by log row; a pack is read once and its members sliced from memory. The
+    rows come source by source, so only the current source's packs are held."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self._packs: dict[str, bytes] = {}
+
+    def where(self, row: dict[str, Any]) -> str:
+        """The body's file, and for a member of a pack its offset after '@'."""
+        path = os.path.join(self.folder, row["file"])
+        offset = row.get("file_offset")
+        return path if offset is None else f"{path}@{offset}"
+
+    def read(self, row: dict[str, Any]) -> bytes:
+        path = os.path.join(self.folder, row["file"])
+        offset = row.get("file_offset")
+        if offset is None:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        else:
+            pack = self._packs.get(path)
+            if pack is None:
+                if any(os.path.dirname(p) != os.path.dirname(path) for p in self._packs):
+                    self._packs.clear()
+                with open(path, "rb") as fh:
+                    pack = self._packs[path] = fh.read()
+            data = pack[offset : offset + row["file_length"]]
+        return zlib.decompress(data, wbits=31)  # gzip framing, without gzip.py's overhead
 
 
 def read_snapshot(snap: RawSnapshot) -> RawDocs:
@@ -64,10 +90,10 @@ def _read_snapshot(snap: RawSnapshot) -> RawDocs:
             latest[(row["source"], row["key"])] = row
     targets = docs.by_source()
     chosen = [(source, row) for (source, _), row in sorted(latest.items()) if source in targets]
-    folder = str(snap.folder)
-    paths = [os.path.join(folder, row["file"]) for _, row in chosen]
-    for (source, _row), path in zip(chosen, paths, strict=True):
-        data = unwrap(orjson.loads(_read_body(path)))
+    bodies = _Bodies(str(snap.folder))
+    for source, row in chosen:
+        data = unwrap(orjson.loads(bodies.read(row)))
+        path = bodies.where(row)
         docs.present.add(source)
         origin = docs.origins.setdefault(source, [])
         if source == sources.V1_ENDPOINTS.name:

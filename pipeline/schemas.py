@@ -279,6 +279,8 @@ FETCH_LOG = [
     Column("sha256", S, "sha256 of the body as received"),
     Column("fetched_at", TS, "when the request started (UTC)"),
     Column("file", S, "body file relative to the raw snapshot folder"),
+    Column("file_offset", I, "where the body's gzip member starts in a pack; null: whole file"),
+    Column("file_length", I, "bytes of the body's gzip member in the pack"),
 ]
 
 MODEL_MODALITIES = [

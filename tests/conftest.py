@@ -16,6 +16,21 @@ SAMPLE = ROOT / "data" / "sample"
 SAMPLE_DATE = "2026-07-19"
 
 
+def landed_bodies(folder: Path, source: str) -> dict[str, bytes]:
+    """Every body of ``source`` in a landed raw snapshot, by key (last row wins), read here
+    with nothing but gzip: a whole file, or the byte range of a pack the log row names."""
+    out: dict[str, bytes] = {}
+    for log in sorted(folder.glob("fetch_log_*.jsonl")):
+        for row in map(json.loads, log.read_text().splitlines()):
+            if row["source"] != source or not row.get("file"):
+                continue
+            blob = (folder / row["file"]).read_bytes()
+            if row.get("file_offset") is not None:
+                blob = blob[row["file_offset"] : row["file_offset"] + row["file_length"]]
+            out[row["key"]] = gzip.decompress(blob)
+    return out
+
+
 class Sample:
     """The bundled sample's bodies, straight from the files."""
 

@@ -16,7 +16,7 @@ from pipeline import sources
 from pipeline.raw_store import RawSnapshot
 from pipeline.replay.launcher import replay_server
 from pipeline.storage import Layout
-from tests.conftest import SAMPLE, SAMPLE_DATE, materialize_snapshot
+from tests.conftest import SAMPLE, SAMPLE_DATE, landed_bodies, materialize_snapshot
 
 DATE = dt.date.fromisoformat(SAMPLE_DATE)
 HOSTILE = [
@@ -135,7 +135,10 @@ def test_a_repeated_id_is_kept_once_and_reported(hostile_run, hostile_snapshot):
     report = result.asset_materializations_for_node("catalog_tables")[0].metadata
     lines = report["duplicate_ids"].value
     assert any(
-        "v1_models" in ln and f"'{DUPLICATE}'" in ln and "2 times" in ln and "all.gz" in ln
+        "v1_models" in ln
+        and f"'{DUPLICATE}'" in ln
+        and "2 times" in ln
+        and "/v1_models/responses-001.gz@0)" in ln  # the body: its pack, and where in it
         for ln in lines
     ), lines
 
@@ -182,5 +185,5 @@ def test_models_list_of_the_wrong_shape_stops_the_run_naming_source_and_field(tm
     message = fail.step_failure_data.error.message
     assert "v1_models" in message and "'data' is an object, expected a list" in message
     # what was received is kept in raw
-    kept = RawSnapshot(Layout(str(tmp_path / "data")).raw_dir(DATE)).read_body(rel)
-    assert json.loads(kept) == {"data": {"id": "a/b"}}
+    kept = landed_bodies(Layout(str(tmp_path / "data")).raw_dir(DATE), "v1_models")
+    assert [json.loads(b) for b in kept.values()] == [{"data": {"id": "a/b"}}]

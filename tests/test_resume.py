@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import json
 
 import polars as pl
 import pytest
 
+from pipeline import sources
 from pipeline.replay.launcher import replay_server
 from pipeline.schemas import TABLES
 from pipeline.storage import Layout
-from tests.conftest import SAMPLE_DATE, materialize_snapshot
+from tests.conftest import SAMPLE_DATE, landed_bodies, materialize_snapshot
 
 DATE = dt.date.fromisoformat(SAMPLE_DATE)
 COMPARED = [t for t in TABLES if t != "fetch_log"]  # a resumed run made more requests
@@ -48,6 +50,9 @@ def test_v1_below_coverage_fails_then_resumes_only_the_missing_calls(sample, cle
     assert snap.is_partial("v1") and snap.manifest("v1")["transient"] == len(broken)
     assert snap.is_complete("frontend")  # the frontend group is not held back by v1's
     v1_before, frontend_before = len(rows(layout, "v1")), len(rows(layout, "frontend"))
+    bodies = snap.folder / "v1_endpoints"
+    first_pack = (bodies / "responses-001.gz").read_bytes()
+    (bodies / "responses-007.gz").write_bytes(b"left by a resume killed before its log")
 
     with replay_server(None) as url:
         second = materialize_snapshot(url, tmp_path)
@@ -56,6 +61,14 @@ def test_v1_below_coverage_fails_then_resumes_only_the_missing_calls(sample, cle
     assert sorted(r["key"] for r in new_v1) == sorted(broken)  # only what was missing
     assert all(r["error"] is None for r in new_v1)
     assert len(rows(layout, "frontend")) == frontend_before  # reused whole
+    # the resumed calls went to a new pack; the first is untouched, the orphan is gone
+    assert sorted(p.name for p in bodies.iterdir()) == ["responses-001.gz", "responses-002.gz"]
+    assert (bodies / "responses-001.gz").read_bytes() == first_pack
+    assert {r["file"] for r in new_v1} == {"v1_endpoints/responses-002.gz"}
+    # every body the log names, read by its byte range, is the recorded one
+    landed = landed_bodies(snap.folder, "v1_endpoints")
+    recorded = sample.bodies("v1_endpoints")
+    assert {k: json.loads(b) for k, b in landed.items()} == recorded
     meta = second.asset_materializations_for_node("raw_v1")[0].metadata
     assert meta["resumed"].value and meta["v1_endpoints_fetched_now"].value == len(broken)
     assert meta["complete"].value and snap.is_complete("v1")
@@ -106,5 +119,13 @@ def test_refetch_starts_over_even_from_a_partial_group(group, tmp_path):
     assert again.success
     log = rows(layout, group)
     assert all(r["error"] is None for r in log)  # a fresh log: nothing of the first run
+    # and fresh bodies: one pack per source, the first run's gone
+    packs = {
+        p.relative_to(layout.raw_dir(DATE)).as_posix() for p in layout.raw_dir(DATE).glob("*/*.gz")
+    }
+    named = {r["file"] for r in log if r["file"]}
+    names = set(sources.GROUPS[group])
+    assert {p for p in packs if p.split("/")[0] in names} == named
+    assert all(f.endswith("/responses-001.gz") for f in named)
     meta = again.asset_materializations_for_node(f"raw_{group}")[0].metadata
     assert not meta["resumed"].value

@@ -35,6 +35,8 @@ class Recorded:
     source: str
     key: str
     clone: int = 0
+    file_offset: int | None = None  # a member of a pack (see pipeline.raw_store)
+    file_length: int | None = None
 
 
 class RecordedSnapshot:
@@ -66,30 +68,35 @@ class RecordedSnapshot:
                     row["source"],
                     row["key"],
                     k,
+                    row.get("file_offset"),
+                    row.get("file_length"),
                 )
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - one instance per server process
-    def _original(self, rel: str) -> bytes:
-        return self.raw.read_body(rel)
+    def _read(self, rel: str, offset: int | None, length: int | None) -> bytes:
+        return self.raw.read_body(rel, offset, length)
+
+    def _original(self, rec: Recorded) -> bytes:
+        return self._read(rec.file, rec.file_offset, rec.file_length)
 
     @functools.lru_cache(maxsize=16)  # noqa: B019
     def _scaled_list(self, rec: Recorded) -> bytes:
-        doc = orjson.loads(self._original(rec.file))
+        doc = orjson.loads(self._original(rec))
         data = scaling.list_body(rec.source, unwrap(doc), self.scale)
         return orjson.dumps({"data": data} if isinstance(doc, dict) else data)
 
     def body(self, rec: Recorded) -> bytes:
         """The recorded bytes, exactly, unless scaling must rewrite them."""
         if self.scale == 1 or rec.status != 200:
-            return self._original(rec.file)
+            return self._original(rec)
         if rec.clone == 0 and rec.source not in _LIST_SOURCES:
-            return self._original(rec.file)
+            return self._original(rec)
         try:
             if rec.clone == 0:
                 return self._scaled_list(rec)
-            doc = orjson.loads(self._original(rec.file))
+            doc = orjson.loads(self._original(rec))
         except orjson.JSONDecodeError:
-            return self._original(rec.file)
+            return self._original(rec)
         data = scaling.fan_out_body(rec.source, unwrap(doc), rec.clone)
         return orjson.dumps({"data": data} if isinstance(doc, dict) and "data" in doc else data)
 

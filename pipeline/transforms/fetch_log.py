@@ -20,6 +20,8 @@ _SCHEMA = {
     "sha256": pl.String,
     "fetched_at": pl.String,
     "file": pl.String,
+    "file_offset": pl.Int64,
+    "file_length": pl.Int64,
 }
 
 
