@@ -6,7 +6,7 @@ from typing import Any
 
 import dagster as dg
 
-from pipeline import checks
+from pipeline import checks, memory
 from pipeline.fetch import FetchError, FetchReport, fetch_frontend, fetch_v1
 from pipeline.partitions import snapshot_partitions
 from pipeline.raw_store import RawSnapshot
@@ -73,6 +73,8 @@ def _run(
         report = asyncio.run(go())
     except FetchError as exc:
         raise dg.Failure(description=str(exc)) from None
+    finally:
+        memory.release()
     if not report.complete:
         context.log.warning(
             f"raw {group}: {report.transient} calls failed in a way a later try could fix; "

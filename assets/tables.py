@@ -8,7 +8,7 @@ date rebuilds it without refetching.
 import dagster as dg
 
 from assets.raw import raw_frontend, raw_v1
-from pipeline import checks, sources
+from pipeline import checks, memory, sources
 from pipeline.fetch import coverage
 from pipeline.metadata import column_schema, table_metadata
 from pipeline.partitions import snapshot_partitions
@@ -173,6 +173,14 @@ def _check_results(layout, date, built, coverage):  # noqa: ANN001, ANN202
     can_subset=False,
 )
 def catalog_tables(context: dg.AssetExecutionContext, storage: CatalogStorage):  # noqa: ANN201
+    results = _materialize(context, storage)
+    memory.release()  # the parsed raw and the frames are garbage now; give their pages back
+    yield from results
+
+
+def _materialize(context: dg.AssetExecutionContext, storage: CatalogStorage) -> list:
+    """Every table written; the results to report, and nothing else kept alive."""
+    out: list = []
     layout = storage.layout()
     date = parse_snapshot_date(context.partition_key)
     snap = layout.raw(date)
@@ -216,5 +224,6 @@ def catalog_tables(context: dg.AssetExecutionContext, storage: CatalogStorage): 
         metadata["type_problems"] = dg.MetadataValue.json(built.problems)
         metadata["duplicate_ids"] = dg.MetadataValue.json(repeated)
         metadata["coverage"] = dg.MetadataValue.json(calls)
-        yield dg.MaterializeResult(asset_key=name, metadata=metadata)
-    yield from _check_results(layout, date, built, calls)
+        out.append(dg.MaterializeResult(asset_key=name, metadata=metadata))
+    out.extend(_check_results(layout, date, built, calls))
+    return out

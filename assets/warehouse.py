@@ -3,6 +3,7 @@
 import dagster as dg
 
 from assets.tables import TABLE_NAMES
+from pipeline import memory
 from pipeline.partitions import snapshot_partitions
 from pipeline.resources import CatalogStorage
 from pipeline.warehouse.build import build_warehouse
@@ -21,6 +22,7 @@ from pipeline.warehouse.build import build_warehouse
 def warehouse(context: dg.AssetExecutionContext, storage: CatalogStorage) -> dg.MaterializeResult:
     layout = storage.layout()
     counts = build_warehouse(layout)
+    memory.release()
     empty = [v for v in ("models", "endpoints") if counts[v] == 0]
     if empty:
         raise dg.Failure(description=f"warehouse views are empty: {', '.join(empty)}")
