@@ -4,7 +4,9 @@ not open a notebook. Linked from the materialisation's metadata in the UI."""
 import dagster as dg
 
 from assets.warehouse import warehouse
+from pipeline import memory
 from pipeline.partitions import snapshot_partitions
+from pipeline.report.build import build_report
 from pipeline.resources import CatalogStorage
 
 
@@ -16,16 +18,14 @@ from pipeline.resources import CatalogStorage
     partitions_def=snapshot_partitions,
     group_name="reports",
     owners=["team:catalog"],
-    kinds={"html", "matplotlib"},
+    kinds={"html", "svg"},
 )
 def catalog_report(
     context: dg.AssetExecutionContext, storage: CatalogStorage
 ) -> dg.MaterializeResult:
-    # matplotlib loads here, when the report is drawn, not with the code location
-    from pipeline.report.build import build_report
-
     layout = storage.layout()
     report = build_report(layout.warehouse_path, layout.report_path)
+    memory.release()
     context.log.info(
         f"catalog_report: {report.charts} charts, snapshot {report.snapshot_date} → {report.path}"
     )

@@ -125,13 +125,30 @@ def check_self_contained(page: str) -> References:
     return refs
 
 
+def query_rows(warehouse: Path, chart: str) -> int:
+    """Rows of a report chart's query (pipeline/report/NN_<chart>.sql), run here."""
+    sql = next((ROOT / "pipeline" / "report").glob(f"??_{chart}.sql")).read_text()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return len(con.sql(sql).fetchall())
+
+
 def test_report_is_written_with_its_charts_and_references_nothing_outside(clean_build):
     layout, result = clean_build
     page = layout.report_path.read_text()
     refs = check_self_contained(page)
     assert refs.tags.get("svg") == 4  # four charts, inline
-    for svg in re.findall(r"<svg.*?</svg>", page, re.S):
-        assert svg.count("<path") > 20  # drawn, not an empty frame
+    scatter, spread, policy, changes = re.findall(r"<svg.*?</svg>", page, re.S)
+    rows = {
+        name: query_rows(layout.warehouse_path, name)
+        for name in ("price_vs_throughput", "price_spread", "training_policy")
+    }
+    # a mark per row of the chart's query: a dot per endpoint, a bar and a median per model,
+    # a bar segment per (scope, policy)
+    assert scatter.count("<circle") == rows["price_vs_throughput"] > 20
+    assert spread.count("<circle") == rows["price_spread"] > 10
+    assert policy.count("<title>") - 1 == rows["training_policy"] >= 2  # the svg's own title
+    # one snapshot: no change to draw, and the chart says so instead of an empty frame
+    assert "no price changed between the two newest snapshots (or only one)" in changes
     for title in (
         "Price versus throughput",
         "Price spread per model",
@@ -153,6 +170,8 @@ def test_report_over_history_lists_the_latest_price_changes(history_layout, tmp_
     assert report.price_changes == expected > 0
     page = report.path.read_text()
     check_self_contained(page)
+    changes = re.findall(r"<svg.*?</svg>", page, re.S)[-1]
+    assert changes.count("<rect") == min(expected, 20)  # a bar per change shown
     assert f"{expected} price components changed" in page
     assert page.count("<tr>") == 1 + min(expected, 30)  # header + rows shown
 

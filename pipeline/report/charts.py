@@ -1,136 +1,152 @@
-"""The report's charts: matplotlib figures rendered as inline SVG.
+"""The report's four charts, as inline SVG (``pipeline.report.svg``).
 
-Text is drawn as paths (``svg.fonttype = path``), so the page needs no font; the XML prolog
-and DOCTYPE (which name a URL) are dropped, since an inline ``<svg>`` needs neither. The
-hash salt and the absent date make the same data give the same bytes.
+Each takes the frame of its query (``pipeline/report/*.sql``) and returns one ``<svg>``; a
+frame with nothing to draw gives a chart that says why. Every mark carries a ``<title>``
+with its exact values, shown when the pointer rests on it.
 """
 
 from __future__ import annotations
 
-import io
-import re
+import polars as pl
 
-import matplotlib
+from pipeline.report import svg
+from pipeline.report.svg import Canvas, Scale
 
-matplotlib.use("Agg")  # no display here, and none needed
-
-import matplotlib.pyplot as plt  # noqa: E402
-import polars as pl  # noqa: E402
-
-STYLE = {
-    "svg.fonttype": "path",
-    "svg.hashsalt": "openrouter-catalog",
-    "font.size": 9,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
+WIDTH = 760
+PRICE_FLOOR = 1e-4  # a free endpoint (price 0) sits at the floor of a log price axis
+UP, DOWN = "#c44e52", "#55a868"  # price up (worse), down (better)
+POLICY_COLOURS = {
+    "does not train": "#55a868",
+    "trains on prompts": "#c44e52",
+    "not stated": "#8c8c8c",
 }
-_PROLOG = re.compile(r"^.*?(?=<svg)", re.S)
-_XMLNS = re.compile(r'\sxmlns(:xlink)?="[^"]*"')
-_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)  # RDF block naming URLs
 
 
-def to_svg(fig: plt.Figure) -> str:
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
-    svg = _METADATA.sub("", _PROLOG.sub("", buf.getvalue(), count=1))
-    # inline SVG in HTML needs no namespace declarations; dropping them leaves no URL at all
-    return _XMLNS.sub("", svg).replace("xlink:href", "href")
-
-
-def _empty(message: str, size: tuple[float, float] = (7, 1.2)) -> str:
-    fig, ax = plt.subplots(figsize=size)
-    ax.axis("off")
-    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=10, color="#555")
-    return to_svg(fig)
+def _usd(v: float) -> str:
+    return f"${v:,.4g}"
 
 
 def price_vs_throughput(df: pl.DataFrame) -> str:
     """Scatter per endpoint: throughput (x) against blended price (y, log), one colour per
-    model, so the fast-and-cheap corner is easy to find."""
-    with plt.rc_context(STYLE):
-        if df.is_empty():
-            return _empty("no endpoint reports both a price and a throughput")
-        fig, ax = plt.subplots(figsize=(8, 4.8))
-        for model in df["model_id"].unique(maintain_order=True):
-            part = df.filter(pl.col("model_id") == model)
-            price = part["blended_usd_per_mtok"].clip(lower_bound=1e-4)
-            ax.scatter(part["throughput_p50_tps"], price, s=22, alpha=0.8, label=model)
-        ax.set_yscale("log")
-        ax.set_xlabel("throughput, p50 (tokens per second)")
-        ax.set_ylabel("blended price, 3 prompt : 1 completion (USD per Mtok)")
-        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
-        return to_svg(fig)
+    model, so the fast-and-cheap corner (bottom right) is easy to find."""
+    if df.is_empty():
+        return svg.message("no endpoint reports both a price and a throughput")
+    models = df["model_id"].unique(maintain_order=True).to_list()
+    colour = {m: svg.PALETTE[i % len(svg.PALETTE)] for i, m in enumerate(models)}
+    price = df["blended_usd_per_mtok"].clip(lower_bound=PRICE_FLOOR)
+    legend_w = max(svg.text_width(m, svg.FONT_PX - 1) for m in models) + 30
+    y_lo, y_hi = svg.log_range(price.min(), price.max())
+    y_labels = max(svg.text_width(svg.fmt(v)) for v in svg.log_ticks(y_lo, y_hi))
+    left, top, bottom = y_labels + 34, 12, 380
+    right = WIDTH - legend_w - 10
+    x_lo, x_hi = svg.nice_range(0, df["throughput_p50_tps"].max())
+    x = Scale(x_lo, x_hi, left, right)
+    y = Scale(y_lo, y_hi, bottom, top, log=True)
+    c = Canvas(WIDTH, bottom + 42, "Price versus throughput, per endpoint")
+    svg.x_axis(c, x, top, bottom, "throughput, p50 (tokens per second)")
+    svg.y_axis(c, y, left, right, "blended price, USD per Mtok (3 prompt : 1 completion)")
+    for row, p in zip(df.iter_rows(named=True), price, strict=True):
+        tip = (
+            f"{row['model_id']} · {row['provider_name']}: "
+            f"{_usd(row['blended_usd_per_mtok'])} per Mtok, {row['throughput_p50_tps']:,.0f} tps"
+        )
+        c.circle(x(row["throughput_p50_tps"]), y(p), 3.5, colour[row["model_id"]], 0.8, tip)
+    svg.legend(c, [(m, colour[m]) for m in models], right + 16, top + 6)
+    return c.render()
 
 
 def price_spread(df: pl.DataFrame) -> str:
-    """Per model a bar from the cheapest to the dearest endpoint, with the median marked."""
-    with plt.rc_context(STYLE):
-        if df.is_empty():
-            return _empty("no model has two or more usable endpoints")
-        floor = 1e-3  # a free endpoint (price 0) sits at the left edge of the log axis
-        rows = df.reverse().with_columns(  # the model with most endpoints on top
-            pl.col("min_usd", "median_usd", "max_usd").clip(lower_bound=floor)
+    """Per model a bar from the cheapest to the dearest endpoint, the median marked; the model
+    with the most endpoints on top."""
+    if df.is_empty():
+        return svg.message("no model has two or more usable endpoints")
+    labels = [f"{m} ({n})" for m, n in zip(df["model_id"], df["endpoint_count"], strict=True)]
+    band = 20
+    left = max(svg.text_width(t) for t in labels) + 12
+    top, right = 8, WIDTH - 20
+    bottom = top + band * df.height
+    lo = min(df["min_usd"].clip(lower_bound=PRICE_FLOOR).min(), 1.0)
+    x_lo, x_hi = svg.log_range(lo, df["max_usd"].max())
+    x = Scale(x_lo, x_hi, left, right, log=True)
+    c = Canvas(WIDTH, bottom + 60, "Price spread per model")
+    svg.x_axis(c, x, top, bottom, "blended price, USD per Mtok, log scale (free at the left edge)")
+    svg.categories(c, labels, left, top, band)
+    for i, row in enumerate(df.iter_rows(named=True)):
+        mid = top + band * (i + 0.5)
+        low, med, high = (max(row[k], PRICE_FLOOR) for k in ("min_usd", "median_usd", "max_usd"))
+        tip = (
+            f"{row['model_id']}: {_usd(row['min_usd'])} to {_usd(row['max_usd'])}, median "
+            f"{_usd(row['median_usd'])}, {row['endpoint_count']} endpoints"
         )
-        fig, ax = plt.subplots(figsize=(8, 0.28 * rows.height + 1.2))
-        y = list(range(rows.height))
-        ax.hlines(y, rows["min_usd"], rows["max_usd"], color="#4c72b0", linewidth=4, alpha=0.6)
-        ax.scatter(rows["median_usd"], y, color="#c44e52", zorder=3, s=14, label="median")
-        ax.set_xscale("log")
-        ax.set_xlim(floor / 1.5, rows["max_usd"].max() * 1.5)
-        ax.set_yticks(
-            y, [f"{m} ({n})" for m, n in zip(rows["model_id"], rows["endpoint_count"], strict=True)]
-        )
-        ax.set_xlabel("blended price, USD per Mtok, log scale (min – max; free at the left edge)")
-        ax.legend(fontsize=7, loc="lower right")
-        return to_svg(fig)
+        c.rect(x(low), mid - 4, max(x(high) - x(low), 2), 8, "#4c72b0", 0.6, tip)
+        c.circle(x(med), mid, 3.5, UP, tip=tip)
+    svg.legend(c, [("median", UP)], right - 70, bottom + 48)
+    return c.render()
 
 
 def training_policy(df: pl.DataFrame) -> str:
     """Stacked bars: for paid models and for free variants, how many providers train."""
-    with plt.rc_context(STYLE):
-        if df.is_empty():
-            return _empty("no data policy is known")
-        wide = df.pivot(on="policy", index="scope", values="providers").fill_null(0)
-        colours = {
-            "does not train": "#55a868",
-            "trains on prompts": "#c44e52",
-            "not stated": "#8c8c8c",
-        }
-        fig, ax = plt.subplots(figsize=(7, 2.2))
-        left = [0] * wide.height
-        for policy, colour in colours.items():
-            if policy not in wide.columns:
+    if df.is_empty():
+        return svg.message("no data policy is known")
+    scopes = df["scope"].unique(maintain_order=True).to_list()
+    counts = {(s, p): n for s, p, n in df.select("scope", "policy", "providers").iter_rows()}
+    totals = [sum(n for (s, _), n in counts.items() if s == scope) for scope in scopes]
+    band, top = 34, 8
+    left = max(svg.text_width(s) for s in scopes) + 12
+    legend_w = max(svg.text_width(p, svg.FONT_PX - 1) for p in POLICY_COLOURS) + 30
+    right = WIDTH - legend_w - 10
+    bottom = top + band * len(scopes)
+    x_lo, x_hi = svg.nice_range(0, max(totals))
+    x = Scale(x_lo, x_hi, left, right)
+    c = Canvas(WIDTH, bottom + 42, "Providers by training policy")
+    svg.x_axis(c, x, top, bottom, "providers")
+    svg.categories(c, scopes, left, top, band)
+    for i, scope in enumerate(scopes):
+        mid, start = top + band * (i + 0.5), 0
+        for policy, colour in POLICY_COLOURS.items():
+            n = counts.get((scope, policy), 0)
+            if not n:
                 continue
-            values = wide[policy].to_list()
-            ax.barh(wide["scope"], values, left=left, color=colour, label=policy)
-            for i, v in enumerate(values):
-                if v:
-                    ax.text(left[i] + v / 2, i, str(v), ha="center", va="center", fontsize=8)
-            left = [a + b for a, b in zip(left, values, strict=True)]
-        ax.set_xlabel("providers")
-        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
-        return to_svg(fig)
+            c.rect(
+                x(start), mid - 11, x(start + n) - x(start), 22, colour, 1, f"{scope}: {n} {policy}"
+            )
+            c.text((x(start) + x(start + n)) / 2, mid, str(n), anchor="middle", color="#fff")
+            start += n
+    svg.legend(c, list(POLICY_COLOURS.items()), right + 16, top + 6)
+    return c.render()
 
 
 def price_changes(df: pl.DataFrame, limit: int = 20) -> str:
-    """The biggest relative changes of the latest day, one bar per (endpoint, component)."""
-    with plt.rc_context(STYLE):
-        if df.is_empty():
-            return _empty("no price changed between the two newest snapshots (or only one)")
-        top = df.filter(pl.col("pct_change").is_not_null()).head(limit).reverse()
-        if top.is_empty():
-            return _empty("only changes from or to a price of zero (no percentage)")
-        labels = [
-            f"{m} · {p} · {c}"
-            for m, p, c in zip(top["model_id"], top["provider_name"], top["component"], strict=True)
-        ]
-        fig, ax = plt.subplots(figsize=(8, 0.28 * top.height + 1.2))
-        colours = ["#c44e52" if v > 0 else "#55a868" for v in top["pct_change"]]
-        ax.barh(range(top.height), top["pct_change"], color=colours)
-        ax.set_yticks(range(top.height), labels, fontsize=7)
-        ax.axvline(0, color="#333", linewidth=0.8)
-        ax.set_xlabel("change (%)")
-        return to_svg(fig)
+    """The biggest relative changes of the latest day, one bar per (endpoint, component):
+    red where the price went up, green where it went down."""
+    if df.is_empty():
+        return svg.message("no price changed between the two newest snapshots (or only one)")
+    top_rows = df.filter(pl.col("pct_change").is_not_null()).head(limit)
+    if top_rows.is_empty():
+        return svg.message("only changes from or to a price of zero (no percentage)")
+    labels = [
+        f"{m} · {p} · {k}"
+        for m, p, k in zip(
+            top_rows["model_id"], top_rows["provider_name"], top_rows["component"], strict=True
+        )
+    ]
+    band, top = 20, 8
+    left = max(svg.text_width(t) for t in labels) + 12
+    width = max(WIDTH, left + 320)  # long labels widen the chart rather than squeeze the bars
+    right = width - 20
+    bottom = top + band * top_rows.height
+    pct = top_rows["pct_change"]
+    x_lo, x_hi = svg.nice_range(min(0.0, pct.min()), max(0.0, pct.max()))
+    x = Scale(x_lo, x_hi, left, right)
+    c = Canvas(width, bottom + 42, "Latest price changes")
+    svg.x_axis(c, x, top, bottom, "change (%)")
+    svg.categories(c, labels, left, top, band)
+    for i, (label, row) in enumerate(zip(labels, top_rows.iter_rows(named=True), strict=True)):
+        v = row["pct_change"]
+        tip = (
+            f"{label}: {_usd(row['old_usd_per_mtok'])} → {_usd(row['new_usd_per_mtok'])} "
+            f"per Mtok ({v:+.1f} %)"
+        )
+        c.rect(x(0), top + band * i + 4, x(v) - x(0), band - 8, UP if v > 0 else DOWN, 1, tip)
+    c.line(x(0), top, x(0), bottom, "#333")
+    return c.render()
