@@ -218,12 +218,14 @@ def _materialize(context: dg.AssetExecutionContext, storage: CatalogStorage) -> 
     frames.update(_diffs(context, layout, date, frames))
     for name, df in frames.items():
         path = paths.get(name) or layout.write_partition(name, date, df)
-        context.log.info(f"{name}: {df.height} rows → {path}")
         metadata = table_metadata(name, df, str(path))
         metadata["drift_report"] = dg.MetadataValue.json(drift)
         metadata["type_problems"] = dg.MetadataValue.json(built.problems)
         metadata["duplicate_ids"] = dg.MetadataValue.json(repeated)
         metadata["coverage"] = dg.MetadataValue.json(calls)
         out.append(dg.MaterializeResult(asset_key=name, metadata=metadata))
+    # one line for all (each table's path is in its materialisation's metadata)
+    rows = ", ".join(f"{name} {df.height:,}" for name, df in frames.items())
+    context.log.info(f"tables of {date} written to {layout.tables_dir}/*/: {rows} rows")
     out.extend(_check_results(layout, date, built, calls))
     return out

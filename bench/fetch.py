@@ -1,91 +1,220 @@
-"""Fetch-layer benchmark: how close does the client get to the ideal time?
+"""Fetch and whole-run benchmark: the figures issue #15 accepts on, against the replay server
+over a real day (by default the bundled sample, 2026-07-19: 1,196 requests).
 
-Starts the replay server with --latency-ms 50 and --scale K (K=3: 3,580 requests), fetches a
-whole snapshot (v1 then frontend, as the pipeline's assets do) with concurrency 8 into a folder
-under bench/out/ (the same disk as data/), and prints requests, wall seconds, the bound
-requests × latency / concurrency, and their ratio; then the same with --fault-rate 0.2.
-Target: ratio ≤ 1.15 without faults. The "floor" line is the same number of bare GETs of a
-tiny body through the same client and server, no landing: what the transport and the Python
-replay server cost by themselves.
+A. 50 ms latency, no limit: the fetch (v1 then frontend, as the raw assets run, with the
+   resource's default client) against the bound ``requests × latency / concurrency``
+   (target ≤ 1.10 ×), and its CPU per request, user + system, writer thread included
+   (target ≤ 1.0 ms).
+B. The whole ``openrouter-catalog run`` at 0 ms latency, in a fresh process as a user starts
+   it (no DAGSTER_HOME: Dagster's in-memory instance): wall (target ≤ 4 s) and peak RSS
+   (target ≤ 250 MB). Also with a DAGSTER_HOME (runs recorded in SQLite), for information.
+C. The server allowing 20 and 60 requests/s (429 + ``Retry-After: 1`` above it), 50 ms
+   latency, default settings: complete, wall against ``requests / R`` (target ≤ 1.15 ×),
+   answers of 429 as a share of requests (target ≤ 5 %).
+D. ``openrouter-catalog query "select 1"``: wall (target ≤ 1 s).
 
-    .venv/bin/python bench/fetch.py [--scale 3] [--latency-ms 50] [--concurrency 8]
+A, B and D are the median of ``--repeat`` runs (these machines are shared and noisy); each
+fetch lands in a fresh folder under bench/out/ (the disk of data/).
+
+    .venv/bin/python bench/fetch.py [--repeat 3] [--snapshot DIR] [--skip-limits]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.client import ApiClient
-from pipeline.fetch import fetch_frontend, fetch_v1
-from pipeline.raw_store import RawSnapshot
-from pipeline.replay.launcher import replay_server
-
+ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).parent / "out"
+sys.path.insert(0, str(ROOT))
+
+from pipeline.fetch import fetch_frontend, fetch_v1  # noqa: E402
+from pipeline.raw_store import RawSnapshot  # noqa: E402
+from pipeline.replay.launcher import replay_server  # noqa: E402
+from pipeline.resources import OpenRouterApi  # noqa: E402
+
+DATE = "2026-07-19"
 
 
-async def floor(url: str, n: int, concurrency: int) -> float:
-    async with ApiClient(url, concurrency=concurrency) as client:
-        t0 = time.perf_counter()
-        await asyncio.gather(*(client.get("floor", "k", "/api/v1/providers") for _ in range(n)))
-        return time.perf_counter() - t0
+@dataclass
+class Fetched:
+    requests: int
+    attempts: int
+    wall: float
+    cpu: float
+    limited: int
+    complete: bool
 
 
-async def fetch_all(url: str, folder: str, concurrency: int) -> tuple[int, int, float, int]:
+async def _fetch(url: str, folder: str) -> Fetched:
     snap = RawSnapshot(folder)
-    t0 = time.perf_counter()
-    async with ApiClient(url, concurrency=concurrency, wait_initial_s=0.2) as client:
-        await fetch_v1(client, snap, lambda _: None)
-        await fetch_frontend(client, snap, lambda _: None)
-    wall = time.perf_counter() - t0
+    quiet = lambda _: None  # noqa: E731
+    t0, c0 = time.perf_counter(), os.times()
+    async with OpenRouterApi(base_url=url).client() as client:
+        v1 = await fetch_v1(client, snap, quiet)
+        frontend = await fetch_frontend(client, snap, quiet)
+        limited = client.limited
+    wall, c1 = time.perf_counter() - t0, os.times()
     rows = snap.log_rows()
-    attempts = sum(r["attempts"] for r in rows)
-    failed = sum(1 for r in rows if r["error"])
-    return len(rows), attempts, wall, failed
+    return Fetched(
+        len(rows),
+        sum(r["attempts"] for r in rows),
+        wall,
+        (c1.user - c0.user) + (c1.system - c0.system),
+        limited,
+        v1.complete and frontend.complete,
+    )
+
+
+def fetch(url: str) -> Fetched:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        return asyncio.run(_fetch(url, tmp))
+
+
+def _rss_parts(pid: int) -> tuple[int, int] | None:
+    """(anonymous, file-backed) resident kB of a process, where /proc tells."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            parts = dict(ln.split(":", 1) for ln in fh if ln.startswith(("RssAnon", "RssFile")))
+        return int(parts["RssAnon"].split()[0]), int(parts["RssFile"].split()[0])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def timed_process(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, float]:
+    """Wall seconds, peak RSS in MB, exit code, and peak anonymous RSS in MB (sampled every
+    5 ms; 0 where /proc is missing) of one child process, alone. Anonymous memory is what the
+    process itself allocated; the rest of its RSS is libraries' pages mapped from disk."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    anon = 0
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        parts = _rss_parts(proc.pid)
+        anon = max(anon, parts[0] if parts else 0)
+        time.sleep(0.005)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - t0, usage.ru_maxrss / 1024, proc.returncode, anon / 1024
+
+
+def whole_run(url: str, data_dir: str, dagster_home: str | None) -> tuple[float, float, float]:
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    if dagster_home:
+        env["DAGSTER_HOME"] = dagster_home
+    cmd = [sys.executable, "-m", "pipeline", "run", "--base-url", url, "--data-dir", data_dir]
+    wall, peak, code, anon = timed_process([*cmd, "--snapshot-date", DATE, "--refetch"], env)
+    if code != 0:
+        raise SystemExit(f"openrouter-catalog run failed (exit {code})")
+    return wall, peak, anon
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def spread(values: list[float], fmt: str = ".2f") -> str:
+    return f"{min(values):{fmt}}-{max(values):{fmt}}" if len(values) > 1 else f"{values[0]:{fmt}}"
+
+
+def mark(ok: bool) -> str:
+    return "✓" if ok else "✗"
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--scale", type=int, default=3)
-    ap.add_argument("--latency-ms", type=float, default=50)
-    ap.add_argument("--concurrency", type=int, default=8)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--snapshot", help="raw snapshot folder to serve (default: the sample)")
+    ap.add_argument("--skip-limits", action="store_true", help="leave out C (80 s)")
     args = ap.parse_args()
-    print(
-        f"replay --latency-ms {args.latency_ms:g} --scale {args.scale}, "
-        f"client concurrency {args.concurrency}"
+    snapshot = args.snapshot
+    lines: list[str] = []
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+        lines.append(text)
+
+    say("| figure | runs | median | range | target |\n|---|---|---|---|---|")
+
+    # A. the fetch at 50 ms, no limit
+    with replay_server(snapshot, "--latency-ms", "50") as url:
+        runs = [fetch(url) for _ in range(args.repeat)]
+    n = runs[0].requests
+    bound = n * 0.050 / OpenRouterApi().concurrency
+    ratios = [r.wall / bound for r in runs]
+    cpu = [r.cpu / r.requests * 1000 for r in runs]
+    ratio = median(ratios)
+    say(
+        f"| A. fetch, 50 ms, {n:,} requests: wall / bound ({bound:.2f} s) | {len(runs)} | "
+        f"**{ratio:.3f}** | {spread(ratios, '.3f')} | ≤ 1.10 {mark(ratio <= 1.10)} |"
     )
-    print(
-        f"{'fault rate':>10} {'requests':>9} {'attempts':>9} {'failed':>7} {'wall s':>8} "
-        f"{'bound s':>8} {'ratio':>6}"
+    say(
+        f"| A. fetch, CPU per request, ms (user + system) | {len(runs)} | **{median(cpu):.2f}** | "
+        f"{spread(cpu)} | ≤ 1.0 {mark(median(cpu) <= 1.0)} |"
     )
-    for fault_rate in (0.0, 0.2):
-        extra = [
-            "--latency-ms",
-            str(args.latency_ms),
-            "--scale",
-            str(args.scale),
-            "--fault-rate",
-            str(fault_rate),
-            "--seed",
-            "1",
+
+    # B. the whole run at 0 ms, in a fresh process; D. a query on what it built
+    with (
+        replay_server(snapshot) as url,
+        tempfile.TemporaryDirectory(dir=OUT) as data,
+        tempfile.TemporaryDirectory(dir=OUT) as home,
+    ):
+        plain = [whole_run(url, data, None) for _ in range(args.repeat)]
+        recorded = [whole_run(url, data, home) for _ in range(args.repeat)]
+        env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+        query = [
+            timed_process(
+                [sys.executable, "-m", "pipeline", "query", "select 1", "--data-dir", data], env
+            )[0]
+            for _ in range(args.repeat)
         ]
-        OUT.mkdir(parents=True, exist_ok=True)
-        with replay_server(None, *extra) as url, tempfile.TemporaryDirectory(dir=OUT) as tmp:
-            requests, attempts, wall, failed = asyncio.run(fetch_all(url, tmp, args.concurrency))
-            if fault_rate == 0:
-                floor_wall = asyncio.run(floor(url, requests, args.concurrency))
-        bound = requests * args.latency_ms / 1000 / args.concurrency
-        print(
-            f"{fault_rate:>10.1f} {requests:>9} {attempts:>9} {failed:>7} {wall:>8.2f} "
-            f"{bound:>8.2f} {wall / bound:>6.3f}"
+    for label, results in (("no DAGSTER_HOME", plain), ("DAGSTER_HOME set", recorded)):
+        walls, peaks, anons = ([r[i] for r in results] for i in range(3))
+        target = label == "no DAGSTER_HOME"
+        say(
+            f"| B. whole run, 0 ms, {label}: wall s | {len(walls)} | **{median(walls):.2f}** | "
+            f"{spread(walls)} | " + (f"≤ 4 {mark(median(walls) <= 4)} |" if target else "|")
         )
-        if fault_rate == 0:
-            print(
-                f"{'floor':>10} {requests:>9} {requests:>9} {0:>7} {floor_wall:>8.2f} "
-                f"{bound:>8.2f} {floor_wall / bound:>6.3f}"
+        say(
+            f"| B. whole run, 0 ms, {label}: peak RSS MB | {len(peaks)} | "
+            f"**{median(peaks):.0f}** | "
+            f"{spread(peaks, '.0f')} | "
+            + (f"≤ 250 {mark(median(peaks) <= 250)} |" if target else "|")
+        )
+        if min(anons) > 0:
+            say(
+                f"| B. whole run, 0 ms, {label}: of which anonymous, MB | {len(anons)} | "
+                f"{median(anons):.0f} | {spread(anons, '.0f')} | |"
+            )
+    say(
+        f'| D. `query "select 1"`: wall s | {len(query)} | **{median(query):.2f}** | '
+        f"{spread(query)} | ≤ 1 {mark(median(query) <= 1)} |"
+    )
+
+    # C. a server that limits the rate, default settings
+    if not args.skip_limits:
+        for limit in (20, 60):
+            with replay_server(snapshot, "--latency-ms", "50", "--rate-limit", str(limit)) as url:
+                r = fetch(url)
+            ideal = r.requests / limit
+            share = r.limited / r.requests
+            ok = r.complete and r.wall / ideal <= 1.15 and share <= 0.05
+            say(
+                f"| C. limit {limit}/s: wall / ideal ({ideal:.1f} s), 429s / requests, complete "
+                f"| 1 | **{r.wall / ideal:.3f}**, {share:.1%}, {r.complete} | "
+                f"{r.wall:.1f} s, {r.limited} × 429 | ≤ 1.15, ≤ 5 %, True {mark(ok)} |"
             )
 
 

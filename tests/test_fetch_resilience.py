@@ -213,3 +213,27 @@ def test_scaled_catalog_is_consistent(sample):
         assert not uuids & {
             e["id"] for d in sample.bodies("frontend_stats_endpoint").values() for e in d["data"]
         }
+
+
+@pytest.mark.parametrize("every_s, lines", [(0.0, "every call"), (3600.0, "the last")])
+def test_progress_is_a_line_every_few_seconds_and_one_at_the_end(
+    replay_url, sample, tmp_path, monkeypatch, every_s, lines
+):
+    import asyncio
+
+    from pipeline import fetch
+    from pipeline.raw_store import RawSnapshot
+    from pipeline.resources import OpenRouterApi
+
+    monkeypatch.setattr(fetch, "PROGRESS_EVERY_S", every_s)
+    said: list[str] = []
+
+    async def go() -> None:
+        async with OpenRouterApi(base_url=replay_url).client() as client:
+            await fetch.fetch_v1(client, RawSnapshot(tmp_path), said.append)
+
+    asyncio.run(go())
+    n = len({m["id"] for m in sample.data("v1_models") if "/" in m["id"]})
+    progress = [s for s in said if s.startswith("v1_endpoints: ")]
+    assert progress[-1] == f"v1_endpoints: {n}/{n} done, 0 failed, 0 retried"
+    assert len(progress) == (n if lines == "every call" else 1)
