@@ -7,6 +7,7 @@ from typing import Any
 import dagster as dg
 
 from pipeline import checks, memory
+from pipeline.cadence import CADENCED_SOURCES, due
 from pipeline.fetch import FetchError, FetchReport, fetch_frontend, fetch_v1
 from pipeline.partitions import snapshot_partitions
 from pipeline.raw_store import RawSnapshot
@@ -120,9 +121,10 @@ def raw_v1(
 
 @dg.asset(
     description="Undocumented frontend API (best effort): catalog of models with permaslugs "
-    "and hidden models, all-providers with data policies, and stats/endpoint per "
-    "(permaslug, variant). Known paths are tried newest first; what is missing is reported, "
-    "never fatal.",
+    "and hidden models, all-providers with data policies, rankings, and per (permaslug, "
+    "variant) stats/endpoint, effective-pricing and model-activity; uptime (every 2 days) "
+    "and top apps (weekly) on a cadence. Known paths are tried newest first; what is missing "
+    "is reported, never fatal.",
     **COMMON,
 )
 def raw_frontend(
@@ -131,7 +133,25 @@ def raw_frontend(
     api: OpenRouterApi,
     storage: CatalogStorage,
 ) -> dg.MaterializeResult:
-    report, snap = _run(context, config, api, storage, "frontend", fetch_frontend)
+    layout = storage.layout()
+    date = parse_snapshot_date(context.partition_key)
+    cadence = api.cadence()
+    skip = set()
+    for source in CADENCED_SOURCES:
+        ask, why = due(source, date, cadence.every(source), layout.raw)
+        context.log.info(why)
+        if not ask:
+            skip.add(source)
+    report, snap = _run(
+        context,
+        config,
+        api,
+        storage,
+        "frontend",
+        fetch_frontend,
+        skip=frozenset(skip),
+        hourly_endpoints=cadence.uptime_hourly_endpoints,
+    )
     if report.missing:
         context.log.warning(f"frontend missing: {'; '.join(report.missing)}")
     return dg.MaterializeResult(

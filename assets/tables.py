@@ -16,7 +16,7 @@ from pipeline.raw_reader import read_snapshot
 from pipeline.resources import CatalogStorage
 from pipeline.schemas import TABLE_DESCRIPTIONS
 from pipeline.storage import parse_snapshot_date
-from pipeline.transforms.catalog import build_tables
+from pipeline.transforms.catalog import CADENCED, build_tables
 from pipeline.transforms.catalog_changes import catalog_changes_table
 from pipeline.transforms.price_changes import price_changes_table
 
@@ -216,6 +216,22 @@ def _materialize(context: dg.AssetExecutionContext, storage: CatalogStorage) -> 
     for name in ("models", "endpoints"):
         paths[name] = layout.write_partition(name, date, frames[name])
     frames.update(_diffs(context, layout, date, frames))
+    skipped = []
+    for name in built.not_asked:
+        # a source on a cadence, not asked on this date: no partition (not an empty one, so
+        # the table's newest snapshot stays the newest that asked). Still reported, since the
+        # warehouse downstream reads the table's other dates.
+        dropped = layout.drop_partition(name, date)
+        skipped.append(
+            dg.MaterializeResult(
+                asset_key=name,
+                metadata={
+                    "asked": False,
+                    "note": f"{CADENCED[name]} was not asked for {date} (its cadence); no "
+                    "partition for this date" + (" (the old one was removed)" if dropped else ""),
+                },
+            )
+        )
     for name, df in frames.items():
         path = paths.get(name) or layout.write_partition(name, date, df)
         metadata = table_metadata(name, df, str(path))
@@ -224,6 +240,7 @@ def _materialize(context: dg.AssetExecutionContext, storage: CatalogStorage) -> 
         metadata["duplicate_ids"] = dg.MetadataValue.json(repeated)
         metadata["coverage"] = dg.MetadataValue.json(calls)
         out.append(dg.MaterializeResult(asset_key=name, metadata=metadata))
+    out.extend(skipped)
     # one line for all (each table's path is in its materialisation's metadata)
     rows = ", ".join(f"{name} {df.height:,}" for name, df in frames.items())
     context.log.info(f"tables of {date} written to {layout.tables_dir}/*/: {rows} rows")

@@ -24,12 +24,16 @@ import orjson
 from pipeline import sources
 from pipeline.client import RETRY_STATUSES, ApiClient, FetchResult
 from pipeline.raw_store import RawSnapshot
+from pipeline.sources import frontend_rankings
 
 Log = Callable[[str], None]
 # A line every few seconds shows a slow fetch moving; a fast one says only that it ended
 # (each line is an event in Dagster's storage: 7 ms apiece in SQLite).
 PROGRESS_EVERY_S = 5.0
 OK, PERMANENT, TRANSIENT = "ok", "permanent", "transient"
+# Calls whose 404 means "nothing to report" (no endpoints, no apps, no hourly series, no such
+# rankings view), an answer like any other: settled, and no table row.
+NO_DATA_404 = frozenset({200, 404})
 
 
 class FetchError(RuntimeError):
@@ -225,9 +229,11 @@ async def _fan_out(
     source: str,
     calls: list[tuple[str, str, dict]],
     ok_statuses: frozenset[int] = frozenset({200}),
+    inspect: Callable[[str, Any], None] | None = None,
 ) -> list[Outcome]:
     """Run the calls of one source not settled by an earlier fetch, with a progress line every
-    few seconds and one at the end."""
+    few seconds and one at the end. ``inspect(key, data)`` sees the data of every answer
+    (settled ones too), for a later call that depends on it."""
     spec = sources.SOURCES_BY_NAME[source]
     outcomes: list[Outcome] = []
     todo = []
@@ -238,6 +244,8 @@ async def _fan_out(
         else:
             landing.reuse(row)
             outcomes.append(Outcome(key, row_state(row), row.get("error")))
+            if inspect is not None and row.get("error") is None and row.get("file"):
+                inspect(key, _data(landing.body(row)))
     if len(todo) < len(calls):
         landing.log(f"{source}: {len(calls) - len(todo)} of {len(calls)} calls already landed")
     total, done, last = len(todo), 0, time.monotonic()
@@ -248,6 +256,8 @@ async def _fan_out(
         if r.status in ok_statuses and r.error and r.error.startswith("HTTP "):
             r.error = None  # an expected status (404 = "no endpoints" on stats/endpoint)
         await landing.land(_checked(spec, r))
+        if inspect is not None and r.ok and r.status == 200:
+            inspect(key, _data(r.json()))
         outcomes.append(
             Outcome(
                 key, OK if r.error is None else TRANSIENT if r.transient else PERMANENT, r.error
@@ -389,10 +399,47 @@ async def _first_answering(
     return None
 
 
+def _catalog_pairs(catalog: list[Any]) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """(every (permaslug, variant) of the catalog, those with an endpoint)."""
+    every: set[tuple[str, str]] = set()
+    served: set[tuple[str, str]] = set()
+    for row in catalog:
+        if not isinstance(row, dict):
+            continue
+        endpoint = row["endpoint"] if isinstance(row.get("endpoint"), dict) else {}
+        variant = row.get("variant") or endpoint.get("variant") or "standard"
+        permaslug = row.get("permaslug") or row.get("slug")
+        if isinstance(permaslug, str):
+            every.add((permaslug, str(variant)))
+            if row.get("endpoint"):
+                served.add((permaslug, str(variant)))
+    return every, served
+
+
+def busiest_endpoints(request_counts: dict[str, int], n: int) -> list[str]:
+    """The ``n`` endpoint UUIDs with the most requests (ties by UUID, so runs agree)."""
+    ranked = sorted(request_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [uuid for uuid, count in ranked[:n] if count > 0]
+
+
 async def fetch_frontend(
-    client: ApiClient, snap: RawSnapshot, log: Log, *, resume: bool = False
+    client: ApiClient,
+    snap: RawSnapshot,
+    log: Log,
+    *,
+    resume: bool = False,
+    skip: frozenset[str] = frozenset(),
+    hourly_endpoints: int = 50,
 ) -> FetchReport:
-    """Catalog, all-providers and stats/endpoint per (permaslug, variant); never fatal."""
+    """Catalog and all-providers; rankings; then per (permaslug, variant) with an endpoint
+    stats/endpoint, effective-pricing and model-activity; uptime per permaslug and hourly for
+    the busiest endpoints, and top apps, unless ``skip`` names them (not due: see
+    pipeline/cadence.py). Never fatal.
+
+    A catalog row without an endpoint has no stats, no prices paid and no apps (the API
+    answers 404 or zeros): it is not asked, except for model-activity when the month's
+    rankings show traffic (a model whose endpoints went away keeps its recent usage).
+    """
     report = FetchReport()
     landing = _Landing(snap, report, log, _prior(snap, "frontend", resume, report))
     try:
@@ -401,37 +448,111 @@ async def fetch_frontend(
             _first_answering(client, landing, sources.FRONTEND_CATALOG),
         )
         if found is None:
-            log("frontend: catalog unavailable; stats/endpoint skipped")
+            log("frontend: catalog unavailable; the per-model calls are skipped")
             return report
         generation, catalog = found
-        pairs: set[tuple[str, str]] = set()
-        for row in catalog:
-            if not isinstance(row, dict) or not row.get("endpoint"):
-                continue  # no endpoint available: the API answers 404 for these
-            endpoint = row["endpoint"] if isinstance(row["endpoint"], dict) else {}
-            variant = row.get("variant") or endpoint.get("variant") or "standard"
-            permaslug = row.get("permaslug") or row.get("slug")
-            if isinstance(permaslug, str):
-                pairs.add((permaslug, str(variant)))
-        fan_outs = [sources.FRONTEND_STATS_ENDPOINT]
-        if generation == 0:  # effective-pricing exists only beside the 2026 paths
-            fan_outs.append(sources.FRONTEND_EFFECTIVE_PRICING)
-        await asyncio.gather(
-            *(
-                _fan_out(
-                    client,
-                    landing,
-                    source.name,
-                    [
-                        (sources.stats_key(p, v), path, {"permaslug": p, "variant": v})
-                        for p, v in sorted(pairs)
-                    ],
-                    ok_statuses=frozenset({200, 404}),  # 404 = no endpoints for this variant
-                )
-                for source, path in (
-                    (src, src.paths[min(generation, len(src.paths) - 1)]) for src in fan_outs
-                )
+        every, served = _catalog_pairs(catalog)
+        for name in sorted(skip):
+            report.notes.append(f"{name}: not due today (cadence), not asked")
+
+        def path_of(src: sources.Source) -> str | None:
+            """The source's path of the catalog's generation; None when it had none."""
+            if generation >= len(src.paths):
+                return None
+            return src.paths[generation]
+
+        def per_pair(src: sources.Source, pairs: set[tuple[str, str]], **kw: Any) -> Any:  # noqa: ANN401
+            path = path_of(src)
+            if path is None or src.name in skip:
+                return asyncio.sleep(0, result=[])
+            calls = [
+                (sources.stats_key(p, v), path, {**src.params, "permaslug": p, "variant": v})
+                for p, v in sorted(pairs)
+            ]
+            return _fan_out(client, landing, src.name, calls, **kw)
+
+        # rankings first: the month's list says which endpoint-less rows still had traffic
+        month: set[tuple[str, str]] | None = None
+
+        def ranked(key: str, data: Any) -> None:  # noqa: ANN401
+            nonlocal month
+            if key == "month" and isinstance(data, list):
+                month = {
+                    (r["model_permaslug"], r.get("variant") or "standard")
+                    for r in data
+                    if isinstance(r, dict) and isinstance(r.get("model_permaslug"), str)
+                }
+
+        rankings = sources.FRONTEND_RANKINGS
+        rank_path = path_of(rankings)
+        rank_task = asyncio.ensure_future(
+            _fan_out(
+                client,
+                landing,
+                rankings.name,
+                [(v, rank_path, {"view": v}) for v in frontend_rankings.VIEWS],
+                ok_statuses=NO_DATA_404,
+                inspect=ranked,
             )
+            if rank_path is not None
+            else asyncio.sleep(0, result=[])
+        )
+
+        async def activity() -> None:
+            await rank_task
+            if month is None:
+                log("model-activity: no month rankings; asking every catalog row")
+            wanted = every if month is None else served | (month & every)
+            await per_pair(sources.FRONTEND_MODEL_ACTIVITY, wanted)
+
+        hourly_src = sources.FRONTEND_UPTIME_HOURLY
+        counts: dict[str, int] = {}
+
+        def requests_of(key: str, data: Any) -> None:  # noqa: ANN401
+            for e in data if isinstance(data, list) else []:
+                stats = e.get("stats") if isinstance(e, dict) else None
+                n = stats.get("request_count") if isinstance(stats, dict) else None
+                if isinstance(e.get("id"), str) and isinstance(n, int):
+                    counts[e["id"]] = max(counts.get(e["id"], 0), n)
+
+        want_hourly = hourly_src.name not in skip and hourly_endpoints > 0
+        stats_task = asyncio.ensure_future(
+            per_pair(
+                sources.FRONTEND_STATS_ENDPOINT,
+                served,
+                ok_statuses=NO_DATA_404,  # 404 = no endpoints for this variant
+                inspect=requests_of if want_hourly else None,
+            )
+        )
+
+        async def hourly() -> None:
+            outcomes = await stats_task
+            path = path_of(hourly_src)
+            if not want_hourly or path is None:
+                return
+            if any(o.state == TRANSIENT for o in outcomes):
+                # the busiest endpoints are chosen from every stats answer: with some still
+                # missing the choice could differ from a whole fetch's, so it waits for the
+                # resume that completes them (the group is partial already)
+                log(f"{hourly_src.name}: deferred until stats/endpoint is complete")
+                return
+            uuids = busiest_endpoints(counts, hourly_endpoints)
+            calls = [(u, path, {"id": u}) for u in uuids]
+            await _fan_out(client, landing, hourly_src.name, calls, ok_statuses=NO_DATA_404)
+
+        recent = sources.FRONTEND_UPTIME_RECENT
+        recent_path = path_of(recent)
+        recent_calls = [(p, recent_path, {"permaslug": p}) for p in sorted({p for p, _ in served})]
+        await asyncio.gather(
+            stats_task,
+            rank_task,
+            activity(),
+            hourly(),
+            per_pair(sources.FRONTEND_EFFECTIVE_PRICING, served),
+            per_pair(sources.FRONTEND_TOP_APPS, served, ok_statuses=NO_DATA_404),
+            _fan_out(client, landing, recent.name, recent_calls)
+            if recent_path is not None and recent.name not in skip
+            else asyncio.sleep(0),
         )
     finally:
         _write(snap, "frontend", landing, report)

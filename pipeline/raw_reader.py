@@ -29,6 +29,10 @@ class RawDocs:
     frontend_catalog: list[dict[str, Any]] = field(default_factory=list)
     frontend_all_providers: list[dict[str, Any]] = field(default_factory=list)
     frontend_stats_endpoints: list[dict[str, Any]] = field(default_factory=list)
+    # the usage sources (pipeline.sources.USAGE_MODULES), each framed by its ``records``
+    usage: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {name: [] for name in sources.RECORDS}
+    )
     log_rows: list[dict[str, Any]] = field(default_factory=list)
     present: set[str] = field(default_factory=set)  # sources with at least one good response
     origins: dict[str, list[str]] = field(default_factory=dict)  # source → file per record
@@ -42,7 +46,14 @@ class RawDocs:
             "frontend_catalog": self.frontend_catalog,
             "frontend_all_providers": self.frontend_all_providers,
             "frontend_stats_endpoint": self.frontend_stats_endpoints,
+            **self.usage,
         }
+
+    @property
+    def asked(self) -> set[str]:
+        """The sources this snapshot asked at all (those on a cadence are not asked every
+        day: their tables are not written for a day that did not ask)."""
+        return {r["source"] for r in self.log_rows if r.get("source")}
 
 
 class _Bodies:
@@ -96,7 +107,11 @@ def _read_snapshot(snap: RawSnapshot) -> RawDocs:
         path = bodies.where(row)
         docs.present.add(source)
         origin = docs.origins.setdefault(source, [])
-        if source == sources.V1_ENDPOINTS.name:
+        if source in sources.RECORDS:
+            records = sources.RECORDS[source](data, row["key"])
+            targets[source].extend(records)
+            origin.extend([path] * len(records))
+        elif source == sources.V1_ENDPOINTS.name:
             if isinstance(data, dict):
                 docs.v1_endpoints.append(data)
                 origin.append(path)

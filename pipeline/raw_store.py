@@ -65,10 +65,11 @@ class RawSnapshot:
         """The body's path relative to the snapshot folder (as stored in the log)."""
         return f"{source}/{encode_key(key)}.gz"
 
-    def write_body(self, source: str, key: str, body: bytes) -> str:
+    def write_body(self, source: str, key: str, body: bytes, level: int = 1) -> str:
+        """``level`` 1 is the fetch's (speed); a snapshot kept in git is written at 9."""
         rel = self.body_file(source, key)
         # zlib writes the gzip framing itself (no name, mtime 0): same bytes for the same body
-        data = zlib.compress(body, 1, wbits=31)
+        data = zlib.compress(body, level, wbits=31)
         atomic_write_bytes(f"{self.folder}/{rel}", data, folder_exists=source in self._made)
         self._made.add(source)
         crashpoints.reached("raw_body")

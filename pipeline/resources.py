@@ -12,6 +12,7 @@ import dagster as dg
 from pydantic import field_validator
 
 from pipeline import sources
+from pipeline.cadence import Cadence
 from pipeline.client import ApiClient
 from pipeline.settings import DEFAULT_BASE_URL, check_base_url
 from pipeline.storage import Layout
@@ -28,6 +29,10 @@ class OpenRouterApi(dg.ConfigurableResource):
     max_attempts: int = 4
     min_coverage: float = 0.95
     max_body_mb: float = 64.0
+    # sources not asked every day (see pipeline/cadence.py); 0 turns one off
+    uptime_every_days: int = 2
+    top_apps_every_days: int = 7
+    uptime_hourly_endpoints: int = 50
 
     # The same checks as the CLI's settings, for runs launched from the UI or a schedule.
     @field_validator("base_url")
@@ -41,6 +46,18 @@ class OpenRouterApi(dg.ConfigurableResource):
         if v < 1:
             raise ValueError(f"must be ≥ 1, got {v}")
         return v
+
+    @field_validator("uptime_every_days", "top_apps_every_days", "uptime_hourly_endpoints")
+    @classmethod
+    def _not_negative(cls, v: int) -> int:
+        if v < 0:
+            raise ValueError(f"must be ≥ 0 (0 turns it off), got {v}")
+        return v
+
+    def cadence(self) -> Cadence:
+        return Cadence(
+            self.uptime_every_days, self.top_apps_every_days, self.uptime_hourly_endpoints
+        )
 
     def client(self) -> ApiClient:
         return ApiClient(

@@ -64,6 +64,9 @@ def run_snapshot(settings: Settings, snapshot_date: dt.date, refetch: bool = Fal
             max_attempts=settings.max_attempts,
             min_coverage=settings.min_coverage,
             max_body_mb=settings.max_body_mb,
+            uptime_every_days=settings.uptime_every_days,
+            top_apps_every_days=settings.top_apps_every_days,
+            uptime_hourly_endpoints=settings.uptime_hourly_endpoints,
         ),
         "storage": CatalogStorage(root=settings.data_dir),
     }

@@ -388,6 +388,137 @@ CATALOG_CHANGE_EVENTS = [
     Column("from_date", pl.Date, "the previous snapshot date of the endpoints table"),
 ]
 
+
+def _usage(scope: str) -> list[Column]:
+    """The figures of a usage row (one day of model-activity, or a rankings period)."""
+    return [
+        Column("requests", I, f"requests {scope}"),
+        Column("prompt_tokens", I, f"prompt (input) tokens {scope}"),
+        Column("completion_tokens", I, f"completion (output) tokens {scope}"),
+        Column("reasoning_tokens", I, f"reasoning tokens {scope} (native count)"),
+        Column("cached_tokens", I, f"prompt tokens read from cache {scope} (native count)"),
+        Column("tool_calls", I, f"tool calls {scope}"),
+        Column("tool_call_errors", I, f"requests whose tool call failed {scope}"),
+        Column("media_prompt", I, f"media items in prompts {scope}"),
+        Column("media_completion", I, f"media items in completions {scope}"),
+        Column("audio_prompt", I, f"audio inputs {scope}"),
+        Column("video_prompt", I, f"video inputs {scope}"),
+        Column("image_output_requests", I, f"requests that produced images {scope}"),
+        Column("video_output_seconds", F, f"seconds of video produced {scope}"),
+        Column("rerank_documents", I, f"documents reranked {scope}"),
+        Column("stt_transcript_characters", I, f"characters transcribed {scope}"),
+    ]
+
+
+MODEL_KEY = [
+    Column(
+        "model_id",
+        S,
+        "model id (see models), from the catalog row of (permaslug, variant); null when the "
+        "day's catalog does not list it",
+    ),
+    Column("permaslug", S, "the frontend permaslug the API keys usage by"),
+    Column("variant", S, "variant (standard, free, …)"),
+    Column("author", S, "author part of the permaslug"),
+]
+
+MODEL_ACTIVITY = [
+    *MODEL_KEY,
+    Column(
+        "usage_date",
+        pl.Date,
+        "the UTC day of the figures; the snapshot's own day is still partial",
+    ),
+    *_usage("that day"),
+]
+
+MODEL_RANKINGS = [
+    Column("view", S, "the period of the totals: month, week or day (trailing)"),
+    Column("rank", I, "1 = most tokens (prompt + completion) in this view of the snapshot"),
+    *MODEL_KEY,
+    Column(
+        "last_traffic_date",
+        pl.Date,
+        "the API's 'date': the variant's last day with traffic, NOT the day of the figures",
+    ),
+    *_usage("over the view's trailing period"),
+    Column("change", F, "the API's own change figure (undocumented; mostly null)"),
+]
+
+EFFECTIVE = (
+    "USD per million {0} tokens actually paid, token-weighted over about the last week, "
+    "after prompt caching (and any discount)"
+)
+
+MODEL_EFFECTIVE_PRICING = [
+    *MODEL_KEY,
+    Column("effective_input_usd_per_mtok", F, EFFECTIVE.format("prompt")),
+    Column("effective_output_usd_per_mtok", F, EFFECTIVE.format("completion")),
+    Column("cache_hit_rate", F, "share (0-1) of prompt tokens served from cache, token-weighted"),
+    Column("tokens", I, "tokens over the period, all endpoints (sum of the per-endpoint figures)"),
+    Column("endpoints_with_traffic", I, "endpoints with a summary (0: no traffic, prices 0)"),
+]
+
+PROVIDER_EFFECTIVE_PRICING = [
+    *MODEL_KEY,
+    Column(
+        "endpoint_id",
+        S,
+        "endpoint UUID (see endpoints): the API's endpointId (sent since 2026-08-04), else the "
+        "model's only endpoint of that base slug that day; null when it has several",
+    ),
+    Column(
+        "endpoint_matched_by",
+        S,
+        "endpointId (named by the API), provider (the provider's only endpoint of the model) "
+        "or null",
+    ),
+    Column(
+        "provider_label",
+        S,
+        "the provider as the API labels the row, a display name ('NovitaAI', 'Google Vertex "
+        "(EU)', 'Amazon Bedrock (2)' for a second endpoint)",
+    ),
+    Column(
+        "provider_name",
+        S,
+        "provider name as in endpoints (of the matched endpoint, else of the model's "
+        "endpoints with this base slug; else the label without its parenthesis)",
+    ),
+    Column("provider_slug", S, "the provider's base slug (no region: google-vertex for all)"),
+    Column("effective_input_usd_per_mtok", F, EFFECTIVE.format("prompt")),
+    Column("effective_output_usd_per_mtok", F, EFFECTIVE.format("completion")),
+    Column("cache_hit_rate", F, "share (0-1) of prompt tokens served from cache"),
+    Column("tokens", I, "tokens this endpoint served for the model variant over the period"),
+    Column("share", F, "tokens / the model variant's tokens over all its endpoints"),
+]
+
+ENDPOINT_UPTIME_OBSERVATIONS = [
+    Column("endpoint_id", S, "endpoint UUID (see endpoints)"),
+    Column("permaslug", S, "the permaslug whose uptime-recent call listed the endpoint"),
+    Column("uptime_date", pl.Date, "the UTC day"),
+    Column("uptime_pct", F, "percent of requests that succeeded that day; null without requests"),
+]
+
+ENDPOINT_UPTIME_HOURLY_OBSERVATIONS = [
+    Column("endpoint_id", S, "endpoint UUID (see endpoints)"),
+    Column("uptime_hour", TS, "the UTC hour"),
+    Column("uptime_pct", F, "percent of requests that succeeded that hour; null without any"),
+]
+
+MODEL_TOP_APPS = [
+    *MODEL_KEY,
+    Column("rank", I, "position in the API's answer, 1 = most tokens"),
+    Column("app_id", I, "OpenRouter's app id"),
+    Column("title", S, "app title"),
+    Column("description", S, "app description"),
+    Column("origin_url", S, "the app's site"),
+    Column("main_url", S, "the app's main URL, when given"),
+    Column("source_code_url", S, "the app's source code, when given"),
+    Column("app_created_at", TS, "when the app was registered (UTC)"),
+    Column("tokens", I, "tokens the app used with the model variant over the period (a week)"),
+]
+
 TABLE_DESCRIPTIONS = {
     "models": "One row per model id as used for inference (variant after a colon), v1 list "
     "joined with the frontend catalog; default prices as exact decimals.",
@@ -415,6 +546,23 @@ TABLE_DESCRIPTIONS = {
     "from the previous snapshot's. Written with each date, and rewritten for the next date "
     "when a date is (re)built, so backfills in any order stay right. The warehouse view "
     "price_changes reads every partition.",
+    "model_activity": "Daily usage per model variant as one snapshot saw it: the whole "
+    "rolling 31-day window of stats/model-activity (the snapshot's own day partial). The "
+    "warehouse view model_usage_daily keeps, per day, the latest observation.",
+    "model_rankings": "The rankings rows of the snapshot (views month, week, day): trailing "
+    "totals per model variant, ranked by tokens; last_traffic_date is the API's date field.",
+    "model_effective_pricing": "What requests actually paid per model variant over about the "
+    "last week (stats/effective-pricing): token-weighted prices after caching, cache hit rate.",
+    "provider_effective_pricing": "The same per endpoint that served the model variant, with "
+    "its tokens and share of the variant's traffic.",
+    "endpoint_uptime_observations": "Daily uptime per endpoint as one snapshot saw it (the "
+    "last 3 days of stats/uptime-recent); written on the days the source is fetched (its "
+    "cadence). The view endpoint_uptime_daily keeps the latest observation of each day.",
+    "endpoint_uptime_hourly_observations": "Hourly uptime of the busiest endpoints (the last 72 "
+    "hours of stats/uptime-hourly); the view endpoint_uptime_hourly keeps the latest "
+    "observation of each hour.",
+    "model_top_apps": "The public apps using each model variant most, per snapshot that asked "
+    "(weekly by default).",
     "catalog_change_events": "One row per model or endpoint that appeared or disappeared, or "
     "endpoint that went free ↔ paid, since the previous snapshot. Written and rewritten like "
     "endpoint_price_changes; the warehouse view catalog_changes reads every partition.",
@@ -433,6 +581,13 @@ TABLES: dict[str, list[Column]] = {
     "endpoint_price_items": ENDPOINT_PRICE_ITEMS,
     "endpoint_price_changes": ENDPOINT_PRICE_CHANGES,
     "catalog_change_events": CATALOG_CHANGE_EVENTS,
+    "model_activity": MODEL_ACTIVITY,
+    "model_rankings": MODEL_RANKINGS,
+    "model_effective_pricing": MODEL_EFFECTIVE_PRICING,
+    "provider_effective_pricing": PROVIDER_EFFECTIVE_PRICING,
+    "endpoint_uptime_observations": ENDPOINT_UPTIME_OBSERVATIONS,
+    "endpoint_uptime_hourly_observations": ENDPOINT_UPTIME_HOURLY_OBSERVATIONS,
+    "model_top_apps": MODEL_TOP_APPS,
 }
 
 

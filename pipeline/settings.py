@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     max_attempts: int = Field(4, ge=1, le=20)
     min_coverage: float = Field(0.95, ge=0, le=1)
     max_body_mb: float = Field(64.0, gt=0)
+    # sources not asked every day (pipeline/cadence.py); 0 turns one off
+    uptime_every_days: int = Field(2, ge=0)
+    top_apps_every_days: int = Field(7, ge=0)
+    uptime_hourly_endpoints: int = Field(50, ge=0)
 
     @field_validator("base_url")
     @classmethod

@@ -81,6 +81,15 @@ class Layout:
             crashpoints.reached("parquet_write", table)
         return target
 
+    def drop_partition(self, table: str, date: dt.date) -> bool:
+        """Remove the date's partition of ``table`` (a rebuilt date that no longer has the
+        table); True when there was one."""
+        target = self.partition_file(table, date)
+        if not target.is_file():
+            return False
+        target.unlink()
+        return True
+
     def dates(self, table: str) -> list[dt.date]:
         """Every snapshot date that has a partition of ``table``."""
         return sorted(

@@ -58,7 +58,12 @@ def run(url: str, data_dir: Path, *flags: str, env: dict[str, str] | None = None
 
 
 def tables(layout: Layout) -> dict[str, pl.DataFrame]:
-    return {t: layout.read_partition(t, DATE) for t in TABLES if t != "fetch_log"}
+    """Every partition of the date (a table on a cadence may have none: not asked)."""
+    return {
+        t: layout.read_partition(t, DATE)
+        for t in TABLES
+        if t != "fetch_log" and layout.partition_file(t, DATE).is_file()
+    }
 
 
 def same(a: pl.DataFrame, b: pl.DataFrame) -> bool:

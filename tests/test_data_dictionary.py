@@ -12,7 +12,7 @@ import pytest
 
 from pipeline import dictionary
 from pipeline.schemas import TABLES
-from pipeline.sources import CONTRACTS
+from pipeline.sources import CONTRACTS, RECORDS
 from pipeline.sources.fields import Dropped, walk
 from pipeline.transforms.validate import inspect
 from tests.conftest import SAMPLE
@@ -24,6 +24,9 @@ FOLDERS = {  # fixture folder → the source its files are responses of
     "frontend_all_providers": "frontend_all_providers",
     "frontend_stats_endpoint": "frontend_stats_endpoint",
     "v1_endpoints": "v1_endpoints",
+    "frontend_uptime_recent": "frontend_uptime_recent",
+    "frontend_uptime_hourly": "frontend_uptime_hourly",
+    "frontend_stats_app": "frontend_top_apps",
 }
 DAILY = {
     "models.json.gz": "v1_models",
@@ -36,6 +39,14 @@ def _data(doc: object) -> object:
     return doc["data"] if isinstance(doc, dict) and "data" in doc else doc
 
 
+def _records(source: str, data: object, key: str) -> list:
+    """A response's records: the usage sources' bodies are maps or wrapped lists whose
+    records the source module names (adding the request's key: view, permaslug)."""
+    if source in RECORDS:
+        return RECORDS[source](data, key)
+    return data if isinstance(data, list) else [data]
+
+
 def real_samples() -> Iterator[tuple[str, str, list[dict]]]:
     """(source, file, records) of every real response in the repository."""
     for folder, source in FOLDERS.items():
@@ -43,7 +54,9 @@ def real_samples() -> Iterator[tuple[str, str, list[dict]]]:
             data = _data(json.loads(gzip.decompress(path.read_bytes())))
             if source == "v1_endpoints":  # one record per response: the model and its list
                 data = [data] if isinstance(data, dict) else [{"id": "?", "endpoints": data}]
-            yield source, path.name, data
+            # the archived 2025 calls were of liquid/lfm-7b (PROVENANCE.tsv)
+            key = "liquid/lfm-7b:standard" if source == "frontend_top_apps" else path.name
+            yield source, path.name, _records(source, data, key)
     for day in sorted(FIXTURES.glob("daily_*/*")):
         for name, source in DAILY.items():
             yield (
@@ -55,11 +68,28 @@ def real_samples() -> Iterator[tuple[str, str, list[dict]]]:
             lines = [json.loads(line) for line in fh]
         endpoints = [e for line in lines for e in line["endpoints"] or []]
         yield "frontend_stats_endpoint", f"{day.name}/model_stats", endpoints
+        for field, source in (
+            ("activity", "frontend_model_activity"),
+            ("effective_pricing", "frontend_effective_pricing"),
+        ):
+            records = [
+                r
+                for line in lines
+                for r in _records(source, line[field], f"{line['permaslug']}:{line['variant']}")
+            ]
+            yield source, f"{day.name}/model_stats {field}", records
+        if (day / "rankings.json.gz").is_file():
+            ranked = json.loads(gzip.decompress((day / "rankings.json.gz").read_bytes()))
+            yield (
+                "frontend_rankings",
+                f"{day.name}/rankings",
+                _records("frontend_rankings", ranked, "month"),
+            )
     for log in SAMPLE.glob("fetch_log_*.jsonl"):
         for row in map(json.loads, log.read_text().splitlines()):
             if row["source"] in CONTRACTS and row["status"] == 200:
                 data = _data(json.loads(gzip.decompress((SAMPLE / row["file"]).read_bytes())))
-                yield row["source"], row["file"], data if isinstance(data, list) else [data]
+                yield row["source"], row["file"], _records(row["source"], data, row["key"])
 
 
 SAMPLES = list(real_samples())

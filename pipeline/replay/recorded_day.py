@@ -1,7 +1,9 @@
 """Turn a daily bundle of the public scraper behind ../shared/openrouter-samples/daily_2026-07
-(models, catalog, providers, model_stats) into a raw snapshot folder in the pipeline's landing
-format: recorded bodies re-wrapped in the API's {"data": ...} envelope, the v1 per-model
-endpoints and the v1 providers list (not recorded) derived from same-day frontend records.
+(models, catalog, providers, model_stats, rankings) into a raw snapshot folder in the
+pipeline's landing format: recorded bodies re-wrapped in the API's {"data": ...} envelope; the
+v1 per-model endpoints and the v1 providers list (not recorded) derived from same-day frontend
+records, and uptime-recent (not recorded) from the daily status counts of the stats/endpoint
+records of the day and the two before it.
 
 Used by scripts/build_sample.py (the bundled sample) and by the tests (three real days for the
 change views); nothing at run time reads ../shared.
@@ -9,6 +11,7 @@ change views); nothing at run time reads ../shared.
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import hashlib
 import json
@@ -63,6 +66,43 @@ def v1_endpoint(e: dict) -> dict:
     }
 
 
+def _bundle(day: Path, date: dt.date) -> Path | None:
+    """The folder of another day's bundle beside ``day`` (months live in sibling folders)."""
+    for folder in (day.parent, *day.parent.parent.glob("daily_*")):
+        if (folder / date.isoformat() / "model_stats.jsonl.gz").is_file():
+            return folder / date.isoformat()
+    return None
+
+
+def _stats_lines(day: Path) -> list[dict]:
+    with gzip.open(day / "model_stats.jsonl.gz") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def uptime_recent(day: Path, days: int = 3) -> dict[str, dict[str, list[dict]]]:
+    """permaslug → the uptime-recent answer for the bundle's date, derived: for each of the
+    last ``days`` days that has a bundle, each endpoint's ``status_heuristics_1d`` (success /
+    (success + derankableError) over the 24 hours before that day's scrape) as that day's
+    uptime, newest first, as the API lists them. Endpoints by UUID, every variant of the
+    permaslug together (the API's call takes no variant)."""
+    date = dt.date.fromisoformat(day.name)
+    out: dict[str, dict[str, list[dict]]] = {}
+    for back in range(days):
+        d = date - dt.timedelta(days=back)
+        folder = day if back == 0 else _bundle(day, d)
+        if folder is None:
+            continue
+        for line in _stats_lines(folder):
+            for e in line["endpoints"] or []:
+                uptime = _uptime(e.get("status_heuristics_1d"))
+                if back > 0 and line["permaslug"] not in out:
+                    continue  # only the permaslugs the day itself asks
+                points = out.setdefault(line["permaslug"], {}).setdefault(e["id"], [])
+                if not any(p["date"].startswith(d.isoformat()) for p in points):
+                    points.append({"date": f"{d.isoformat()} 00:00:00", "uptime": uptime})
+    return out
+
+
 def build_day(day: Path, out: Path) -> int:
     """A scraper's daily bundle (models, catalog, providers, model_stats) as a raw snapshot
     folder; returns the number of responses written."""
@@ -78,8 +118,7 @@ def build_day(day: Path, out: Path) -> int:
         load("catalog.json.gz"),
         load("providers.json.gz"),
     )
-    with gzip.open(day / "model_stats.jsonl.gz") as fh:
-        stats_lines = [json.loads(line) for line in fh]
+    stats_lines = _stats_lines(day)
 
     for child in out.glob("*"):
         if child.name != "README.md":
@@ -96,7 +135,7 @@ def build_day(day: Path, out: Path) -> int:
         derived: bool = False,
     ) -> None:
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-        rel = snap.write_body(source.name, key, body)
+        rel = snap.write_body(source.name, key, body, level=9)
         logs[source.group].append(
             {
                 "source": source.name,
@@ -141,10 +180,24 @@ def build_day(day: Path, out: Path) -> int:
     # endpoint UUID → object, per model id: an alias permaslug (~anthropic/claude-haiku-latest)
     # returns its target's endpoints again, which must not list them twice
     by_variant_slug: dict[str, dict[str, dict]] = {}
+    if (day / "rankings.json.gz").is_file():
+        land(
+            sources.FRONTEND_RANKINGS,
+            "month",
+            f"{sources.FRONTEND_RANKINGS.paths[0]}?view=month",
+            {"data": load("rankings.json.gz")},
+        )
     for line in stats_lines:
+        q = urlencode({"permaslug": line["permaslug"], "variant": line["variant"]})
+        # recorded for every catalog row, with or without endpoints
+        land(
+            sources.FRONTEND_MODEL_ACTIVITY,
+            sources.stats_key(line["permaslug"], line["variant"]),
+            f"{sources.FRONTEND_MODEL_ACTIVITY.paths[0]}?{q}",
+            {"data": line["activity"]},
+        )
         if not line["endpoints"]:
             continue  # the catalog row has endpoint: null; the API answers 404, not requested
-        q = urlencode({"permaslug": line["permaslug"], "variant": line["variant"]})
         land(
             sources.FRONTEND_STATS_ENDPOINT,
             sources.stats_key(line["permaslug"], line["variant"]),
@@ -159,6 +212,15 @@ def build_day(day: Path, out: Path) -> int:
         )
         for e in line["endpoints"]:
             by_variant_slug.setdefault(e["model_variant_slug"], {}).setdefault(e["id"], e)
+
+    for permaslug, by_endpoint in sorted(uptime_recent(day).items()):
+        land(
+            sources.FRONTEND_UPTIME_RECENT,
+            permaslug,
+            f"{sources.FRONTEND_UPTIME_RECENT.paths[0]}?{urlencode({'permaslug': permaslug})}",
+            {"data": by_endpoint},
+            derived=True,
+        )
 
     for m in models:
         eps = [

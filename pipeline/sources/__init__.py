@@ -11,15 +11,26 @@ from pipeline.sources import (
     frontend_all_providers,
     frontend_catalog,
     frontend_effective_pricing,
+    frontend_model_activity,
+    frontend_rankings,
     frontend_stats_endpoint,
+    frontend_top_apps,
+    frontend_uptime_hourly,
+    frontend_uptime_recent,
     v1_endpoints,
     v1_models,
     v1_providers,
 )
 from pipeline.sources.fields import Contract
-from pipeline.sources.request import Source, encode_segment, endpoints_path, stats_key
+from pipeline.sources.request import (
+    Source,
+    encode_segment,
+    endpoints_path,
+    split_stats_key,
+    stats_key,
+)
 
-__all__ = ["Source", "encode_segment", "endpoints_path", "stats_key"]
+__all__ = ["Source", "encode_segment", "endpoints_path", "split_stats_key", "stats_key"]
 
 V1_MODELS = v1_models.SOURCE
 V1_ENDPOINTS = v1_endpoints.SOURCE
@@ -28,6 +39,11 @@ FRONTEND_CATALOG = frontend_catalog.SOURCE
 FRONTEND_ALL_PROVIDERS = frontend_all_providers.SOURCE
 FRONTEND_STATS_ENDPOINT = frontend_stats_endpoint.SOURCE
 FRONTEND_EFFECTIVE_PRICING = frontend_effective_pricing.SOURCE
+FRONTEND_MODEL_ACTIVITY = frontend_model_activity.SOURCE
+FRONTEND_RANKINGS = frontend_rankings.SOURCE
+FRONTEND_UPTIME_RECENT = frontend_uptime_recent.SOURCE
+FRONTEND_UPTIME_HOURLY = frontend_uptime_hourly.SOURCE
+FRONTEND_TOP_APPS = frontend_top_apps.SOURCE
 
 ALL_SOURCES: tuple[Source, ...] = (
     V1_MODELS,
@@ -37,11 +53,24 @@ ALL_SOURCES: tuple[Source, ...] = (
     FRONTEND_ALL_PROVIDERS,
     FRONTEND_STATS_ENDPOINT,
     FRONTEND_EFFECTIVE_PRICING,
+    FRONTEND_MODEL_ACTIVITY,
+    FRONTEND_RANKINGS,
+    FRONTEND_UPTIME_RECENT,
+    FRONTEND_UPTIME_HOURLY,
+    FRONTEND_TOP_APPS,
 )
 SOURCES_BY_NAME = {s.name: s for s in ALL_SOURCES}
 GROUPS: dict[str, tuple[str, ...]] = {
     g: tuple(s.name for s in ALL_SOURCES if s.group == g) for g in ("v1", "frontend")
 }
+USAGE_MODULES = (
+    frontend_effective_pricing,
+    frontend_model_activity,
+    frontend_rankings,
+    frontend_uptime_recent,
+    frontend_uptime_hourly,
+    frontend_top_apps,
+)
 # The sources the tables are built from, each with the shape of its records.
 CONTRACTS: dict[str, Contract] = {
     m.CONTRACT.source: m.CONTRACT
@@ -52,5 +81,9 @@ CONTRACTS: dict[str, Contract] = {
         frontend_catalog,
         frontend_all_providers,
         frontend_stats_endpoint,
+        *USAGE_MODULES,
     )
 }
+# How a response's data becomes records, for the sources whose body is not a plain list of
+# them (a map, a wrapped list, or records that need their request key to be named).
+RECORDS = {m.SOURCE.name: m.records for m in USAGE_MODULES}

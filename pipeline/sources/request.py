@@ -46,3 +46,9 @@ def endpoints_path(model_id: str) -> str:
 def stats_key(permaslug: str, variant: str) -> str:
     """Raw-landing key of one stats/endpoint response, readable like a model id."""
     return f"{permaslug}:{variant}"
+
+
+def split_stats_key(key: str) -> tuple[str, str]:
+    """(permaslug, variant) of a key made by ``stats_key`` (variants hold no colon)."""
+    permaslug, _, variant = key.rpartition(":")
+    return (permaslug, variant) if permaslug else (key, "standard")

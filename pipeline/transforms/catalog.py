@@ -7,6 +7,7 @@ is read as null and reported (``problems``), so it costs that value, never a tab
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -31,6 +32,22 @@ from pipeline.transforms.price_tiers import (
     model_price_tiers_table,
 )
 from pipeline.transforms.providers import providers_table
+from pipeline.transforms.usage import (
+    effective_pricing_tables,
+    model_activity_table,
+    model_ids,
+    model_rankings_table,
+    top_apps_table,
+    uptime_tables,
+)
+
+# Tables of the sources fetched on a cadence (not every day): a snapshot that did not ask the
+# source has no partition of its table, so "the newest snapshot" of it is the newest that asked.
+CADENCED = {
+    "endpoint_uptime_observations": "frontend_uptime_recent",
+    "endpoint_uptime_hourly_observations": "frontend_uptime_hourly",
+    "model_top_apps": "frontend_top_apps",
+}
 
 
 @dataclass
@@ -39,6 +56,7 @@ class CatalogBuild:
     drift: dict[str, dict[str, str]] = field(default_factory=dict)  # source → path → example
     problems: dict[str, list[str]] = field(default_factory=dict)  # source → values read as null
     duplicates: list[str] = field(default_factory=list)
+    not_asked: list[str] = field(default_factory=list)  # cadenced tables this snapshot lacks
 
 
 def build_tables(docs: RawDocs) -> CatalogBuild:
@@ -64,8 +82,33 @@ def build_tables(docs: RawDocs) -> CatalogBuild:
             "endpoint_variable_pricings": lambda: endpoint_variable_pricings_table(rows, stats),
             "model_price_tiers": lambda: model_price_tiers_table(src.get("v1_models")),
             "endpoint_price_items": lambda: endpoint_price_items_table(rows),
+            "model_activity": lambda: model_activity_table(
+                src.get("frontend_model_activity"), ids()
+            ),
+            "model_rankings": lambda: model_rankings_table(src.get("frontend_rankings"), ids()),
+            "model_effective_pricing": lambda: paid()[0],
+            "provider_effective_pricing": lambda: paid()[1],
+            "endpoint_uptime_observations": lambda: uptime()[0],
+            "endpoint_uptime_hourly_observations": lambda: uptime()[1],
+            "model_top_apps": lambda: top_apps_table(src.get("frontend_top_apps"), ids()),
         }
+        # built on first use, after models (whose catalog rows name the usage records)
+        ids = functools.cache(lambda: model_ids(frames["models"]))
+        paid = functools.cache(
+            lambda: effective_pricing_tables(
+                src.get("frontend_effective_pricing"), ids(), frames["endpoints"]
+            )
+        )
+        uptime = functools.cache(
+            lambda: uptime_tables(
+                src.get("frontend_uptime_recent"), src.get("frontend_uptime_hourly")
+            )
+        )
+        asked = docs.asked
         for name, build in builders.items():
+            if name in CADENCED and CADENCED[name] not in asked:
+                out.not_asked.append(name)
+                continue
             frames[name] = build()
         out.drift = src.drift
         out.problems = {s: [str(p) for p in ps] for s, ps in src.problems.items()}

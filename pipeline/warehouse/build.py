@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from pipeline import crashpoints
 from pipeline.atomic import replacing, sweep_stale
@@ -45,15 +46,50 @@ def sql_files() -> list[Path]:
     return sorted(p for p in SQL_DIR.glob("*.sql") if not p.name.startswith("_"))
 
 
-def statements(tables_dir: str) -> list[tuple[str, str]]:
+def _duckdb_type(dtype: pl.DataType) -> str:
+    if isinstance(dtype, pl.Decimal):
+        return f"DECIMAL({dtype.precision}, {dtype.scale})"
+    if isinstance(dtype, pl.Datetime):
+        return "TIMESTAMPTZ" if dtype.time_zone else "TIMESTAMP"
+    if isinstance(dtype, pl.List):
+        return f"{_duckdb_type(dtype.inner)}[]"
+    return {
+        pl.String: "VARCHAR",
+        pl.Int64: "BIGINT",
+        pl.Float64: "DOUBLE",
+        pl.Boolean: "BOOLEAN",
+        pl.Date: "DATE",
+    }[dtype.base_type()]
+
+
+def empty_table_sql(table: str) -> str:
+    """The two views of a table that has no partition yet (a source on a cadence not asked
+    so far): no rows, the declared columns, so the views built on it still work."""
+    cols = ", ".join(f'CAST(NULL AS {_duckdb_type(c.dtype)}) AS "{c.name}"' for c in TABLES[table])
+    return (
+        f"CREATE OR REPLACE VIEW {table}_history AS SELECT {cols}, "
+        f"CAST(NULL AS DATE) AS snapshot_date WHERE false;\n"
+        f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {table}_history;\n"
+    )
+
+
+def statements(tables_dir: Path) -> list[tuple[str, str]]:
     """(name, SQL) of every script the warehouse runs, in order: the two views of each
-    snapshot table from the template, then the numbered files."""
+    snapshot table from the template (or empty ones for a table without a partition yet),
+    then the numbered files."""
     template = TABLE_TEMPLATE.read_text()
     scripts = [
-        (f"{TABLE_TEMPLATE.name}[{t}]", template.replace("{{table}}", t)) for t in SNAPSHOT_TABLES
+        (
+            f"{TABLE_TEMPLATE.name}[{t}]",
+            template.replace("{{table}}", t)
+            if any((tables_dir / t).glob("snapshot_date=*/*.parquet"))
+            else empty_table_sql(t),
+        )
+        for t in SNAPSHOT_TABLES
     ]
     scripts += [(p.name, p.read_text()) for p in sql_files()]
-    return [(name, sql.replace(PLACEHOLDER, tables_dir)) for name, sql in scripts]
+    quoted = tables_dir.as_posix().replace("'", "''")
+    return [(name, sql.replace(PLACEHOLDER, quoted)) for name, sql in scripts]
 
 
 def build_warehouse(layout: Layout) -> dict[str, int]:
@@ -61,8 +97,7 @@ def build_warehouse(layout: Layout) -> dict[str, int]:
     final = layout.warehouse_path
     final.parent.mkdir(parents=True, exist_ok=True)
     sweep_stale(final.parent)
-    tables = layout.tables_dir.as_posix().replace("'", "''")
-    scripts = statements(tables)
+    scripts = statements(layout.tables_dir)
     with replacing(final) as tmp, duckdb.connect(str(tmp)) as con:
         for i, (name, sql) in enumerate(scripts):
             if i == len(scripts) // 2:
