@@ -436,9 +436,9 @@ async def fetch_frontend(
     the busiest endpoints, and top apps, unless ``skip`` names them (not due: see
     pipeline/cadence.py). Never fatal.
 
-    A catalog row without an endpoint has no stats, no prices paid and no apps (the API
-    answers 404 or zeros): it is not asked, except for model-activity when the month's
-    rankings show traffic (a model whose endpoints went away keeps its recent usage).
+    A catalog row without an endpoint has no stats and no apps (the API answers 404 or
+    nothing): it is not asked, nor for usage and prices paid unless the month's rankings show
+    traffic (a model whose endpoints went away keeps its recent usage).
     """
     report = FetchReport()
     landing = _Landing(snap, report, log, _prior(snap, "frontend", resume, report))
@@ -498,12 +498,18 @@ async def fetch_frontend(
             else asyncio.sleep(0, result=[])
         )
 
-        async def activity() -> None:
+        async def traffic() -> None:
+            """Usage and prices paid: rows with an endpoint, and rows whose endpoints went
+            away but which the month's rankings show with traffic (over the 20 recorded
+            days, no answer with data fell outside this set)."""
             await rank_task
             if month is None:
-                log("model-activity: no month rankings; asking every catalog row")
+                log("model-activity, effective-pricing: no month rankings; every row asked")
             wanted = every if month is None else served | (month & every)
-            await per_pair(sources.FRONTEND_MODEL_ACTIVITY, wanted)
+            await asyncio.gather(
+                per_pair(sources.FRONTEND_MODEL_ACTIVITY, wanted),
+                per_pair(sources.FRONTEND_EFFECTIVE_PRICING, wanted),
+            )
 
         hourly_src = sources.FRONTEND_UPTIME_HOURLY
         counts: dict[str, int] = {}
@@ -546,9 +552,8 @@ async def fetch_frontend(
         await asyncio.gather(
             stats_task,
             rank_task,
-            activity(),
+            traffic(),
             hourly(),
-            per_pair(sources.FRONTEND_EFFECTIVE_PRICING, served),
             per_pair(sources.FRONTEND_TOP_APPS, served, ok_statuses=NO_DATA_404),
             _fan_out(client, landing, recent.name, recent_calls)
             if recent_path is not None and recent.name not in skip

@@ -72,8 +72,15 @@ def replay_url() -> str:
         yield url
 
 
-def materialize_snapshot(base_url: str, data_dir: Path, *, refetch: bool = False, **api: object):
-    """Every asset of the sample date, in-process, against ``base_url``."""
+def materialize_snapshot(
+    base_url: str,
+    data_dir: Path,
+    *,
+    refetch: bool = False,
+    partition: str = SAMPLE_DATE,
+    **api: object,
+):
+    """Every asset of one date (the sample's by default), in-process, against ``base_url``."""
     import dagster as dg
 
     from assets.raw import refetch_config
@@ -82,7 +89,7 @@ def materialize_snapshot(base_url: str, data_dir: Path, *, refetch: bool = False
 
     return dg.materialize(
         ALL_ASSETS,
-        partition_key=SAMPLE_DATE,
+        partition_key=partition,
         resources={
             "api": OpenRouterApi(base_url=base_url, **api),
             "storage": CatalogStorage(root=str(data_dir)),

@@ -189,12 +189,18 @@ def build_day(day: Path, out: Path) -> int:
         )
     for line in stats_lines:
         q = urlencode({"permaslug": line["permaslug"], "variant": line["variant"]})
-        # recorded for every catalog row, with or without endpoints
+        # recorded for every catalog row, with or without endpoints (as is effective-pricing)
         land(
             sources.FRONTEND_MODEL_ACTIVITY,
             sources.stats_key(line["permaslug"], line["variant"]),
             f"{sources.FRONTEND_MODEL_ACTIVITY.paths[0]}?{q}",
             {"data": line["activity"]},
+        )
+        land(  # request parameters assumed to be those of stats/endpoint
+            sources.FRONTEND_EFFECTIVE_PRICING,
+            sources.stats_key(line["permaslug"], line["variant"]),
+            f"{sources.FRONTEND_EFFECTIVE_PRICING.paths[0]}?{q}",
+            {"data": line["effective_pricing"]},
         )
         if not line["endpoints"]:
             continue  # the catalog row has endpoint: null; the API answers 404, not requested
@@ -203,12 +209,6 @@ def build_day(day: Path, out: Path) -> int:
             sources.stats_key(line["permaslug"], line["variant"]),
             f"{sources.FRONTEND_STATS_ENDPOINT.paths[0]}?{q}",
             {"data": line["endpoints"]},
-        )
-        land(  # request parameters assumed to be those of stats/endpoint
-            sources.FRONTEND_EFFECTIVE_PRICING,
-            sources.stats_key(line["permaslug"], line["variant"]),
-            f"{sources.FRONTEND_EFFECTIVE_PRICING.paths[0]}?{q}",
-            {"data": line["effective_pricing"]},
         )
         for e in line["endpoints"]:
             by_variant_slug.setdefault(e["model_variant_slug"], {}).setdefault(e["id"], e)

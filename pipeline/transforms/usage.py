@@ -140,7 +140,10 @@ def effective_pricing_tables(
         pl.col("effectiveOutputPrice").alias("effective_output_usd_per_mtok"),
         pl.col("cacheHitRate").alias("cache_hit_rate"),
         pl.col("totalTokens").alias("tokens"),
-    ).with_columns((pl.col("tokens") / pl.col("tokens").sum().over(KEY)).alias("share"))
+    ).with_columns(
+        # a variant whose summaries all say 0 tokens has no share to give
+        (pl.col("tokens") / pl.col("tokens").sum().over(KEY).replace(0, None)).alias("share")
+    )
     totals = per_endpoint.group_by(KEY).agg(
         pl.col("tokens").sum(), pl.len().cast(pl.Int64).alias("endpoints_with_traffic")
     )
