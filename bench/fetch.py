@@ -12,11 +12,15 @@ C. The server allowing 20 and 60 requests/s (429 + ``Retry-After: 1`` above it),
    latency, default settings: complete, wall against ``requests / R`` (target ≤ 1.15 ×),
    answers of 429 as a share of requests (target ≤ 5 %).
 D. ``openrouter-catalog query "select 1"``: wall (target ≤ 1 s).
+E. Requests by source on a real day of 2026-08 (2026-08-05, the bundle in tests/fixtures, with
+   its month rankings), default settings: the sources the strongest public daily scraper also
+   collects (lists, stats/endpoint, effective-pricing, model-activity, rankings) against 0.75 ×
+   its 2,710 requests for a day; uptime and top apps on their cadence, listed apart.
 
 A, B and D are the median of ``--repeat`` runs (these machines are shared and noisy); each
 fetch lands in a fresh folder under bench/out/ (the disk of data/).
 
-    .venv/bin/python bench/fetch.py [--repeat 3] [--snapshot DIR] [--skip-limits]
+    .venv/bin/python bench/fetch.py [--repeat 3] [--snapshot DIR] [--skip-limits] [--only-budget]
 """
 
 from __future__ import annotations
@@ -42,6 +46,19 @@ from pipeline.replay.launcher import replay_server  # noqa: E402
 from pipeline.resources import OpenRouterApi  # noqa: E402
 
 DATE = "2026-07-19"
+BUDGET_DAY = ROOT / "tests" / "fixtures" / "daily_2026-08" / "2026-08-05"
+SCRAPER_REQUESTS = 2_710  # the public scraper's requests for one day of 2026-08 (issue #13)
+SCRAPER_SOURCES = {  # what it also collects
+    "v1_models",
+    "frontend_catalog",
+    "frontend_all_providers",
+    "v1_providers",
+    "frontend_stats_endpoint",
+    "frontend_effective_pricing",
+    "frontend_model_activity",
+    "frontend_rankings",
+}
+CADENCED = {"frontend_uptime_recent", "frontend_uptime_hourly", "frontend_top_apps"}
 
 
 @dataclass
@@ -52,6 +69,44 @@ class Fetched:
     cpu: float
     limited: int
     complete: bool
+
+
+async def _by_source(url: str, folder: str) -> dict[str, int]:
+    snap = RawSnapshot(folder)
+    async with OpenRouterApi(base_url=url).client() as client:
+        await fetch_v1(client, snap, lambda _: None)
+        await fetch_frontend(client, snap, lambda _: None)
+    counts: dict[str, int] = {}
+    for r in snap.log_rows():
+        counts[r["source"]] = counts.get(r["source"], 0) + 1
+    return counts
+
+
+def budget(say) -> None:  # noqa: ANN001
+    """E: a real 2026-08 day served as recorded, fetched once with every source due."""
+    from pipeline.replay.recorded_day import build_day
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory(dir=OUT) as served,
+        tempfile.TemporaryDirectory(dir=OUT) as out,
+    ):
+        build_day(BUDGET_DAY, Path(served))
+        with replay_server(served) as url:
+            counts = asyncio.run(_by_source(url, out))
+    shared = sum(n for s, n in counts.items() if s in SCRAPER_SOURCES)
+    extra = sum(n for s, n in counts.items() if s not in SCRAPER_SOURCES | CADENCED)
+    cadenced = sum(n for s, n in counts.items() if s in CADENCED)
+    ok = shared <= 0.75 * SCRAPER_REQUESTS
+    for source, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+        tag = "shared" if source in SCRAPER_SOURCES else "cadence" if source in CADENCED else "ours"
+        say(f"| E. {BUDGET_DAY.name} requests: {source} ({tag}) | 1 | {n:,} | | |")
+    say(
+        f"| E. requests of the sources the scraper also collects, against its "
+        f"{SCRAPER_REQUESTS:,} | 1 | **{shared:,}** ({shared / SCRAPER_REQUESTS:.2f} ×) | "
+        f"+{extra:,} v1 per-model, +{cadenced:,} on a cadence (uptime every 2 days, apps "
+        f"weekly) | ≤ 0.75 × {mark(ok)} |"
+    )
 
 
 async def _fetch(url: str, folder: str) -> Fetched:
@@ -138,6 +193,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--snapshot", help="raw snapshot folder to serve (default: the sample)")
     ap.add_argument("--skip-limits", action="store_true", help="leave out C (80 s)")
+    ap.add_argument("--only-budget", action="store_true", help="only E, the requests by source")
     args = ap.parse_args()
     snapshot = args.snapshot
     lines: list[str] = []
@@ -147,6 +203,9 @@ def main() -> None:
         lines.append(text)
 
     say("| figure | runs | median | range | target |\n|---|---|---|---|---|")
+    if args.only_budget:
+        budget(say)
+        return
 
     # A. the fetch at 50 ms, no limit
     with replay_server(snapshot, "--latency-ms", "50") as url:
@@ -216,6 +275,7 @@ def main() -> None:
                 f"| 1 | **{r.wall / ideal:.3f}**, {share:.1%}, {r.complete} | "
                 f"{r.wall:.1f} s, {r.limited} × 429 | ≤ 1.15, ≤ 5 %, True {mark(ok)} |"
             )
+    budget(say)
 
 
 if __name__ == "__main__":

@@ -4,11 +4,13 @@ charted, self-contained) and `openrouter-catalog query` (table, CSV, JSON, error
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
 import subprocess
 import sys
+from collections import defaultdict
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -80,6 +82,33 @@ def test_notebook_answers_match_the_source(notebook_run):
     assert q3["changes_polars"] == q3["changes_duckdb"] == expected > 0
 
 
+def test_notebook_growth_matches_the_recorded_activity(notebook_run):
+    """Question 4 against the three days' model-activity answers, each day once from the
+    latest snapshot that saw it."""
+    from tests.test_usage import recorded
+
+    q4 = notebook_run[1]["q4"]
+    latest: dict[tuple[str, str, str], tuple[int, str]] = {}
+    for day in DAYS:
+        for (p, v), activity in recorded(day, "activity").items():
+            for r in activity["analytics"]:
+                tokens = r["total_prompt_tokens"] + r["total_completion_tokens"]
+                latest[(p, v, r["date"][:10])] = (tokens, day)
+    end = max(d for (_, _, d), (_, seen) in latest.items() if d < seen)
+    last: dict = defaultdict(int)
+    prev: dict = defaultdict(int)
+    for (p, v, d), (tokens, _) in latest.items():
+        age = (dt.date.fromisoformat(end) - dt.date.fromisoformat(d)).days
+        if 0 <= age < 7:
+            last[(p, v)] += tokens
+        elif 7 <= age < 14:
+            prev[(p, v)] += tokens
+    growth = sorted((last[k] / n - 1 for k, n in prev.items() if n > 1e9), reverse=True)
+    assert q4["window_end"] == end == "2026-07-18"
+    assert q4["growth_polars"] == pytest.approx(growth[:5])
+    assert q4["top_polars"] == q4["top_view"]
+
+
 def test_notebook_on_the_demo_data_alone_says_there_is_one_snapshot(clean_build):
     layout, _ = clean_build
     nb, answers = run_notebook(layout.base)
@@ -136,8 +165,8 @@ def test_report_is_written_with_its_charts_and_references_nothing_outside(clean_
     layout, result = clean_build
     page = layout.report_path.read_text()
     refs = check_self_contained(page)
-    assert refs.tags.get("svg") == 4  # four charts, inline
-    scatter, spread, policy, changes = re.findall(r"<svg.*?</svg>", page, re.S)
+    assert refs.tags.get("svg") == 6  # six charts, inline
+    scatter, spread, policy, changes, share, paid = re.findall(r"<svg.*?</svg>", page, re.S)
     rows = {
         name: query_rows(layout.warehouse_path, name)
         for name in ("price_vs_throughput", "price_spread", "training_policy")
@@ -149,16 +178,21 @@ def test_report_is_written_with_its_charts_and_references_nothing_outside(clean_
     assert policy.count("<title>") - 1 == rows["training_policy"] >= 2  # the svg's own title
     # one snapshot: no change to draw, and the chart says so instead of an empty frame
     assert "no price changed between the two newest snapshots (or only one)" in changes
+    # usage: a bar segment per (day, author) of the last 31 days; a dot per busy endpoint
+    assert share.count("<rect") - 7 - 1 == query_rows(layout.warehouse_path, "market_share")
+    assert paid.count("<circle") == query_rows(layout.warehouse_path, "effective_vs_list") > 20
     for title in (
         "Price versus throughput",
         "Price spread per model",
         "Providers by training policy",
         "Latest price changes",
+        "Market share by author",
+        "List price versus price paid",
     ):
         assert title in page
     meta = result.asset_materializations_for_node("catalog_report")[0].metadata
     assert meta["open"].value == layout.report_path.as_uri()
-    assert meta["charts"].value == 4 and meta["snapshot_shown"].value == DAYS[2]
+    assert meta["charts"].value == 6 and meta["snapshot_shown"].value == DAYS[2]
 
 
 def test_report_over_history_lists_the_latest_price_changes(history_layout, tmp_path):
@@ -170,7 +204,7 @@ def test_report_over_history_lists_the_latest_price_changes(history_layout, tmp_
     assert report.price_changes == expected > 0
     page = report.path.read_text()
     check_self_contained(page)
-    changes = re.findall(r"<svg.*?</svg>", page, re.S)[-1]
+    changes = re.findall(r"<svg.*?</svg>", page, re.S)[3]
     assert changes.count("<rect") == min(expected, 20)  # a bar per change shown
     assert f"{expected} price components changed" in page
     assert page.count("<tr>") == 1 + min(expected, 30)  # header + rows shown

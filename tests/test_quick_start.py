@@ -66,4 +66,4 @@ def test_drawing_the_report_loads_neither_pyarrow_nor_a_plotting_library(clean_b
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
     assert out.stderr == ""  # nor a complaint at exit (DuckDB's Arrow stream left some)
-    assert (tmp_path / "r.html").read_text().count("<svg") == 4
+    assert (tmp_path / "r.html").read_text().count("<svg") == 6

@@ -3,6 +3,7 @@ numbers, text is escaped, and the same data gives the same bytes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 
@@ -121,8 +122,65 @@ def test_changes_draw_a_bar_per_change_coloured_by_direction():
         (charts.price_spread, ["model_id", "endpoint_count", "min_usd", "median_usd", "max_usd"]),
         (charts.training_policy, ["scope", "policy", "providers"]),
         (charts.price_changes, ["model_id", "provider_name", "component", "pct_change"]),
+        (charts.market_share, ["usage_date", "author", "share", "is_complete"]),
+        (
+            charts.effective_vs_list,
+            [
+                "model_id",
+                "provider_name",
+                "list_prompt_usd_per_mtok",
+                "effective_input_usd_per_mtok",
+                "cache_hit_rate",
+                "tokens",
+            ],
+        ),
     ],
 )
 def test_nothing_to_draw_is_said_not_left_blank(draw, columns):
     page = draw(pl.DataFrame(schema=dict.fromkeys(columns, pl.String)))
     assert page.startswith("<svg") and "<text" in page and "<circle" not in page
+
+
+def test_market_share_stacks_each_day_to_the_whole_axis():
+    df = pl.DataFrame(
+        {
+            "usage_date": [dt.date(2026, 7, 1)] * 3 + [dt.date(2026, 7, 2)] * 2,
+            "author": ["a", "b", "other", "a", "b"],
+            "share": [0.5, 0.3, 0.2, 0.6, 0.4],
+            "is_complete": [True, True, True, False, False],
+        }
+    )
+    page = charts.market_share(df)
+    bars = re.findall(
+        r'<rect x="([\d.]+)" y="([\d.]+)" width="[\d.]+" height="([\d.]+)"[^>]*><title>'
+        r"([^<]*)</title>",
+        page,
+    )
+    assert len(bars) == 5
+    by_day: dict[str, list[float]] = {}
+    for x, _, h, _ in bars:
+        by_day.setdefault(x, []).append(float(h))
+    heights = [sum(hs) for hs in by_day.values()]
+    assert heights[0] == pytest.approx(heights[1])  # each day fills the axis: shares sum to 1
+    tips = [t for *_, t in bars]
+    assert "2026-07-02: b 40.0% (partial day)" in tips and "2026-07-01: a 50.0%" in tips
+    # the biggest author over the period at the bottom of every bar
+    first = {x: float(y) for x, y, _, t in bars if ": a " in t}
+    assert all(float(y) <= first[x] for x, y, _, _ in bars)
+
+
+def test_effective_against_list_is_on_the_diagonal_when_nothing_was_saved():
+    df = pl.DataFrame(
+        {
+            "model_id": ["m/a", "m/b"],
+            "provider_name": ["P", "Q"],
+            "list_prompt_usd_per_mtok": [1.0, 1.0],
+            "effective_input_usd_per_mtok": [1.0, 0.1],
+            "cache_hit_rate": [0.0, 0.9],
+            "tokens": [10.0, 20.0],
+        }
+    )
+    page = charts.effective_vs_list(df)
+    (x1, y1, t1), (x2, y2, t2) = _circles(page)
+    assert x1 == x2 and y2 > y1  # same list price; paid a tenth: lower on the chart
+    assert "90% cache hits" in t2 and "paid $0.1 per Mtok" in t2

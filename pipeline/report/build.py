@@ -121,6 +121,20 @@ def render(data: dict[str, pl.DataFrame]) -> str:
             charts.price_changes(changes),
             _table(changes, 30),
         ),
+        _section(
+            "Market share by author",
+            "Each author's share of all tokens (prompt + completion) per day, the 7 biggest "
+            "of the last 31 days by name; the newest day, still partial, is lighter. View: "
+            "market_share_daily.",
+            charts.market_share(data["market_share"]),
+        ),
+        _section(
+            "List price versus price paid",
+            "The 60 busiest endpoints of the newest snapshot: list prompt price against what "
+            "prompts paid over the last week; below the diagonal, caching (and discounts) "
+            "saved. View: effective_vs_list_price.",
+            charts.effective_vs_list(data["effective_vs_list"]),
+        ),
     ]
     title = f"OpenRouter catalog on {date}" if date else "OpenRouter catalog"
     return (

@@ -150,3 +150,78 @@ def price_changes(df: pl.DataFrame, limit: int = 20) -> str:
         c.rect(x(0), top + band * i + 4, x(v) - x(0), band - 8, UP if v > 0 else DOWN, 1, tip)
     c.line(x(0), top, x(0), bottom, "#333")
     return c.render()
+
+
+def market_share(df: pl.DataFrame) -> str:
+    """Stacked bars, one per day: each author's share of the day's tokens, biggest authors
+    at the bottom, 'other' on top; a partial day (still counting) drawn lighter."""
+    if df.is_empty():
+        return svg.message("no usage recorded yet (stats/model-activity)")
+    days = df["usage_date"].unique().sort().to_list()
+    totals = df.group_by("author").agg(pl.col("share").sum()).sort("share", descending=True)
+    authors = [a for a in totals["author"].to_list() if a != "other"]
+    authors += ["other"] if "other" in totals["author"].to_list() else []
+    colour = {a: svg.PALETTE[i % len(svg.PALETTE)] for i, a in enumerate(authors)}
+    colour["other"] = "#bbbbbb"
+    legend_w = max(svg.text_width(a, svg.FONT_PX - 1) for a in authors) + 30
+    left, top, bottom = 56, 12, 320
+    right = WIDTH - legend_w - 10
+    band = (right - left) / len(days)
+    y = Scale(0, 1, bottom, top)
+    c = Canvas(WIDTH, bottom + 42, "Market share by author, per day")
+    svg.y_axis(c, y, left, right, "share of the day's tokens")
+    shares = {(r["usage_date"], r["author"]): r for r in df.iter_rows(named=True)}
+    for i, day in enumerate(days):
+        base = 0.0
+        for author in authors:
+            row = shares.get((day, author))
+            if row is None:
+                continue
+            share = row["share"] or 0.0
+            opacity = 1.0 if row["is_complete"] else 0.45
+            tip = f"{day}: {author} {share:.1%}" + ("" if row["is_complete"] else " (partial day)")
+            c.rect(
+                left + i * band + 1,
+                y(base + share),
+                band - 2,
+                y(base) - y(base + share),
+                colour[author],
+                opacity,
+                tip,
+            )
+            base += share
+        if i % max(1, len(days) // 8) == 0 or i == len(days) - 1:
+            c.text(
+                left + (i + 0.5) * band, bottom + 12, str(day)[5:], anchor="middle", color=svg.MUTED
+            )
+    c.line(left, bottom, right, bottom)
+    c.text((left + right) / 2, bottom + 30, "day (UTC)", anchor="middle")
+    svg.legend(c, [(a, colour[a]) for a in authors], right + 16, top + 6)
+    return c.render()
+
+
+def effective_vs_list(df: pl.DataFrame) -> str:
+    """Scatter per endpoint: the list prompt price (x, log) against what prompts actually
+    paid (y, log); the diagonal is 'paid the list price', the distance below it the saving
+    from caching and discounts."""
+    if df.is_empty():
+        return svg.message("no endpoint with traffic and a price (stats/effective-pricing)")
+    values = df["list_prompt_usd_per_mtok"].to_list() + df["effective_input_usd_per_mtok"].to_list()
+    lo, hi = svg.log_range(min(values), max(values))
+    labels = max(svg.text_width(svg.fmt(v)) for v in svg.log_ticks(lo, hi))
+    left, top, bottom, right = labels + 34, 12, 380, WIDTH - 20
+    x = Scale(lo, hi, left, right, log=True)
+    y = Scale(lo, hi, bottom, top, log=True)
+    c = Canvas(WIDTH, bottom + 42, "List price versus price paid, per endpoint")
+    svg.x_axis(c, x, top, bottom, "list prompt price, USD per Mtok")
+    svg.y_axis(c, y, left, right, "prompt price paid, USD per Mtok (after caching)")
+    c.line(x(lo), y(lo), x(hi), y(hi), svg.MUTED, 1)
+    for row in df.iter_rows(named=True):
+        listed, paid = row["list_prompt_usd_per_mtok"], row["effective_input_usd_per_mtok"]
+        hit = row["cache_hit_rate"] or 0.0
+        tip = (
+            f"{row['model_id']} · {row['provider_name']}: list {_usd(listed)}, paid "
+            f"{_usd(paid)} per Mtok, {hit:.0%} cache hits, {row['tokens']:,.0f} tokens"
+        )
+        c.circle(x(listed), y(paid), 4, DOWN if paid < listed else UP, 0.75, tip)
+    return c.render()
