@@ -35,6 +35,20 @@ SHOW = (
         "policy_source, paid_variant_without_training FROM free_variant_training_flags "
         "ORDER BY model_id, provider_name LIMIT {n}",
     ),
+    (
+        "market_share_daily",
+        # the newest complete day (the snapshot's own day is still counting)
+        "SELECT usage_date, author, tokens, round(100 * share, 1) AS share_pct "
+        "FROM market_share_daily WHERE usage_date = "
+        "(SELECT max(usage_date) FROM market_share_daily WHERE is_complete) "
+        "ORDER BY share DESC LIMIT {n}",
+    ),
+    (
+        "model_trends",
+        "SELECT model_id, tokens_last_7d, tokens_prev_7d, round(100 * growth, 1) AS growth_pct, "
+        "rank_last_7d, rank_change FROM model_trends WHERE tokens_prev_7d > 1e9 "
+        "ORDER BY growth DESC LIMIT {n}",
+    ),
 )
 
 
