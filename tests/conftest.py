@@ -131,25 +131,33 @@ DAILY = ROOT / "tests" / "fixtures" / "daily_2026-07"
 DAYS = ["2026-07-17", "2026-07-18", "2026-07-19"]
 
 
-@pytest.fixture(scope="session")
-def history_layout(tmp_path_factory):
-    """Three real consecutive days (two daily fixtures and the bundled sample), built from raw
-    into tables, warehouse and report: the demo's day with the history before it."""
+def build_history(layout, days: list[str], order: list[str], folders: dict[str, Path]) -> None:
+    """Real days landed as raw (the sample's day copied, the others built from their bundle
+    in ``folders``), then tables built in ``order``, the warehouse with the last."""
     import datetime as dt
     import shutil
 
     from pipeline.replay.recorded_day import build_day
-    from pipeline.storage import Layout
 
-    layout = Layout(str(tmp_path_factory.mktemp("history")))
-    for day in DAYS:
+    for day in days:
         raw = layout.raw_dir(dt.date.fromisoformat(day))
         if day == SAMPLE_DATE:
             shutil.copytree(SAMPLE, raw)
         else:
-            build_day(DAILY / day, raw)
+            build_day(folders[day], raw)
+    for day in order:
+        assert rebuild_from_raw(layout, day, warehouse=day == order[-1]).success
+
+
+@pytest.fixture(scope="session")
+def history_layout(tmp_path_factory):
+    """Three real consecutive days (two daily fixtures and the bundled sample), built from raw
+    into tables, warehouse and report: the demo's day with the history before it."""
+    from pipeline.storage import Layout
+
+    layout = Layout(str(tmp_path_factory.mktemp("history")))
     # built out of order on purpose: a date's price changes must be right whichever of its
     # neighbours was built first
-    for day in (DAYS[2], DAYS[0], DAYS[1]):
-        assert rebuild_from_raw(layout, day).success
+    order = [DAYS[2], DAYS[0], DAYS[1]]
+    build_history(layout, DAYS, order, {d: DAILY / d for d in DAYS})
     return layout

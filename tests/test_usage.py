@@ -17,9 +17,8 @@ import pytest
 
 from pipeline.cadence import due
 from pipeline.raw_store import RawSnapshot
-from pipeline.replay.recorded_day import build_day
 from pipeline.storage import Layout
-from tests.conftest import ROOT, SAMPLE, SAMPLE_DATE, rebuild_from_raw
+from tests.conftest import ROOT, SAMPLE, SAMPLE_DATE, build_history
 
 FIXTURES = ROOT / "tests" / "fixtures" / "daily_2026-07"
 DAYS = ["2026-07-17", "2026-07-18", "2026-07-19", "2026-07-20", "2026-07-21"]
@@ -60,14 +59,7 @@ def expected_usage() -> dict[tuple[str, str, str], tuple[dict, str]]:
 @pytest.fixture(scope="module")
 def five_days(tmp_path_factory) -> Layout:
     layout = Layout(str(tmp_path_factory.mktemp("five_days")))
-    for day in DAYS:
-        raw = layout.raw_dir(dt.date.fromisoformat(day))
-        if day == SAMPLE_DATE:
-            shutil.copytree(SAMPLE, raw)
-        else:
-            build_day(FIXTURES / day, raw)
-    for day in BUILD_ORDER:
-        assert rebuild_from_raw(layout, day, warehouse=day == BUILD_ORDER[-1]).success
+    build_history(layout, DAYS, BUILD_ORDER, {d: FIXTURES / d for d in DAYS})
     return layout
 
 

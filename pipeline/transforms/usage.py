@@ -166,36 +166,22 @@ def effective_pricing_tables(
     )
 
 
+def _uptime(src: SourceFrame, table: str, when: pl.Expr, *keep: str) -> pl.DataFrame:
+    if src.df.is_empty():
+        return empty(table)
+    out = src.df.select("endpoint_id", *keep, when, pl.col("uptime").alias("uptime_pct"))
+    return conform(out, table).sort("endpoint_id", when.meta.output_name())
+
+
 def uptime_tables(recent: SourceFrame, hourly: SourceFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(daily, hourly) observations; the warehouse keeps the latest of each day or hour."""
-    daily = (
-        empty("endpoint_uptime_observations")
-        if recent.df.is_empty()
-        else conform(
-            recent.df.select(
-                "endpoint_id",
-                "permaslug",
-                _day("date").alias("uptime_date"),
-                pl.col("uptime").alias("uptime_pct"),
-            ),
-            "endpoint_uptime_observations",
-        ).sort("endpoint_id", "uptime_date")
+    hour = pl.col("date").str.to_datetime("%Y-%m-%d %H:%M:%S", time_zone="UTC", strict=False)
+    return (
+        _uptime(
+            recent, "endpoint_uptime_observations", _day("date").alias("uptime_date"), "permaslug"
+        ),
+        _uptime(hourly, "endpoint_uptime_hourly_observations", hour.alias("uptime_hour")),
     )
-    hours = (
-        empty("endpoint_uptime_hourly_observations")
-        if hourly.df.is_empty()
-        else conform(
-            hourly.df.select(
-                "endpoint_id",
-                pl.col("date")
-                .str.to_datetime("%Y-%m-%d %H:%M:%S", time_zone="UTC", strict=False)
-                .alias("uptime_hour"),
-                pl.col("uptime").alias("uptime_pct"),
-            ),
-            "endpoint_uptime_hourly_observations",
-        ).sort("endpoint_id", "uptime_hour")
-    )
-    return daily, hours
 
 
 def top_apps_table(src: SourceFrame, ids: pl.DataFrame) -> pl.DataFrame:

@@ -165,6 +165,15 @@ FROM provider_effective_pricing AS p
 JOIN endpoints_history AS e
     ON e.endpoint_id = p.endpoint_id AND e.snapshot_date = p.snapshot_date;
 
+-- endpoint_names: the model and provider of every endpoint id ever listed, from the newest
+-- snapshot that listed it (uptime outlives an endpoint's last appearance in the catalog).
+-- Grain: one row per endpoint_id.
+CREATE OR REPLACE VIEW endpoint_names AS
+SELECT endpoint_id, arg_max(model_id, snapshot_date) AS model_id,
+    arg_max(provider_name, snapshot_date) AS provider_name
+FROM endpoints_history
+GROUP BY endpoint_id;
+
 -- endpoint_uptime_daily: daily uptime per endpoint, the latest observation of each day.
 -- model_id and provider_name come from the newest snapshot that listed the endpoint.
 -- Grain: one row per (endpoint_id, uptime_date).
@@ -174,12 +183,6 @@ WITH latest AS (
     FROM endpoint_uptime_observations_history
     QUALIFY row_number() OVER (
         PARTITION BY endpoint_id, uptime_date ORDER BY snapshot_date DESC) = 1
-),
-named AS (
-    SELECT endpoint_id, arg_max(model_id, snapshot_date) AS model_id,
-        arg_max(provider_name, snapshot_date) AS provider_name
-    FROM endpoints_history
-    GROUP BY endpoint_id
 )
 SELECT
     latest.endpoint_id,
@@ -190,7 +193,7 @@ SELECT
     observed_on,
     observed_on > uptime_date AS is_complete
 FROM latest
-LEFT JOIN named USING (endpoint_id);
+LEFT JOIN endpoint_names AS named USING (endpoint_id);
 
 -- endpoint_uptime_hourly: hourly uptime of the busiest endpoints, the latest observation of
 -- each hour. Grain: one row per (endpoint_id, uptime_hour).
@@ -200,14 +203,8 @@ WITH latest AS (
     FROM endpoint_uptime_hourly_observations_history
     QUALIFY row_number() OVER (
         PARTITION BY endpoint_id, uptime_hour ORDER BY snapshot_date DESC) = 1
-),
-named AS (
-    SELECT endpoint_id, arg_max(model_id, snapshot_date) AS model_id,
-        arg_max(provider_name, snapshot_date) AS provider_name
-    FROM endpoints_history
-    GROUP BY endpoint_id
 )
 SELECT latest.endpoint_id, named.model_id, named.provider_name, uptime_hour, uptime_pct,
     observed_on
 FROM latest
-LEFT JOIN named USING (endpoint_id);
+LEFT JOIN endpoint_names AS named USING (endpoint_id);
