@@ -11,6 +11,8 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+FIRST_SNAPSHOT_DATE = dt.date(2023, 12, 1)  # the partitions' start (pipeline/partitions.py)
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -62,30 +64,58 @@ def run(
     refetch: Annotated[
         bool, typer.Option(help="fetch again even if the date's raw landed completely")
     ] = False,
+    dagster_home: Annotated[
+        str | None,
+        typer.Option(
+            help="where the run is recorded for the UI [env DAGSTER_HOME; default the "
+            "project's .dagster/; 'memory': not recorded]"
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Dagster's own log, and tracebacks")
+    ] = False,
 ) -> None:
-    """Materialise every asset for one snapshot through Dagster, in-process."""
+    """Materialise every asset for one snapshot: a run of the daily_snapshot job, in-process,
+    recorded where `make ui` looks."""
     from pipeline.storage import parse_snapshot_date
 
     settings = _settings(
-        base_url=base_url, data_dir=data_dir, concurrency=concurrency, max_attempts=max_attempts
+        base_url=base_url,
+        data_dir=data_dir,
+        concurrency=concurrency,
+        max_attempts=max_attempts,
+        dagster_home=dagster_home,
     )
+    today = dt.datetime.now(dt.UTC).date()
     try:
-        date = (
-            parse_snapshot_date(snapshot_date) if snapshot_date else dt.datetime.now(dt.UTC).date()
-        )
+        date = parse_snapshot_date(snapshot_date) if snapshot_date else today
     except ValueError as exc:
         _fail(str(exc))
+    if not FIRST_SNAPSHOT_DATE <= date <= today:
+        _fail(
+            f"snapshot date {date} is out of range: snapshots run from {FIRST_SNAPSHOT_DATE} "
+            f"to today ({today}, UTC)"
+        )
     _check_data_dir(settings.data_dir)
     typer.echo(f"run: snapshot {date} from {settings.base_url} into {settings.data_dir}")
-    from pipeline.runner import RunFailed, run_snapshot  # Dagster loads only for a valid run
-
     try:
-        outcome = run_snapshot(settings, date, refetch=refetch)
+        from pipeline.runner import RunFailed, run_snapshot  # Dagster loads for a valid run only
+
+        outcome = run_snapshot(settings, date, refetch=refetch, verbose=verbose)
+    except KeyboardInterrupt:
+        typer.echo(f"error: interrupted; snapshot {date} not finished", err=True)
+        raise typer.Exit(code=130) from None
     except RunFailed as exc:
         _fail(f"snapshot {date} not produced: {exc}")
+    except Exception as exc:  # noqa: BLE001 - one line unless asked for the traceback
+        if verbose:
+            raise
+        _fail(f"snapshot {date} not produced: {type(exc).__name__}: {exc} (--verbose for more)")
     for line in outcome.failed_checks():
         typer.echo(f"run: check failed: {line}", err=True)
-    typer.echo(f"run: snapshot {date} done (dagster run {outcome.run_id})")
+    where = settings.dagster_home_path()
+    recorded = f", recorded in {where}" if where else ""
+    typer.echo(f"run: snapshot {date} done (daily_snapshot run {outcome.run_id}{recorded})")
 
 
 @app.command()

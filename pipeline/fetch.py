@@ -348,6 +348,11 @@ async def fetch_v1(
     try:
         ok, models = await _single(client, landing, sources.V1_MODELS, sources.V1_MODELS.paths[0])
         if not ok:
+            if models.status is None:  # no answer at all: the network, not the API
+                raise FetchError(
+                    f"cannot reach {models.url.split('/api/')[0]} ({models.error}); is the "
+                    "network up and the base URL right?"
+                )
             raise FetchError(f"v1_models: GET {models.url} failed: {models.error}")
         ids = sorted(
             {m["id"] for m in models if isinstance(m, dict) and isinstance(m.get("id"), str)}
@@ -387,6 +392,7 @@ async def _first_answering(
         path = row["request"].partition("?")[0]
         landing.report.answered_paths[source.name] = path
         return source.paths.index(path) if path in source.paths else 0, _data(landing.body(row))
+    unreachable = None
     for i, path in enumerate(source.paths):
         r = await client.get(source.name, "all", path, source.params)
         await landing.land(_checked(source, r))
@@ -395,7 +401,13 @@ async def _first_answering(
             return i, _data(r.json())
         if r.status == 200:
             landing.report.missing.append(f"{source.name}: {r.request} answered {r.error}")
-    landing.report.missing.append(f"{source.name} (no known path answered)")
+        if r.status is None:  # no answer: the network, not a moved path
+            unreachable = r.error
+            break
+    if unreachable is not None:
+        landing.report.missing.append(f"{source.name} (host unreachable: {unreachable})")
+    else:
+        landing.report.missing.append(f"{source.name} (no known path answered)")
     return None
 
 

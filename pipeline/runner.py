@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 
 import dagster as dg
 
 from assets.raw import refetch_config
-from pipeline.definitions import ALL_ASSETS
+from pipeline.definitions import ALL_ASSETS, snapshot_job
+from pipeline.progress import progress_logger
 from pipeline.resources import CatalogStorage, OpenRouterApi
 from pipeline.settings import Settings
+
+# A new Dagster home gets the project's settings: no telemetry (these machines are offline).
+INSTANCE_YAML = "telemetry:\n  enabled: false\n"
 
 
 class RunFailed(RuntimeError):
@@ -52,9 +55,13 @@ def _first_failure(result: dg.ExecuteInProcessResult) -> str:
     return "run failed"
 
 
-def run_snapshot(settings: Settings, snapshot_date: dt.date, refetch: bool = False) -> RunOutcome:
-    """Fetch, transform and publish one snapshot date; raises RunFailed with a clear reason.
-    Raw that already landed completely for the date is reused unless ``refetch``."""
+def run_snapshot(
+    settings: Settings, snapshot_date: dt.date, refetch: bool = False, verbose: bool = False
+) -> RunOutcome:
+    """Fetch, transform and publish one snapshot date as a run of the ``daily_snapshot`` job,
+    recorded in the Dagster home (``Settings.dagster_home``: where ``make ui`` looks), so it
+    shows in the UI like a scheduled run. Raises RunFailed with a clear reason. Raw that
+    already landed completely for the date is reused unless ``refetch``."""
     resources = {
         "api": OpenRouterApi(
             base_url=settings.base_url,
@@ -70,19 +77,45 @@ def run_snapshot(settings: Settings, snapshot_date: dt.date, refetch: bool = Fal
         ),
         "storage": CatalogStorage(root=settings.data_dir),
     }
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    result = dg.materialize(
-        ALL_ASSETS,
-        partition_key=snapshot_date.isoformat(),
+    defs = dg.Definitions(
+        assets=ALL_ASSETS,
+        jobs=[snapshot_job],
         resources=resources,
-        instance=instance,
-        raise_on_error=False,
-        run_config={
-            "loggers": {"console": {"config": {"log_level": "INFO"}}},
-            **refetch_config(refetch),
-        },
-        tags={"source": "openrouter-catalog run"},
+        loggers={"progress": progress_logger, "console": dg.default_loggers()["console"]},
     )
+    job = defs.resolve_job_def(snapshot_job.name)
+    home = settings.dagster_home_path()
+    if home is None:
+        instance = dg.DagsterInstance.ephemeral()
+    else:
+        home.mkdir(parents=True, exist_ok=True)
+        config = home / "dagster.yaml"
+        if not config.exists():  # else Dagster prints a notice and a telemetry banner
+            config.write_text(INSTANCE_YAML)
+        instance = dg.DagsterInstance.from_config(str(home))
+    logger = (
+        {"console": {"config": {"log_level": "DEBUG"}}} if verbose else {"progress": {"config": {}}}
+    )
+    with instance:
+        result = job.execute_in_process(
+            partition_key=snapshot_date.isoformat(),
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": logger, **refetch_config(refetch)},
+            tags={"source": "openrouter-catalog run"},
+        )
     if not result.success:
+        if _interrupted(result):
+            raise KeyboardInterrupt
         raise RunFailed(_first_failure(result))
     return RunOutcome(snapshot_date, result.run_id, result)
+
+
+def _interrupted(result: dg.ExecuteInProcessResult) -> bool:
+    """Ctrl-C: Dagster turns the signal into a failed step; the user asked for it."""
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            err = event.step_failure_data.error
+            if err is not None and "Interrupted" in (err.cls_name or ""):
+                return True
+    return False

@@ -3,12 +3,15 @@ OPENROUTER_CATALOG_DATA_DIR), then defaults. Validated at start so a typo stops 
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_BASE_URL = "https://openrouter.ai"
+PROJECT_DAGSTER_HOME = Path(__file__).resolve().parents[1] / ".dagster"
+MEMORY = "memory"
 
 
 def check_base_url(v: str) -> str:
@@ -48,6 +51,20 @@ class Settings(BaseSettings):
     uptime_every_days: int = Field(2, ge=0)
     top_apps_every_days: int = Field(7, ge=0)
     uptime_hourly_endpoints: int = Field(50, ge=0)
+
+    # where runs are recorded: the Dagster home ``make ui`` reads. Default: $DAGSTER_HOME, else
+    # the project's .dagster/; "memory" records nothing (an in-memory instance).
+    dagster_home: str | None = Field(
+        None,
+        validation_alias=AliasChoices(
+            "dagster_home", "OPENROUTER_CATALOG_DAGSTER_HOME", "DAGSTER_HOME"
+        ),
+    )
+
+    def dagster_home_path(self) -> Path | None:
+        if self.dagster_home == MEMORY:
+            return None
+        return Path(self.dagster_home or PROJECT_DAGSTER_HOME).expanduser().resolve()
 
     @field_validator("base_url")
     @classmethod

@@ -3,8 +3,12 @@ independently of the pipeline's own readers (so expected values do not share its
 
 from __future__ import annotations
 
+import atexit
 import gzip
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,27 @@ import pytest
 from pipeline.replay.launcher import replay_server
 
 ROOT = Path(__file__).resolve().parents[1]
+PROJECT_DAGSTER_HOME = ROOT / ".dagster"
+TEST_DAGSTER_BASE = "OPENROUTER_CATALOG_TEST_DAGSTER_BASE"
+
+
+def _own_dagster_home() -> None:
+    """The suite never records into the project's Dagster home (what `make ui` shows): every
+    run it makes, in-process or in a child process (which inherits the environment), goes to
+    a home of its own, one per xdist worker (SQLite run storage and several writing processes
+    do not mix). Set at import, before any test starts; removed when the suite ends."""
+    base = os.environ.get(TEST_DAGSTER_BASE)
+    if base is None:
+        base = tempfile.mkdtemp(prefix="openrouter-catalog-tests-dagster-")
+        os.environ[TEST_DAGSTER_BASE] = base
+        atexit.register(shutil.rmtree, base, ignore_errors=True)
+    home = Path(base) / os.environ.get("PYTEST_XDIST_WORKER", "main")
+    home.mkdir(exist_ok=True)
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    os.environ["DAGSTER_HOME"] = str(home)
+
+
+_own_dagster_home()
 SAMPLE = ROOT / "data" / "sample"
 SAMPLE_DATE = "2026-07-19"
 

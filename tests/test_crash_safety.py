@@ -49,7 +49,7 @@ def cli_run(url: str, data_dir: Path, *flags: str, env: dict[str, str] | None = 
         SAMPLE_DATE,
         *flags,
     ]
-    return [cmd, {**os.environ, "DAGSTER_HOME": "", **(env or {})}]
+    return [cmd, {**os.environ, **(env or {})}]
 
 
 def run(url: str, data_dir: Path, *flags: str, env: dict[str, str] | None = None):
