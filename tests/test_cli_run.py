@@ -1,0 +1,128 @@
+"""`openrouter-catalog run` as a user meets it: every failure ends in exactly one line on
+stderr (the reason), and a run is recorded as the `daily_snapshot` job in the Dagster home,
+which for the suite is its own, never the project's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipeline.replay.launcher import replay_server
+from tests.conftest import PROJECT_DAGSTER_HOME, ROOT, SAMPLE_DATE
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pipeline", "run", *args]
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(cli(*args), capture_output=True, text=True, timeout=300, cwd=ROOT)
+
+
+def one_line(out: subprocess.CompletedProcess) -> str:
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1, out.stderr[-3000:]
+    return lines[0]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    "date, says",
+    [
+        ("2099-01-01", "is out of range"),
+        ("2023-01-01", "is out of range"),
+        ((dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)).isoformat(), "out of range"),
+        ("2026-13-01", "is not YYYY-MM-DD"),
+    ],
+)
+def test_a_bad_or_out_of_range_date_is_one_line(tmp_path, date, says):
+    out = run("--snapshot-date", date, "--data-dir", str(tmp_path))
+    assert out.returncode == 1
+    line = one_line(out)
+    assert line.startswith("error: ") and says in line and date in line
+
+
+def test_an_unreachable_host_is_one_line_that_says_so(tmp_path):
+    out = run(
+        "--snapshot-date",
+        SAMPLE_DATE,
+        "--base-url",
+        f"http://127.0.0.1:{free_port()}",
+        "--data-dir",
+        str(tmp_path),
+        "--max-attempts",
+        "1",
+    )
+    assert out.returncode == 1
+    line = one_line(out)
+    assert "cannot reach" in line and "is the network up" in line
+    assert "moved" not in out.stdout and "no known path answered" not in out.stdout
+    assert "host unreachable" in out.stdout  # the frontend says the same, not "moved"
+
+
+def test_a_refused_key_is_one_line(tmp_path):
+    with replay_server(None, "--require-api-key", "right") as url:
+        out = run("--snapshot-date", SAMPLE_DATE, "--base-url", url, "--data-dir", str(tmp_path))
+    assert out.returncode == 1
+    assert "401" in one_line(out)
+
+
+def test_ctrl_c_exits_130_with_one_line(tmp_path):
+    with replay_server(None, "--latency-ms", "200") as url:
+        proc = subprocess.Popen(
+            cli("--snapshot-date", SAMPLE_DATE, "--base-url", url, "--data-dir", str(tmp_path)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        # wait until the fetch is under way, then interrupt as a terminal would
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if "raw_" in line:
+                break
+        time.sleep(1)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert err.splitlines() == [f"error: interrupted; snapshot {SAMPLE_DATE} not finished"]
+
+
+def _files(folder: Path) -> dict[str, float]:
+    return {str(p): p.stat().st_mtime for p in folder.rglob("*")} if folder.exists() else {}
+
+
+def test_the_suite_and_its_children_never_use_the_projects_dagster_home(replay_url, tmp_path):
+    """A real run in a child process, with the environment the suite gives every child: it
+    is recorded as daily_snapshot with its partition in the suite's own home, and nothing
+    under the project's .dagster/ changes."""
+    home = Path(os.environ["DAGSTER_HOME"])
+    assert home.resolve() != PROJECT_DAGSTER_HOME.resolve()
+    before = _files(PROJECT_DAGSTER_HOME)
+    out = run("--snapshot-date", SAMPLE_DATE, "--base-url", replay_url, "--data-dir", str(tmp_path))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f"recorded in {home.resolve()}" in out.stdout
+    assert _files(PROJECT_DAGSTER_HOME) == before
+    run_id = out.stdout.rsplit("daily_snapshot run ", 1)[1].split(",")[0]
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        record = instance.get_run_by_id(run_id)
+    assert record is not None and record.job_name == "daily_snapshot"
+    assert record.tags.get("dagster/partition") == SAMPLE_DATE
+    # and Dagster's event stream stays out of the user's terminal: a line per step message
+    assert (
+        "STEP_" not in out.stdout + out.stderr and "  raw_v1: v1_models: 338 models" in out.stdout
+    )
