@@ -8,12 +8,15 @@ from pipeline import memory
 from pipeline.partitions import snapshot_partitions
 from pipeline.report.build import build_report
 from pipeline.resources import CatalogStorage
+from pipeline.storage import parse_snapshot_date
 
 
 @dg.asset(
-    description="data/reports/catalog_report.html: price versus throughput per endpoint for "
-    "the top models, price spread per model, providers by training policy and the latest "
-    "price changes. One file, charts inline as SVG: it opens offline and can be mailed.",
+    description="data/reports/catalog_report_<date>.html, the partition's own snapshot (and "
+    "catalog_report.html, the newest): price versus throughput per endpoint for the top "
+    "models, price spread per model, providers by training policy, the price changes into "
+    "that date, market share by author and list against paid prices. One file, charts inline "
+    "as SVG: it opens offline and can be mailed.",
     deps=[warehouse],
     partitions_def=snapshot_partitions,
     group_name="reports",
@@ -24,7 +27,11 @@ def catalog_report(
     context: dg.AssetExecutionContext, storage: CatalogStorage
 ) -> dg.MaterializeResult:
     layout = storage.layout()
-    report = build_report(layout.warehouse_path, layout.report_path)
+    date = parse_snapshot_date(context.partition_key)
+    try:
+        report = build_report(layout, date)
+    except ValueError as exc:
+        raise dg.Failure(description=f"catalog_report: {exc}") from None
     memory.release()
     context.log.info(
         f"catalog_report: {report.charts} charts, snapshot {report.snapshot_date} → {report.path}"

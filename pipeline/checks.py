@@ -72,13 +72,22 @@ def prices_non_negative(df: pl.DataFrame, table: str) -> Verdict:
     )
 
 
+# A router has no endpoint of its own: it sends each request to other models. Most say so by
+# a variable price ("-1"); openrouter/free is priced 0 and says so in its description ("a
+# router that selects free models at random").
+ROUTER_DESCRIPTION = r"(?i)\bis a router\b|\ba router that\b|\brouted to one of\b"
+
+
 def models_without_endpoints(models: pl.DataFrame, endpoints: pl.DataFrame) -> Verdict:
     """v1-listed models (routers and ~aliases aside) that no endpoint serves: a warning, since
     a model can be between providers, but it should never go unnoticed."""
     served = endpoints.select("model_id").unique()
-    lonely = models.filter(
-        pl.col("in_v1") & ~pl.col("is_alias") & ~pl.col("is_variable_price")
-    ).join(served, on="model_id", how="anti")
+    router = pl.col("is_variable_price") | pl.col("description").fill_null("").str.contains(
+        ROUTER_DESCRIPTION
+    )
+    lonely = models.filter(pl.col("in_v1") & ~pl.col("is_alias") & ~router).join(
+        served, on="model_id", how="anti"
+    )
     return Verdict(
         "models_without_endpoints",
         lonely.is_empty(),

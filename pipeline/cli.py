@@ -201,13 +201,13 @@ def query(
 @app.command()
 def demo(
     data_dir: Annotated[str, typer.Option(help="where the demo writes")] = "./data",
-    snapshot_date: str = "2026-07-19",
     rows: int = 8,
 ) -> None:
-    """Replay the bundled sample on loopback, run the pipeline against it, show the answers."""
+    """Replay the bundled days on loopback in order, run the pipeline on each, show the
+    answers of the newest."""
     from pipeline.demo import run_demo
 
-    sys.exit(run_demo(data_dir, snapshot_date, rows))
+    sys.exit(run_demo(data_dir, rows))
 
 
 def main() -> None:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 
 from pipeline.replay.launcher import replay_server
+from pipeline.replay.server import BUNDLED_SAMPLE
 from pipeline.storage import Layout
+
+SAMPLE_DATE = "2026-07-19"  # the bundled sample's own day (data/sample/README.md)
+SUMMARY = Path(__file__).parent / "report" / "00_summary.sql"
 
 SHOW = (
     (
@@ -36,6 +41,18 @@ SHOW = (
         "ORDER BY model_id, provider_name LIMIT {n}",
     ),
     (
+        "price_changes",
+        "SELECT model_id, provider_name, component, round(old_usd_per_mtok, 4) AS old_mtok, "
+        "round(new_usd_per_mtok, 4) AS new_mtok, round(pct_change, 1) AS pct_change, "
+        "from_date, to_date FROM price_changes ORDER BY to_date DESC, abs(pct_change) DESC "
+        "NULLS LAST, model_id LIMIT {n}",
+    ),
+    (
+        "catalog_changes",
+        "SELECT change, count(*) AS n, to_date FROM catalog_changes GROUP BY ALL "
+        "ORDER BY to_date DESC, change LIMIT {n}",
+    ),
+    (
         "market_share_daily",
         # the newest complete day (the snapshot's own day is still counting)
         "SELECT usage_date, author, tokens, round(100 * share, 1) AS share_pct "
@@ -52,39 +69,65 @@ SHOW = (
 )
 
 
-def run_demo(data_dir: str, snapshot_date: str, rows: int) -> int:
-    print("demo: starting the replay server with the bundled sample (data/sample/)", flush=True)
-    with replay_server() as url:
-        print(f"demo: replay server at {url}; running the pipeline", flush=True)
-        code = subprocess.call(
-            [
-                sys.executable,
-                "-m",
-                "pipeline",
-                "run",
-                "--base-url",
-                url,
-                "--data-dir",
-                data_dir,
-                "--snapshot-date",
-                snapshot_date,
-                "--refetch",  # the demo is about fetching over HTTP, every time
-            ]
+def sample_days(sample: Path = BUNDLED_SAMPLE) -> list[tuple[str, Path]]:
+    """(date, raw snapshot folder) of every bundled day, oldest first: the days under
+    ``earlier/`` and the sample itself (its date from its own log)."""
+    days = [(p.name, p) for p in sorted((sample / "earlier").glob("20??-??-??"))]
+    return [*days, (SAMPLE_DATE, sample)]
+
+
+def run_demo(data_dir: str, rows: int) -> int:
+    days = sample_days()
+    print(
+        f"demo: {len(days)} real days ({days[0][0]} to {days[-1][0]}), each replayed on "
+        "loopback and run through the pipeline in order, so the history shows what changed",
+        flush=True,
+    )
+    for i, (date, folder) in enumerate(days, start=1):
+        with replay_server(str(folder)) as url:
+            print(f"\ndemo: day {i} of {len(days)}, {date}: replay server at {url}", flush=True)
+            code = subprocess.call(
+                [
+                    sys.executable,
+                    "-m",
+                    "pipeline",
+                    "run",
+                    "--base-url",
+                    url,
+                    "--data-dir",
+                    data_dir,
+                    "--snapshot-date",
+                    date,
+                    "--refetch",  # the demo is about fetching over HTTP, every time
+                ]
+            )
+        if code != 0:
+            print(f"demo: the run of {date} failed (exit {code})", file=sys.stderr)
+            return code
+    layout = Layout(data_dir)
+    with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+        date = con.sql("SELECT max(snapshot_date) FROM endpoints").fetchall()[0][0]
+        print(f"\ndemo: the answers of {date}, the newest day built")
+        counts = con.sql(SUMMARY.read_text()).fetchall()[0]
+        cols = con.sql(SUMMARY.read_text()).columns
+        figures = dict(zip(cols, counts, strict=True))
+        print(
+            f"demo: {figures['models_on_offer']} models on offer (a healthy endpoint), "
+            f"{figures['models_listed']} listed by /api/v1/models, "
+            f"{figures['models_catalog_only']} catalog-only rows (not in /api/v1/models: "
+            f"hidden, deprecated or without endpoint); {figures['endpoints']} endpoints of "
+            f"{figures['providers']} providers; "
+            f"{figures['snapshots']} snapshots in history"
         )
-    print("demo: replay server stopped", flush=True)
-    if code != 0:
-        return code
-    path = Layout(data_dir).warehouse_path
-    with duckdb.connect(str(path), read_only=True) as con:
-        for view in ("models", "endpoints", "providers", *(v for v, _ in SHOW)):
+        for view in (v for v, _ in SHOW):
             n = con.sql(f"SELECT count(*) FROM {view}").fetchall()[0][0]
             print(f"demo: view {view}: {n} rows")
         for view, sql in SHOW:
             print(f"\n== {view} (first {rows} rows) ==")
             con.sql(sql.format(n=rows)).show(max_width=200)
     print(
-        f"\ndemo: warehouse at {path}; open it with duckdb.connect(path, read_only=True);"
-        " 'make ui' shows the assets"
+        f"\ndemo: warehouse at {layout.warehouse_path}; open it with duckdb.connect(path, "
+        "read_only=True); 'make ui' shows the runs and assets"
     )
-    print(f"demo: report at {Layout(data_dir).report_path} (one HTML file, opens offline)")
+    print(f"demo: report at {layout.report_path} (one HTML file, opens offline)")
     return 0

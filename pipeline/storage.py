@@ -70,6 +70,10 @@ class Layout:
     def report_path(self) -> Path:
         return self.base / "reports" / "catalog_report.html"
 
+    def report_path_for(self, date: dt.date) -> Path:
+        """The report of one snapshot date (what that partition's materialisation links)."""
+        return self.base / "reports" / f"catalog_report_{date.isoformat()}.html"
+
     def write_partition(self, table: str, date: dt.date, df: pl.DataFrame) -> Path:
         """One Parquet file per (table, date), renamed into place: a re-run replaces the date
         atomically and readers never see a partial file. ``snapshot_date`` lives in the path

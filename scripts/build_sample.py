@@ -1,4 +1,7 @@
-"""Build data/sample/ (the bundled snapshot) from ../shared/openrouter-samples/daily_2026-07.
+"""Build data/sample/ (the bundled snapshots) from ../shared/openrouter-samples/daily_2026-07:
+the demo's day 2026-07-19 at the top (what `openrouter-catalog replay` serves by default and
+the tests read), and the two days before it under data/sample/earlier/<date>/, which the demo
+replays first so that its history shows real price changes.
 
 Run once by a developer when the sample changes; nothing at run time reads ../shared. What is
 recorded and what is derived: data/sample/README.md and pipeline/replay/recorded_day.py.
@@ -7,18 +10,34 @@ recorded and what is derived: data/sample/README.md and pipeline/replay/recorded
 from __future__ import annotations
 
 import argparse
+import shutil
+import tempfile
 from pathlib import Path
 
 from pipeline.replay.recorded_day import build_day
 
+DAILY = Path("../shared/openrouter-samples/daily_2026-07")
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--day", default="../shared/openrouter-samples/daily_2026-07/2026-07-19")
+    ap.add_argument("--day", default=str(DAILY / "2026-07-19"))
+    ap.add_argument(
+        "--earlier", nargs="*", default=[str(DAILY / d) for d in ("2026-07-17", "2026-07-18")]
+    )
     ap.add_argument("--out", default="data/sample")
     args = ap.parse_args()
-    n = build_day(Path(args.day), Path(args.out))
-    print(f"wrote {n} responses to {args.out}")
+    out = Path(args.out)
+    with tempfile.TemporaryDirectory() as tmp:
+        earlier = []
+        for day in map(Path, args.earlier):
+            n = build_day(day, Path(tmp) / day.name)
+            earlier.append((day.name, n))
+        n = build_day(Path(args.day), out)  # clears out/ (its README aside)
+        print(f"wrote {n} responses to {out}")
+        for name, count in earlier:
+            shutil.move(str(Path(tmp) / name), out / "earlier" / name)
+            print(f"wrote {count} responses to {out / 'earlier' / name}")
 
 
 if __name__ == "__main__":

@@ -191,12 +191,16 @@ def test_report_is_written_with_its_charts_and_references_nothing_outside(clean_
     ):
         assert title in page
     meta = result.asset_materializations_for_node("catalog_report")[0].metadata
-    assert meta["open"].value == layout.report_path.as_uri()
+    # the partition's own report; the undated one is the newest snapshot's, here the same
+    dated = layout.report_path_for(dt.date.fromisoformat(DAYS[2]))
+    assert meta["open"].value == dated.as_uri()
+    assert dated.read_text() == page
     assert meta["charts"].value == 6 and meta["snapshot_shown"].value == DAYS[2]
 
 
-def test_report_over_history_lists_the_latest_price_changes(history_layout, tmp_path):
-    report = build_report(history_layout.warehouse_path, tmp_path / "r.html")
+def test_report_over_history_lists_the_latest_price_changes(history_layout):
+    report = build_report(history_layout)
+    assert report.snapshot_date.isoformat() == DAYS[2]
     a, b = stats_endpoints(DAYS[1]), stats_endpoints(DAYS[2])
     expected = sum(
         prices(a[i])[c] != prices(b[i])[c] for i in a.keys() & b.keys() for c in prices(a[i])
@@ -270,3 +274,22 @@ def test_query_errors_are_one_line(clean_build, sql, flags, message):
 def test_query_without_a_warehouse_says_how_to_build_one(tmp_path):
     out = query(tmp_path, "SELECT 1")
     assert out.returncode == 1 and "make demo" in out.stderr
+
+
+def test_the_report_of_a_partition_draws_that_snapshot(history_layout):
+    """The report of 07-18 (built after 07-19 existed) shows 07-18: its own date, the price
+    changes from 07-17 into it, and none of 07-19's."""
+    report = build_report(history_layout, dt.date.fromisoformat(DAYS[1]))
+    assert report.snapshot_date.isoformat() == DAYS[1]
+    assert report.path.name == f"catalog_report_{DAYS[1]}.html"
+    a, b = stats_endpoints(DAYS[0]), stats_endpoints(DAYS[1])
+    expected = sum(
+        prices(a[i])[c] != prices(b[i])[c] for i in a.keys() & b.keys() for c in prices(a[i])
+    )
+    assert report.price_changes == expected > 0
+    page = report.path.read_text()
+    assert f"OpenRouter catalog on {DAYS[1]}" in page and DAYS[2] not in page
+    # the newest report is left as it was
+    assert f"OpenRouter catalog on {DAYS[2]}" in history_layout.report_path.read_text()
+    with pytest.raises(ValueError, match="no snapshot of 2026-07-10"):
+        build_report(history_layout, dt.date(2026, 7, 10))

@@ -126,3 +126,62 @@ def test_the_suite_and_its_children_never_use_the_projects_dagster_home(replay_u
     assert (
         "STEP_" not in out.stdout + out.stderr and "  raw_v1: v1_models: 338 models" in out.stdout
     )
+
+
+def test_a_router_priced_zero_is_not_a_model_without_endpoints():
+    """openrouter/free costs 0 (not the routers' variable "-1") and says in its description
+    that it is a router: the check leaves it out, and still names a real model left alone."""
+    import polars as pl
+
+    from pipeline import checks
+    from tests.conftest import SAMPLE, Sample
+
+    free = next(m for m in Sample(SAMPLE).data("v1_models") if m["id"] == "openrouter/free")
+    assert free["pricing"]["prompt"] == "0" and "is a router" in free["description"]
+    models = pl.DataFrame(
+        {
+            "model_id": ["openrouter/free", "a/lonely"],
+            "description": [free["description"], "A model."],
+            "in_v1": [True, True],
+            "is_alias": [False, False],
+            "is_variable_price": [False, False],
+        }
+    )
+    verdict = checks.models_without_endpoints(models, pl.DataFrame({"model_id": ["x/y"]}))
+    assert verdict.metadata["models"] == 1 and "a/lonely" in str(verdict.metadata["sample"])
+
+
+def test_cheapest_answers_carry_their_discount_list_price_and_tag(clean_build):
+    """Every discounted pick of the sample, against its stats/endpoint record: the discount
+    the API sent, the list price before it, and the endpoint's own tag."""
+    from decimal import Decimal
+
+    from tests.conftest import SAMPLE, Sample
+
+    layout, _ = clean_build
+    records = Sample(SAMPLE).frontend_endpoints()
+    with duckdb_ro(layout.warehouse_path) as con:
+        picks = con.sql(
+            "SELECT endpoint_id, provider_tag, discount, prompt_usd_per_mtok::VARCHAR, "
+            "list_prompt_usd_per_mtok::VARCHAR FROM cheapest_endpoint_per_model "
+            "WHERE discount > 0"
+        ).fetchall()
+        macro = dict(
+            con.sql(
+                "SELECT endpoint_id, list_request_usd / request_usd FROM "
+                "cheapest_endpoint(20000, 1000) WHERE discount > 0"
+            ).fetchall()
+        )
+    assert len(picks) >= 5
+    for endpoint_id, tag, discount, price, listed in picks:
+        e = records[endpoint_id]
+        assert (tag, discount) == (e["provider_slug"], float(e["pricing"]["discount"]))
+        assert Decimal(price) == Decimal(e["pricing"]["prompt"]) * 10**6
+        assert Decimal(listed) == pytest.approx(Decimal(price) / (1 - Decimal(str(discount))))
+    assert macro and all(r > 1 for r in macro.values())
+
+
+def duckdb_ro(path: Path):
+    import duckdb
+
+    return duckdb.connect(str(path), read_only=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 
@@ -57,13 +58,20 @@ def test_replay_server_loads_no_dagster():
 
 def test_drawing_the_report_loads_neither_pyarrow_nor_a_plotting_library(clean_build, tmp_path):
     layout, _ = clean_build
+    import shutil
+
+    copy = tmp_path / "data"
+    shutil.copytree(layout.base, copy)
     code = (
-        "import sys; from pathlib import Path; from pipeline.report.build import build_report; "
-        f"build_report(Path({str(layout.warehouse_path)!r}), Path({str(tmp_path / 'r.html')!r})); "
+        "import sys; from pipeline.report.build import build_report; "
+        "from pipeline.storage import Layout; "
+        f"print(build_report(Layout({str(copy)!r})).path, file=sys.stderr); "
         "print(sorted(m for m in ('pyarrow', 'numpy', 'matplotlib') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
-    assert out.stderr == ""  # nor a complaint at exit (DuckDB's Arrow stream left some)
-    assert (tmp_path / "r.html").read_text().count("<svg") == 6
+    # nor a complaint at exit (DuckDB's Arrow stream left some): only the path printed
+    path = out.stderr.strip()
+    assert path == str(copy / "reports" / "catalog_report_2026-07-19.html")
+    assert Path(path).read_text().count("<svg") == 6

@@ -16,6 +16,8 @@ import polars as pl
 
 from pipeline.atomic import atomic_write_bytes
 from pipeline.report import charts
+from pipeline.storage import Layout
+from pipeline.warehouse.build import as_of_connection
 
 SQL_DIR = Path(__file__).parent
 CSS = """
@@ -41,15 +43,14 @@ class Report:
     price_changes: int
 
 
-def load(warehouse: Path) -> dict[str, pl.DataFrame]:
-    """Every report query, by file stem, on a read-only connection. The results are a few
-    dozen rows, taken as Python values: ``.pl()`` would load pyarrow (+37 MB), and DuckDB's
-    Arrow stream leaves binding objects behind that it reports as leaks at exit."""
+def load(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
+    """Every report query, by file stem. The results are a few dozen rows, taken as Python
+    values: ``.pl()`` would load pyarrow (+37 MB), and DuckDB's Arrow stream leaves binding
+    objects behind that it reports as leaks at exit."""
     out = {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        for path in sorted(SQL_DIR.glob("*.sql")):
-            rel = con.sql(path.read_text())
-            out[path.stem[3:]] = pl.DataFrame(rel.fetchall(), schema=rel.columns, orient="row")
+    for path in sorted(SQL_DIR.glob("*.sql")):
+        rel = con.sql(path.read_text())
+        out[path.stem[3:]] = pl.DataFrame(rel.fetchall(), schema=rel.columns, orient="row")
     return out
 
 
@@ -87,7 +88,9 @@ def render(data: dict[str, pl.DataFrame]) -> str:
     figures = "".join(
         f"<div><b>{summary.get(k, 0):,}</b>{label}</div>"
         for k, label in (
-            ("models", "models"),
+            ("models_on_offer", "models on offer (a healthy endpoint)"),
+            ("models_listed", "models listed by the API (/api/v1/models)"),
+            ("models_catalog_only", "catalog-only rows (hidden, deprecated, no endpoint)"),
             ("endpoints", "endpoints"),
             ("providers", "providers"),
             ("snapshots", "snapshots in history"),
@@ -147,9 +150,23 @@ def render(data: dict[str, pl.DataFrame]) -> str:
     )
 
 
-def build_report(warehouse: Path, out: Path) -> Report:
-    data = load(warehouse)
+def build_report(layout: Layout, snapshot_date: dt.date | None = None) -> Report:
+    """The report of one snapshot date (the newest when None), from the warehouse's views as
+    they stood on that date, written to ``reports/catalog_report_<date>.html``; and to
+    ``reports/catalog_report.html`` too when it is the newest snapshot."""
+    if snapshot_date is None:
+        with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+            data = load(con)
+    else:
+        with as_of_connection(layout, snapshot_date) as con:
+            data = load(con)
     page = render(data)
-    atomic_write_bytes(out, page.encode())
     date = data["summary"]["snapshot_date"][0] if not data["summary"].is_empty() else None
+    if snapshot_date is not None and date != snapshot_date:
+        raise ValueError(f"no snapshot of {snapshot_date} in the tables (newest before: {date})")
+    newest = max(layout.dates("endpoints"), default=None)
+    out = layout.report_path_for(date) if date else layout.report_path
+    atomic_write_bytes(out, page.encode())
+    if date is None or date == newest:
+        atomic_write_bytes(layout.report_path, page.encode())
     return Report(out, date, page.count("<svg"), data["latest_price_changes"].height)

@@ -33,6 +33,13 @@ SELECT
     prompt_usd_per_mtok,
     completion_usd_per_mtok,
     blended_usd_per_mtok,
+    -- the context of the price: a temporary promotion is a discount, its list price what
+    -- the endpoint costs without it; two regions of one provider differ by provider_tag
+    discount,
+    list_prompt_usd_per_mtok,
+    list_completion_usd_per_mtok,
+    blended_usd_per_mtok(list_prompt_usd_per_mtok, list_completion_usd_per_mtok)
+        AS list_blended_usd_per_mtok,
     endpoint_count,
     runner_up_provider,
     runner_up_blended_usd_per_mtok,

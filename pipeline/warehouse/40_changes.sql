@@ -15,7 +15,8 @@ SELECT
     from_date,
     snapshot_date AS to_date
 FROM read_parquet('{{tables}}/endpoint_price_changes/snapshot_date=*/*.parquet',
-    hive_partitioning = true, hive_types = {'snapshot_date': DATE}, union_by_name = true);
+    hive_partitioning = true, hive_types = {'snapshot_date': DATE}, union_by_name = true)
+WHERE snapshot_date <= {{as_of}};
 
 -- catalog_changes: which models and endpoints appeared, disappeared, or went free ↔ paid?
 -- Grain: one row per (change kind, model or endpoint, pair of consecutive snapshot dates).
@@ -30,4 +31,5 @@ SELECT
     from_date,
     snapshot_date AS to_date
 FROM read_parquet('{{tables}}/catalog_change_events/snapshot_date=*/*.parquet',
-    hive_partitioning = true, hive_types = {'snapshot_date': DATE}, union_by_name = true);
+    hive_partitioning = true, hive_types = {'snapshot_date': DATE}, union_by_name = true)
+WHERE snapshot_date <= {{as_of}};

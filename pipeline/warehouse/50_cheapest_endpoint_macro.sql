@@ -76,7 +76,10 @@ ranked AS (
                  throughput_p50_tps DESC NULLS LAST, provider_name, endpoint_id
     )
 )
-SELECT model_id, provider_name, endpoint_id, request_usd, tier_applied,
-       tier_min_prompt_tokens, endpoint_count, runner_up_provider, runner_up_request_usd,
-       quantization, context_length
+SELECT model_id, provider_name, provider_tag, endpoint_id, request_usd, discount,
+       -- the same request at the list prices (before the discount), for comparison
+       CASE WHEN coalesce(discount, 0) > 0 AND discount < 1
+            THEN request_usd / (1 - discount) ELSE request_usd END AS list_request_usd,
+       tier_applied, tier_min_prompt_tokens, endpoint_count, runner_up_provider,
+       runner_up_request_usd, quantization, context_length
 FROM ranked WHERE r = 1;

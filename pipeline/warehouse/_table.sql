@@ -3,10 +3,12 @@
 -- {{table}}_history: every snapshot. Grain: the table's own grain plus snapshot_date (from
 -- the hive folder name). {{tables}} is the absolute tables folder, written when the warehouse
 -- is built, so a notebook in any working directory resolves the same files.
--- {{table}}: the newest snapshot only.
+-- {{table}}: the newest snapshot only. {{as_of}} is DATE '9999-12-31' in warehouse.duckdb; a
+-- report of an earlier partition builds the same views as of its date (nothing after it).
 CREATE OR REPLACE VIEW {{table}}_history AS
 SELECT * FROM read_parquet('{{tables}}/{{table}}/snapshot_date=*/*.parquet',
-    hive_partitioning = true, hive_types = {'snapshot_date': DATE}, union_by_name = true);
+    hive_partitioning = true, hive_types = {'snapshot_date': DATE}, union_by_name = true)
+WHERE snapshot_date <= {{as_of}};
 
 CREATE OR REPLACE VIEW {{table}} AS
 SELECT * FROM {{table}}_history

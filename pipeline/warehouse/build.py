@@ -7,6 +7,7 @@ the old file, and nobody ever sees a half-built database.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
@@ -19,6 +20,7 @@ from pipeline.storage import Layout
 
 SQL_DIR = Path(__file__).parent
 PLACEHOLDER = "{{tables}}"
+AS_OF = "{{as_of}}"
 TABLE_TEMPLATE = SQL_DIR / "_table.sql"
 # the per-date diff tables are read through price_changes and catalog_changes instead
 CHANGE_TABLES = ("endpoint_price_changes", "catalog_change_events")
@@ -62,6 +64,10 @@ def _duckdb_type(dtype: pl.DataType) -> str:
     }[dtype.base_type()]
 
 
+def as_of_sql(as_of: dt.date | None) -> str:
+    return f"DATE '{(as_of or dt.date.max).isoformat()}'"
+
+
 def empty_table_sql(table: str) -> str:
     """The two views of a table that has no partition yet (a source on a cadence not asked
     so far): no rows, the declared columns, so the views built on it still work."""
@@ -73,7 +79,7 @@ def empty_table_sql(table: str) -> str:
     )
 
 
-def statements(tables_dir: Path) -> list[tuple[str, str]]:
+def statements(tables_dir: Path, as_of: dt.date | None = None) -> list[tuple[str, str]]:
     """(name, SQL) of every script the warehouse runs, in order: the two views of each
     snapshot table from the template (or empty ones for a table without a partition yet),
     then the numbered files."""
@@ -89,7 +95,24 @@ def statements(tables_dir: Path) -> list[tuple[str, str]]:
     ]
     scripts += [(p.name, p.read_text()) for p in sql_files()]
     quoted = tables_dir.as_posix().replace("'", "''")
-    return [(name, sql.replace(PLACEHOLDER, quoted)) for name, sql in scripts]
+    return [
+        (name, sql.replace(PLACEHOLDER, quoted).replace(AS_OF, as_of_sql(as_of)))
+        for name, sql in scripts
+    ]
+
+
+def as_of_connection(layout: Layout, as_of: dt.date) -> duckdb.DuckDBPyConnection:
+    """An in-memory database with every view of the warehouse as it stood on ``as_of``:
+    the snapshots after it left out, so "the latest" is the newest on or before it. Views
+    only, built in milliseconds; the report of a past partition draws from it."""
+    con = duckdb.connect()
+    for name, sql in statements(layout.tables_dir, as_of):
+        try:
+            con.execute(sql)
+        except duckdb.Error as exc:
+            con.close()
+            raise RuntimeError(f"warehouse as of {as_of}: {name} failed: {exc}") from exc
+    return con
 
 
 def build_warehouse(layout: Layout) -> dict[str, int]:
