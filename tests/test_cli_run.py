@@ -8,6 +8,7 @@ import datetime as dt
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -185,3 +186,32 @@ def duckdb_ro(path: Path):
     import duckdb
 
     return duckdb.connect(str(path), read_only=True)
+
+
+def test_the_replay_server_is_quiet_when_a_client_goes_away():
+    """A client that hangs up before the answer is written: no BrokenPipeError printed."""
+    import http.client
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "replay", "--port", "0", "--latency-ms", "300"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip().rsplit(" at ", 1)[1]
+        host, port = url.removeprefix("http://").split(":")
+        for _ in range(5):  # ask for the big catalog, then hang up at once
+            conn = http.client.HTTPConnection(host, int(port), timeout=5)
+            conn.request("GET", "/api/frontend/v1/catalog/models")
+            linger = struct.pack("ii", 1, 0)  # close with a reset: the server's write fails
+            conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+            conn.close()
+        time.sleep(1.0)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert "BrokenPipeError" not in err and "ConnectionResetError" not in err
+    assert "Traceback" not in err

@@ -132,6 +132,16 @@ def make_handler(
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that goes away mid-answer (a run interrupted, a test done) is normal here:
+    no traceback for a broken pipe or a reset connection; anything else is still printed."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def make_server(
     snapshot_dir: Path | str = BUNDLED_SAMPLE,
     host: str = "127.0.0.1",
@@ -146,7 +156,7 @@ def make_server(
     # interval would add up to 5 ms to every response whenever another thread is busy.
     sys.setswitchinterval(0.0005)
     handler = make_handler(snapshot, options or ReplayOptions(), plan or FaultPlan())
-    server = ThreadingHTTPServer((host, port), handler)
+    server = _QuietServer((host, port), handler)
     server.daemon_threads = True
     server.request_queue_size = 128
     return server
