@@ -195,7 +195,7 @@ def query(
         result = run_query(Layout(settings.data_dir).warehouse_path, sql)
     except (QueryError, ValueError) as exc:
         _fail(str(exc))
-    sys.stdout.write(render(result, fmt, max_rows))
+    sys.stdout.write(render(result, fmt, max_rows, terminal=sys.stdout.isatty()))
 
 
 @app.command()

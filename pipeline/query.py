@@ -85,14 +85,19 @@ def _json(value: Any) -> Any:  # noqa: ANN401
     return value
 
 
-def _table(result: Result, max_rows: int) -> str:
-    """A plain text table, cells cut to MAX_CELL characters, as wide as the terminal allows."""
+def _table(result: Result, max_rows: int, terminal: bool) -> str:
+    """A plain text table. On a terminal, cells cut to MAX_CELL characters and lines to its
+    width; piped (to grep, a file, a pager), every value whole: an id cut short is no id."""
     shown = [[_text(v) for v in row] for row in result.rows[:max_rows]]
-    cells = [[c if len(c) <= MAX_CELL else c[: MAX_CELL - 1] + "…" for c in r] for r in shown]
+    cells = (
+        [[c if len(c) <= MAX_CELL else c[: MAX_CELL - 1] + "…" for c in r] for r in shown]
+        if terminal
+        else shown
+    )
     widths = [
         max([len(name)] + [len(r[i]) for r in cells]) for i, name in enumerate(result.columns)
     ]
-    limit = shutil.get_terminal_size((160, 24)).columns
+    limit = shutil.get_terminal_size((160, 24)).columns if terminal else None
 
     def line(values: list[str]) -> str:
         return " │ ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()[:limit]
@@ -101,7 +106,7 @@ def _table(result: Result, max_rows: int) -> str:
     return "\n".join([line(result.columns), rule, *map(line, cells)]) + "\n"
 
 
-def render(result: Result, fmt: Format, max_rows: int = 50) -> str:
+def render(result: Result, fmt: Format, max_rows: int = 50, terminal: bool = True) -> str:
     if fmt is Format.csv:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -115,4 +120,4 @@ def render(result: Result, fmt: Format, max_rows: int = 50) -> str:
         return json.dumps(records, ensure_ascii=False) + "\n"
     n = len(result.rows)
     more = f" (first {max_rows} shown; --max-rows or --format csv for all)" if n > max_rows else ""
-    return _table(result, max_rows) + f"{n} row{'s' if n != 1 else ''}{more}\n"
+    return _table(result, max_rows, terminal) + f"{n} row{'s' if n != 1 else ''}{more}\n"

@@ -215,3 +215,31 @@ def test_the_replay_server_is_quiet_when_a_client_goes_away():
         _, err = proc.communicate(timeout=30)
     assert "BrokenPipeError" not in err and "ConnectionResetError" not in err
     assert "Traceback" not in err
+
+
+def test_query_keeps_ids_whole_when_piped(clean_build):
+    """Piped, the table keeps every value whole (an endpoint UUID or a long model id cut with
+    '…' cannot be looked up); on a terminal, cells are cut to fit."""
+    from pipeline.query import Format, render, run_query
+
+    layout, _ = clean_build
+    sql = (
+        "SELECT model_id, endpoint_id, name FROM endpoints "
+        "ORDER BY length(model_id) + length(name) DESC LIMIT 3"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "pipeline", "query", sql, "--data-dir", str(layout.base)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    with duckdb_ro(layout.warehouse_path) as con:
+        want = con.sql(sql).fetchall()
+    assert max(len(m) + len(n) for m, _, n in want) > 60  # long enough to be cut on a terminal
+    for model_id, endpoint_id, name in want:
+        assert model_id in out.stdout and endpoint_id in out.stdout and name in out.stdout
+    assert "…" not in out.stdout
+    on_terminal = render(run_query(layout.warehouse_path, sql), Format.table, terminal=True)
+    assert "…" in on_terminal
