@@ -243,3 +243,19 @@ def test_query_keeps_ids_whole_when_piped(clean_build):
     assert "…" not in out.stdout
     on_terminal = render(run_query(layout.warehouse_path, sql), Format.table, terminal=True)
     assert "…" in on_terminal
+
+
+def test_materialisation_previews_show_a_few_chosen_columns(clean_build):
+    _, result = clean_build
+    meta = {
+        m.asset_key.to_user_string(): m.metadata
+        for m in result.asset_materializations_for_node("catalog_tables")
+    }
+    text = meta["endpoints"]["preview"].value
+    header = text.splitlines()[0]
+    assert header.startswith("| model_id | provider_name | provider_tag | prompt_usd_per_mtok")
+    assert header.count("|") == 8  # seven columns, not 95 squeezed
+    assert "000000" not in text  # decimals without their trailing zeros
+    from pipeline.schemas import TABLES
+
+    assert text.endswith(f"rows, {len(TABLES['endpoints'])} columns")
