@@ -68,6 +68,9 @@ def test_notebook_answers_match_the_source(notebook_run):
     assert q1["duckdb_provider"] in {provider for usd, provider in costs if usd == best}
     assert q1["request_usd"] == pytest.approx(float(best))
     assert q1["endpoints"] == len(costs) >= 10
+    # the chart draws one bar per endpoint, a provider's second endpoint included
+    assert q1["bars"] == len(costs)
+    assert len({provider for _, provider in costs}) < len(costs)  # such a provider exists
     # question 2: free endpoints whose own policy says they train on prompts
     free = [e for e in newest.values() if e["is_free"] or e["model_variant_slug"].endswith(":free")]
     training = sum(e["data_policy"]["training"] is True for e in free)
