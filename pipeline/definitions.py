@@ -24,6 +24,7 @@ snapshot_job = dg.define_asset_job(
 SCHEDULE_HOUR = int(os.environ.get("OPENROUTER_CATALOG_SCHEDULE_HOUR", "6"))
 daily_schedule = dg.build_schedule_from_partitioned_job(
     snapshot_job,
+    name="daily_snapshot_schedule",
     hour_of_day=SCHEDULE_HOUR,
     description="Fetch today's catalog and rebuild the tables and the warehouse.",
 )

@@ -15,13 +15,17 @@ from pipeline.storage import Layout
 SAMPLE_DATE = "2026-07-19"  # the bundled sample's own day (data/sample/README.md)
 SUMMARY = Path(__file__).parent / "report" / "00_summary.sql"
 
+# What the demo prints after the runs: the first rows of a few views, under the views' own
+# column names (a test checks that), prices rounded for the screen.
 SHOW = (
     (
         "cheapest_endpoint_per_model",
-        "SELECT model_id, provider_name, round(prompt_usd_per_mtok, 4) AS prompt_mtok, "
-        "round(completion_usd_per_mtok, 4) AS completion_mtok, "
-        "round(blended_usd_per_mtok, 4) AS blended_mtok, endpoint_count, runner_up_provider, "
-        "round(savings_vs_median_pct, 1) AS savings_pct FROM cheapest_endpoint_per_model "
+        "SELECT model_id, provider_name, provider_tag, "
+        "round(prompt_usd_per_mtok, 4) AS prompt_usd_per_mtok, "
+        "round(completion_usd_per_mtok, 4) AS completion_usd_per_mtok, "
+        "round(blended_usd_per_mtok, 4) AS blended_usd_per_mtok, discount, endpoint_count, "
+        "runner_up_provider, round(savings_vs_median_pct, 1) AS savings_vs_median_pct "
+        "FROM cheapest_endpoint_per_model "
         "WHERE endpoint_count >= 3 ORDER BY endpoint_count DESC, model_id LIMIT {n}",
     ),
     (
@@ -42,27 +46,28 @@ SHOW = (
     ),
     (
         "price_changes",
-        "SELECT model_id, provider_name, component, round(old_usd_per_mtok, 4) AS old_mtok, "
-        "round(new_usd_per_mtok, 4) AS new_mtok, round(pct_change, 1) AS pct_change, "
+        "SELECT model_id, provider_name, component, "
+        "round(old_usd_per_mtok, 4) AS old_usd_per_mtok, "
+        "round(new_usd_per_mtok, 4) AS new_usd_per_mtok, round(pct_change, 1) AS pct_change, "
         "from_date, to_date FROM price_changes ORDER BY to_date DESC, abs(pct_change) DESC "
         "NULLS LAST, model_id LIMIT {n}",
     ),
     (
         "catalog_changes",
-        "SELECT change, count(*) AS n, to_date FROM catalog_changes GROUP BY ALL "
-        "ORDER BY to_date DESC, change LIMIT {n}",
+        "SELECT change, model_id, provider_name, from_date, to_date FROM catalog_changes "
+        "ORDER BY to_date DESC, change, model_id, provider_name LIMIT {n}",
     ),
     (
         "market_share_daily",
         # the newest complete day (the snapshot's own day is still counting)
-        "SELECT usage_date, author, tokens, round(100 * share, 1) AS share_pct "
+        "SELECT usage_date, author, tokens, round(share, 4) AS share "
         "FROM market_share_daily WHERE usage_date = "
         "(SELECT max(usage_date) FROM market_share_daily WHERE is_complete) "
         "ORDER BY share DESC LIMIT {n}",
     ),
     (
         "model_trends",
-        "SELECT model_id, tokens_last_7d, tokens_prev_7d, round(100 * growth, 1) AS growth_pct, "
+        "SELECT model_id, tokens_last_7d, tokens_prev_7d, round(growth, 3) AS growth, "
         "rank_last_7d, rank_change FROM model_trends WHERE tokens_prev_7d > 1e9 "
         "ORDER BY growth DESC LIMIT {n}",
     ),

@@ -217,7 +217,7 @@ def test_the_replay_server_is_quiet_when_a_client_goes_away():
     assert "Traceback" not in err
 
 
-def test_query_keeps_ids_whole_when_piped(clean_build):
+def test_query_keeps_ids_whole_when_piped(clean_build, monkeypatch):
     """Piped, the table keeps every value whole (an endpoint UUID or a long model id cut with
     '…' cannot be looked up); on a terminal, cells are cut to fit."""
     from pipeline.query import Format, render, run_query
@@ -241,6 +241,7 @@ def test_query_keeps_ids_whole_when_piped(clean_build):
     for model_id, endpoint_id, name in want:
         assert model_id in out.stdout and endpoint_id in out.stdout and name in out.stdout
     assert "…" not in out.stdout
+    monkeypatch.setenv("COLUMNS", "400")  # a wide terminal: the cells are cut, not the lines
     on_terminal = render(run_query(layout.warehouse_path, sql), Format.table, terminal=True)
     assert "…" in on_terminal
 
