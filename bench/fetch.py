@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).parent / "out"
 sys.path.insert(0, str(ROOT))
 
+from pipeline.demo import run_command  # noqa: E402
 from pipeline.fetch import fetch_frontend, fetch_v1  # noqa: E402
 from pipeline.raw_store import RawSnapshot  # noqa: E402
 from pipeline.replay.launcher import replay_server  # noqa: E402
@@ -171,18 +172,8 @@ def whole_run(url: str, data_dir: str, dagster_home: str | None) -> tuple[float,
     # never the project's own home (what `make ui` shows): a home of the benchmark's, or none
     # ("memory": Dagster's in-memory instance, the fastest)
     home = ["--dagster-home", dagster_home or "memory"]
-    cmd = [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "run",
-        "--base-url",
-        url,
-        "--data-dir",
-        data_dir,
-        *home,
-    ]
-    wall, peak, code, anon = timed_process([*cmd, "--snapshot-date", DATE, "--refetch"], env)
+    cmd = run_command(url, data_dir, DATE, "--refetch", *home)
+    wall, peak, code, anon = timed_process(cmd, env)
     if code != 0:
         raise SystemExit(f"openrouter-catalog run failed (exit {code})")
     return wall, peak, anon

@@ -74,6 +74,15 @@ SHOW = (
 )
 
 
+def run_command(base_url: str, data_dir: str | Path, date: str, *flags: str) -> list[str]:
+    """``openrouter-catalog run`` of one date against one server, as a child process runs it
+    (the demo, and the tests and benchmarks that start runs the way a user does)."""
+    return [
+        sys.executable, "-m", "pipeline", "run", "--base-url", base_url,
+        "--data-dir", str(data_dir), "--snapshot-date", date, *flags,
+    ]  # fmt: skip
+
+
 def sample_days(sample: Path = BUNDLED_SAMPLE) -> list[tuple[str, Path]]:
     """(date, raw snapshot folder) of every bundled day, oldest first: the days under
     ``earlier/`` and the sample itself (its date from its own log)."""
@@ -91,21 +100,8 @@ def run_demo(data_dir: str, rows: int) -> int:
     for i, (date, folder) in enumerate(days, start=1):
         with replay_server(str(folder)) as url:
             print(f"\ndemo: day {i} of {len(days)}, {date}: replay server at {url}", flush=True)
-            code = subprocess.call(
-                [
-                    sys.executable,
-                    "-m",
-                    "pipeline",
-                    "run",
-                    "--base-url",
-                    url,
-                    "--data-dir",
-                    data_dir,
-                    "--snapshot-date",
-                    date,
-                    "--refetch",  # the demo is about fetching over HTTP, every time
-                ]
-            )
+            # --refetch: the demo is about fetching over HTTP, every time
+            code = subprocess.call(run_command(url, data_dir, date, "--refetch"))
         if code != 0:
             print(f"demo: the run of {date} failed (exit {code})", file=sys.stderr)
             return code

@@ -4,6 +4,7 @@ independently of the pipeline's own readers (so expected values do not share its
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gzip
 import json
 import os
@@ -186,3 +187,54 @@ def history_layout(tmp_path_factory):
     order = [DAYS[2], DAYS[0], DAYS[1]]
     build_history(layout, DAYS, order, {d: DAILY / d for d in DAYS})
     return layout
+
+
+def graphql(port: int, query: str, timeout: float = 30) -> dict:
+    """One query to a Dagster webserver's GraphQL API on loopback; the whole answer."""
+    import urllib.request
+
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - loopback
+        return json.loads(resp.read())
+
+
+@contextlib.contextmanager
+def dagster_webserver(home: Path, timeout: float = 180):
+    """The real webserver (what `make ui` starts) on the project's workspace.yaml and the
+    Dagster home ``home``, on a free port; yields the port once it answers."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dagster_webserver", "-w", "workspace.yaml", "-h", "127.0.0.1",
+         "-p", str(port)],
+        cwd=ROOT, env={**os.environ, "DAGSTER_HOME": str(home)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + timeout
+        while True:  # up, and the code location loaded (its assets listed)
+            try:
+                if graphql(port, "{ assetNodes { id } }", timeout=5)["data"]["assetNodes"]:
+                    break
+            except (OSError, KeyError, TypeError):
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("dagster-webserver did not start")
+            time.sleep(0.5)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

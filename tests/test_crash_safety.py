@@ -15,7 +15,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import polars as pl
 import pytest
 
 from pipeline.crashpoints import ENV as CRASH_ENV
+from pipeline.demo import run_command
 from pipeline.replay.launcher import replay_server
 from pipeline.replay.recorded_day import build_day
 from pipeline.schemas import TABLES
@@ -36,19 +36,7 @@ DAY_B = Path(__file__).parent / "fixtures" / "daily_2026-07" / "2026-07-18"
 
 
 def cli_run(url: str, data_dir: Path, *flags: str, env: dict[str, str] | None = None) -> list:
-    cmd = [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "run",
-        "--base-url",
-        url,
-        "--data-dir",
-        str(data_dir),
-        "--snapshot-date",
-        SAMPLE_DATE,
-        *flags,
-    ]
+    cmd = run_command(url, str(data_dir), SAMPLE_DATE, *flags)
     return [cmd, {**os.environ, **(env or {})}]
 
 

@@ -6,13 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
-import os
 import shutil
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import dagster as dg
 import duckdb
@@ -24,8 +19,9 @@ from pipeline.schemas import TABLES
 from pipeline.storage import Layout
 from tests.conftest import (
     DAILY,
-    ROOT,
     SAMPLE_DATE,
+    dagster_webserver,
+    graphql,
     materialize_snapshot,
     rebuild_from_raw,
 )
@@ -124,61 +120,11 @@ QUERY = """{
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _graphql(port: int, query: str) -> dict:
-    req = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.loads(resp.read())
-
-
 @pytest.mark.timeout(240)
 def test_webserver_lists_assets_groups_checks_schedule_and_partitions(tmp_path):
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dagster_webserver",
-            "-w",
-            "workspace.yaml",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.time() + 180
-        data = None
-        while time.time() < deadline:
-            try:
-                data = _graphql(port, QUERY)["data"]
-                if data["assetNodes"]:
-                    break
-            except OSError:
-                pass
-            time.sleep(1)
-        assert data and data["assetNodes"], "webserver did not answer"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with dagster_webserver(tmp_path / "home") as port:
+        data = graphql(port, QUERY)["data"]
+    assert data and data["assetNodes"], "webserver did not answer"
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
     assert set(nodes) >= {"raw_v1", "raw_frontend", "models", "endpoints", "warehouse"}
     assert all(n["description"] and n["isPartitioned"] for n in nodes.values())
