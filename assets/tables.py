@@ -17,8 +17,7 @@ from pipeline.resources import CatalogStorage
 from pipeline.schemas import TABLE_DESCRIPTIONS
 from pipeline.storage import parse_snapshot_date
 from pipeline.transforms.catalog import CADENCED, build_tables
-from pipeline.transforms.catalog_changes import catalog_changes_table
-from pipeline.transforms.price_changes import price_changes_table
+from pipeline.transforms.diffs import DIFFS
 
 DESCRIPTIONS = TABLE_DESCRIPTIONS
 TABLE_NAMES = tuple(DESCRIPTIONS)
@@ -69,44 +68,35 @@ CHECK_ASSET = {name: asset for name, asset, _ in CHECKS}
 
 
 def _diffs(context, layout, date, frames):  # noqa: ANN001, ANN202
-    """This date against the previous one; and the next date against this one, since its
-    diffs were computed against whatever preceded it before this date existed. Returns
-    ``{table: frame}`` for this date."""
+    """Each table of DIFFS for this date against the previous snapshot of its base table;
+    and the next date's against this one, since its diffs were computed against whatever
+    preceded it before this date was (re)built. Returns ``{table: frame}`` for this date.
+    A date without the base table (an archive that lacks it) has no diff of its own, and the
+    next date's is taken against the snapshot before."""
 
-    def both(prev_date, models, endpoints, cur_models, cur_endpoints):  # noqa: ANN001, ANN202
+    def inputs(diff, d):  # noqa: ANN001, ANN202
+        if d is None:
+            return None
         return {
-            "endpoint_price_changes": price_changes_table(endpoints, cur_endpoints, prev_date),
-            "catalog_change_events": catalog_changes_table(
-                None if endpoints is None else (models, endpoints),
-                cur_models,
-                cur_endpoints,
-                prev_date,
-            ),
+            t: layout.read_partition(t, d)
+            for t in diff.inputs
+            if layout.partition_file(t, d).is_file()
         }
 
-    def partition(table, d):  # noqa: ANN001, ANN202
-        return layout.read_partition(table, d) if d else None
-
-    prev = layout.previous_date("endpoints", date)
-    mine = both(
-        prev,
-        partition("models", prev),
-        partition("endpoints", prev),
-        frames["models"],
-        frames["endpoints"],
-    )
-    nxt = layout.next_date("endpoints", date)
-    if nxt is not None:
-        theirs = both(
-            date,
-            frames["models"],
-            frames["endpoints"],
-            partition("models", nxt),
-            partition("endpoints", nxt),
-        )
-        for table, df in theirs.items():
-            layout.write_partition(table, nxt, df)
-        context.log.info(f"change tables of {nxt} recomputed against {date}")
+    mine = {}
+    for diff in DIFFS:
+        here = diff.base in frames
+        prev = layout.previous_date(diff.base, date)
+        if here:
+            mine[diff.table] = diff.compute(inputs(diff, prev), frames, prev)
+        elif layout.drop_partition(diff.table, date):
+            context.log.info(f"{diff.table} of {date} removed: the date has no {diff.base}")
+        nxt = layout.next_date(diff.base, date)
+        if nxt is not None:
+            before, base_date = (frames, date) if here else (inputs(diff, prev), prev)
+            theirs = diff.compute(before, inputs(diff, nxt), base_date)
+            layout.write_partition(diff.table, nxt, theirs)
+            context.log.info(f"{diff.table} of {nxt} recomputed against {base_date}")
     return mine
 
 
@@ -214,24 +204,40 @@ def _materialize(context: dg.AssetExecutionContext, storage: CatalogStorage) -> 
     paths = {}
     # their own partitions first: the change tables diff them against their neighbours
     for name in ("models", "endpoints"):
-        paths[name] = layout.write_partition(name, date, frames[name])
+        if name in frames:
+            paths[name] = layout.write_partition(name, date, frames[name])
     frames.update(_diffs(context, layout, date, frames))
     skipped = []
     for name in built.not_asked:
-        # a source on a cadence, not asked on this date: no partition (not an empty one, so
-        # the table's newest snapshot stays the newest that asked). Still reported, since the
-        # warehouse downstream reads the table's other dates.
+        # a source on a cadence not asked on this date, or one an imported archive lacks: no
+        # partition (not an empty one, so the table's newest snapshot stays the newest that
+        # had it, and the history sees "not observed"). Still reported, since the warehouse
+        # downstream reads the table's other dates.
         dropped = layout.drop_partition(name, date)
+        why = (
+            f"the archive imported for {date} holds none of its sources"
+            if built.imported
+            else f"{CADENCED.get(name, name)} was not asked for {date} (its cadence)"
+        )
         skipped.append(
             dg.MaterializeResult(
                 asset_key=name,
                 metadata={
                     "asked": False,
-                    "note": f"{CADENCED[name]} was not asked for {date} (its cadence); no "
-                    "partition for this date" + (" (the old one was removed)" if dropped else ""),
+                    "note": why
+                    + "; no partition for this date"
+                    + (" (the old one was removed)" if dropped else ""),
                 },
             )
         )
+    for name in TABLE_NAMES:
+        if name not in frames and name not in built.not_asked:  # a diff whose base is absent
+            skipped.append(
+                dg.MaterializeResult(
+                    asset_key=name,
+                    metadata={"asked": False, "note": f"{date} has none of its inputs"},
+                )
+            )
     for name, df in frames.items():
         path = paths.get(name) or layout.write_partition(name, date, df)
         metadata = table_metadata(name, df, str(path))

@@ -55,6 +55,11 @@ class RawDocs:
         day: their tables are not written for a day that did not ask)."""
         return {r["source"] for r in self.log_rows if r.get("source")}
 
+    @property
+    def imported(self) -> bool:
+        """Landed from archived responses (``openrouter-catalog import``), not fetched."""
+        return any(r.get("imported") for r in self.log_rows)
+
 
 class _Bodies:
     """Reads bodies by log row; a pack is read once and its members sliced from memory. The

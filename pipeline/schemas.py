@@ -281,6 +281,12 @@ FETCH_LOG = [
     Column("file", S, "body file relative to the raw snapshot folder"),
     Column("file_offset", I, "where the body's gzip member starts in a pack; null: whole file"),
     Column("file_length", I, "bytes of the body's gzip member in the pack"),
+    Column(
+        "imported",
+        B,
+        "true: not fetched but landed from an archived response by openrouter-catalog import "
+        "(url then names the archive file, fetched_at the import time)",
+    ),
 ]
 
 MODEL_MODALITIES = [
@@ -386,6 +392,57 @@ CATALOG_CHANGE_EVENTS = [
     Column("provider_name", S, "provider name (endpoint changes only)"),
     Column("endpoint_id", S, "endpoint id (endpoint changes only)"),
     Column("from_date", pl.Date, "the previous snapshot date of the endpoints table"),
+]
+
+
+def _pick(table: list[Column], names: tuple[str, ...] | list[str]) -> list[Column]:
+    by_name = {c.name: c for c in table}
+    return [by_name[n] for n in names]
+
+
+_EVENT = Column(
+    "event",
+    S,
+    "listed (new since the previous snapshot of the table, or the first snapshot), changed "
+    "(a state column differs) or removed (absent now; state columns null)",
+)
+_TIERS = Column(
+    "tiers",
+    S,
+    "every context tier as one canonical JSON text (sorted; prices as exact decimal strings "
+    "per million units); null when none",
+)
+_EVENT_PRICES = [
+    c for c in ENDPOINTS if c.name.endswith("_usd_per_mtok") and not c.name.startswith("list_")
+]
+ENDPOINT_PRICE_EVENTS = [
+    *_pick(ENDPOINTS, ("endpoint_id", "model_id", "provider_name")),
+    _EVENT,
+    *_EVENT_PRICES,
+    *_pick(ENDPOINTS, ("is_variable_price", "discount")),
+    _TIERS,
+]
+MODEL_PRICE_EVENTS = [
+    *_pick(MODELS, ("model_id", "name")),
+    _EVENT,
+    *[c for c in MODELS if c.name.endswith("_usd_per_mtok")],
+    *_pick(MODELS, ("is_variable_price",)),
+    _TIERS,
+]
+POLICY_EVENTS = [
+    *_pick(DATA_POLICIES, ("scope", "provider_name", "endpoint_id", "model_id")),
+    _EVENT,
+    *_pick(
+        DATA_POLICIES,
+        (
+            "training",
+            "training_openrouter",
+            "retains_prompts",
+            "retention_days",
+            "can_publish",
+            "requires_user_ids",
+        ),
+    ),
 ]
 
 
@@ -563,6 +620,16 @@ TABLE_DESCRIPTIONS = {
     "observation of each hour.",
     "model_top_apps": "The public apps using each model variant most, per snapshot that asked "
     "(weekly by default).",
+    "endpoint_price_events": "One row per endpoint whose prices (every component, discount, "
+    "tiers) were listed, changed or removed since the previous snapshot of endpoints. "
+    "Rewritten with the next date when a date is rebuilt; the warehouse's "
+    "endpoint_price_history intervals are a window over every partition.",
+    "model_price_events": "One row per model whose v1 prices (every component, tiers) were "
+    "listed, changed or removed since the previous snapshot of models; the events behind "
+    "model_price_history.",
+    "policy_events": "One row per data policy (provider paid/free, endpoint) listed, changed "
+    "or removed since the previous snapshot of data_policies; the events behind "
+    "policy_history.",
     "catalog_change_events": "One row per model or endpoint that appeared or disappeared, or "
     "endpoint that went free ↔ paid, since the previous snapshot. Written and rewritten like "
     "endpoint_price_changes; the warehouse view catalog_changes reads every partition.",
@@ -581,6 +648,9 @@ TABLES: dict[str, list[Column]] = {
     "endpoint_price_items": ENDPOINT_PRICE_ITEMS,
     "endpoint_price_changes": ENDPOINT_PRICE_CHANGES,
     "catalog_change_events": CATALOG_CHANGE_EVENTS,
+    "endpoint_price_events": ENDPOINT_PRICE_EVENTS,
+    "model_price_events": MODEL_PRICE_EVENTS,
+    "policy_events": POLICY_EVENTS,
     "model_activity": MODEL_ACTIVITY,
     "model_rankings": MODEL_RANKINGS,
     "model_effective_pricing": MODEL_EFFECTIVE_PRICING,

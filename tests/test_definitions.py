@@ -34,6 +34,9 @@ EXPECTED = {
     "model_top_apps",
     "endpoint_price_changes",
     "catalog_change_events",
+    "endpoint_price_events",
+    "model_price_events",
+    "policy_events",
     "warehouse",
     "catalog_report",
 }

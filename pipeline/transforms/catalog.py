@@ -49,6 +49,27 @@ CADENCED = {
     "model_top_apps": "frontend_top_apps",
 }
 
+# The sources each table is built from (any one suffices). A fetched snapshot asks them all,
+# and a table whose source failed is still written (empty, and reported). An imported archive
+# holds only what was archived: a table none of whose sources it holds is not written for
+# that date, so the history sees "not observed", never "everything disappeared".
+SOURCES_OF = {
+    "models": ("v1_models",),
+    "model_modalities": ("v1_models",),
+    "model_price_tiers": ("v1_models",),
+    "endpoints": ("v1_endpoints", "frontend_stats_endpoint"),
+    "endpoint_supported_parameters": ("v1_endpoints", "frontend_stats_endpoint"),
+    "endpoint_variable_pricings": ("v1_endpoints", "frontend_stats_endpoint"),
+    "endpoint_price_items": ("v1_endpoints", "frontend_stats_endpoint"),
+    "providers": ("v1_providers", "frontend_all_providers"),
+    "data_policies": ("frontend_all_providers", "frontend_stats_endpoint"),
+    "model_activity": ("frontend_model_activity",),
+    "model_rankings": ("frontend_rankings",),
+    "model_effective_pricing": ("frontend_effective_pricing",),
+    "provider_effective_pricing": ("frontend_effective_pricing",),
+    **{table: (source,) for table, source in CADENCED.items()},
+}
+
 
 @dataclass
 class CatalogBuild:
@@ -56,7 +77,8 @@ class CatalogBuild:
     drift: dict[str, dict[str, str]] = field(default_factory=dict)  # source → path → example
     problems: dict[str, list[str]] = field(default_factory=dict)  # source → values read as null
     duplicates: list[str] = field(default_factory=list)
-    not_asked: list[str] = field(default_factory=list)  # cadenced tables this snapshot lacks
+    not_asked: list[str] = field(default_factory=list)  # tables whose sources were not asked
+    imported: bool = False
 
 
 def build_tables(docs: RawDocs) -> CatalogBuild:
@@ -105,8 +127,10 @@ def build_tables(docs: RawDocs) -> CatalogBuild:
             )
         )
         asked = docs.asked
+        out.imported = docs.imported
         for name, build in builders.items():
-            if name in CADENCED and CADENCED[name] not in asked:
+            lacking = name in CADENCED or out.imported
+            if lacking and not asked.intersection(SOURCES_OF.get(name, asked)):
                 out.not_asked.append(name)
                 continue
             frames[name] = build()

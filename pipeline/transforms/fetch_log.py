@@ -22,11 +22,13 @@ _SCHEMA = {
     "file": pl.String,
     "file_offset": pl.Int64,
     "file_length": pl.Int64,
+    "imported": pl.Boolean,
 }
 
 
 def fetch_log_table(rows: list[dict[str, Any]]) -> pl.DataFrame:
     df = pl.DataFrame(rows, schema=_SCHEMA, strict=False).with_columns(
-        pl.col("fetched_at").str.to_datetime(time_zone="UTC", strict=False)
+        pl.col("fetched_at").str.to_datetime(time_zone="UTC", strict=False),
+        pl.col("imported").fill_null(False),
     )
     return conform(df, "fetch_log")

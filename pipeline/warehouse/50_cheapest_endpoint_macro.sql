@@ -21,22 +21,31 @@ CREATE OR REPLACE MACRO quantization_bits(q) AS
         WHEN 'fp4' THEN 4 WHEN 'int4' THEN 4
     END;
 
-CREATE OR REPLACE MACRO cheapest_endpoint(
-    prompt_tokens, completion_tokens, min_quantization := NULL,
+-- cheapest_endpoint_on(snapshot, …): the same answer on one snapshot date of the history;
+-- cheapest_endpoint is it on the newest, cheapest_endpoint_as_of (80_history.sql) on the
+-- snapshot a date falls on.
+CREATE OR REPLACE MACRO cheapest_endpoint_on(
+    snapshot, prompt_tokens, completion_tokens, min_quantization := NULL,
     cache_read_tokens := 0, cache_write_tokens := 0
 ) AS TABLE
-WITH candidates AS (
-    SELECT * FROM usable_endpoints
-    WHERE (min_quantization IS NULL
+-- the snapshot resolved once (MATERIALIZED): with the date given as a subquery, DuckDB 2.0
+-- otherwise dropped tiers that exist on that date only (tests/test_history.py)
+WITH pick AS MATERIALIZED (SELECT CAST(snapshot AS DATE) AS s),
+candidates AS (
+    SELECT * FROM usable_endpoints_history
+    WHERE snapshot_date = (SELECT s FROM pick)
+      AND (min_quantization IS NULL
            OR quantization_bits(quantization) >= quantization_bits(min_quantization))
       AND (context_length IS NULL OR context_length >= prompt_tokens + completion_tokens)
       AND (max_prompt_tokens IS NULL OR max_prompt_tokens >= prompt_tokens)
       AND (max_completion_tokens IS NULL OR max_completion_tokens >= completion_tokens)
 ),
 tier AS (
-    SELECT *, row_number() OVER (PARTITION BY endpoint_id ORDER BY min_prompt_tokens DESC) AS k
-    FROM endpoint_variable_pricings
-    WHERE tier_applies(prompt_tokens, min_prompt_tokens)
+    SELECT *,
+        row_number() OVER (PARTITION BY endpoint_id, snapshot_date ORDER BY min_prompt_tokens DESC)
+            AS k
+    FROM endpoint_variable_pricings_history
+    WHERE snapshot_date = (SELECT s FROM pick) AND tier_applies(prompt_tokens, min_prompt_tokens)
 ),
 priced AS (
     SELECT
@@ -81,5 +90,15 @@ SELECT model_id, provider_name, provider_tag, endpoint_id, request_usd, discount
        CASE WHEN coalesce(discount, 0) > 0 AND discount < 1
             THEN request_usd / (1 - discount) ELSE request_usd END AS list_request_usd,
        tier_applied, tier_min_prompt_tokens, endpoint_count, runner_up_provider,
-       runner_up_request_usd, quantization, context_length
+       runner_up_request_usd, quantization, context_length, snapshot_date
 FROM ranked WHERE r = 1;
+
+CREATE OR REPLACE MACRO cheapest_endpoint(
+    prompt_tokens, completion_tokens, min_quantization := NULL,
+    cache_read_tokens := 0, cache_write_tokens := 0
+) AS TABLE
+SELECT * EXCLUDE (snapshot_date) FROM cheapest_endpoint_on(
+    (SELECT max(snapshot_date) FROM endpoints_history), prompt_tokens, completion_tokens,
+    min_quantization := min_quantization, cache_read_tokens := cache_read_tokens,
+    cache_write_tokens := cache_write_tokens
+);

@@ -17,11 +17,14 @@ from pipeline import crashpoints
 from pipeline.atomic import replacing, sweep_stale
 from pipeline.schemas import TABLES
 from pipeline.storage import Layout
+from pipeline.transforms.history import HISTORIES
 
 SQL_DIR = Path(__file__).parent
 PLACEHOLDER = "{{tables}}"
 AS_OF = "{{as_of}}"
 TABLE_TEMPLATE = SQL_DIR / "_table.sql"
+HISTORY_TEMPLATE = SQL_DIR / "_history.sql"
+REMOVED_TEMPLATE = SQL_DIR / "_removed.sql"
 # the per-date diff tables are read through price_changes and catalog_changes instead
 CHANGE_TABLES = ("endpoint_price_changes", "catalog_change_events")
 SNAPSHOT_TABLES = tuple(t for t in TABLES if t not in CHANGE_TABLES)
@@ -93,6 +96,21 @@ def statements(tables_dir: Path, as_of: dt.date | None = None) -> list[tuple[str
         )
         for t in SNAPSHOT_TABLES
     ]
+    for h in HISTORIES:
+        names = {
+            "{{view}}": h.view,
+            "{{events}}": h.table,
+            "{{base}}": h.base,
+            "{{key}}": ", ".join(h.key),
+            "{{as_of_macro}}": h.as_of,
+            "{{removed}}": h.removed or "",
+        }
+        templates = [HISTORY_TEMPLATE] + ([REMOVED_TEMPLATE] if h.removed else [])
+        for template in templates:
+            sql = template.read_text()
+            for k, v in names.items():
+                sql = sql.replace(k, v)
+            scripts.append((f"{template.name}[{h.view}]", sql))
     scripts += [(p.name, p.read_text()) for p in sql_files()]
     quoted = tables_dir.as_posix().replace("'", "''")
     return [

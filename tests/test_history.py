@@ -1,0 +1,121 @@
+"""History as the product: price and policy intervals, as-of macros and removed models, on
+real days built from raw out of order, checked against intervals derived day by day from the
+recorded JSON (tests/history_checks.py; scripts/check_history_days.py runs the same checks on
+all 20 shared days)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.replay.recorded_day import build_day
+from pipeline.storage import Layout
+from pipeline.warehouse.build import as_of_connection
+from tests.conftest import ROOT, rebuild_from_raw
+from tests.history_checks import check_history
+
+FIXTURES = ROOT / "tests" / "fixtures"
+BUNDLES = {
+    d: FIXTURES / f"daily_{d[:7]}" / d
+    for d in ("2026-07-17", "2026-07-18", "2026-07-20", "2026-07-21", "2026-08-05")
+}
+# the newest first, then the oldest: every date is built before or after its neighbours
+ORDER = ["2026-08-05", "2026-07-20", "2026-07-17", "2026-07-21", "2026-07-18"]
+
+
+def land(layout: Layout, day: str, bundle: Path) -> None:
+    raw = layout.raw_dir(dt.date.fromisoformat(day))
+    if raw.exists():
+        shutil.rmtree(raw)
+    build_day(bundle, raw)
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory) -> Layout:
+    layout = Layout(str(tmp_path_factory.mktemp("history5")))
+    for day, bundle in BUNDLES.items():
+        land(layout, day, bundle)
+    for i, day in enumerate(ORDER):
+        assert rebuild_from_raw(layout, day, warehouse=i == len(ORDER) - 1).success
+    return layout
+
+
+def test_intervals_as_of_and_removed_equal_what_raw_says_day_by_day(history):
+    with duckdb.connect(str(history.warehouse_path), read_only=True) as con:
+        outcome = check_history(list(BUNDLES.values()), con)
+    assert outcome.failures == []
+    # the checks had something to check: intervals of every kind, several of them closed
+    assert outcome.counts["endpoint_price_history_intervals"] > 1000
+    assert outcome.counts["model_price_history_intervals"] > 300
+    assert outcome.counts["policy_history[provider_paid]_intervals"] > 50
+    assert outcome.counts["removed_models"] > 0
+    assert outcome.counts["as_of_days"] == 5
+
+
+def test_a_date_between_snapshots_gets_the_earlier_one(history):
+    with duckdb.connect(str(history.warehouse_path), read_only=True) as con:
+        used = con.execute("SELECT DISTINCT snapshot_date FROM endpoints_as_of('2026-07-19')")
+        assert used.fetchall() == [(dt.date(2026, 7, 18),)]
+        n = con.execute("SELECT count(*) FROM endpoints_as_of('2026-07-19')").fetchone()[0]
+        want = con.execute(
+            "SELECT count(*) FROM endpoints_history WHERE snapshot_date = '2026-07-18'"
+        ).fetchone()[0]
+        assert n == want > 1000
+        # before the first snapshot there is no catalog; after the last, the last one
+        assert con.execute("SELECT count(*) FROM models_as_of('2026-07-01')").fetchone()[0] == 0
+        last = con.execute("SELECT DISTINCT snapshot_date FROM models_as_of('2027-01-01')")
+        assert last.fetchall() == [(dt.date(2026, 8, 5),)]
+
+
+def test_cheapest_as_of_each_day_is_that_days_cheapest(history):
+    """cheapest_endpoint_as_of(d) against cheapest_endpoint of the warehouse as it stood on
+    d (the report's as-of views, built from that day's partitions only)."""
+    for day in BUNDLES:
+        for prompt, completion, least in ((300_000, 1_000, 50), (1_000, 100, 300)):
+            args = f"{prompt}, {completion}"
+            with as_of_connection(history, dt.date.fromisoformat(day)) as con:
+                then = sorted(con.execute(f"SELECT * FROM cheapest_endpoint({args})").fetchall())
+            with duckdb.connect(str(history.warehouse_path), read_only=True) as con:
+                now = con.execute(
+                    "SELECT * EXCLUDE (snapshot_date) FROM "
+                    f"cheapest_endpoint_as_of('{day}', {args})"
+                ).fetchall()
+            assert sorted(now) == then and len(then) > least, (day, args)
+
+
+def test_a_rebuilt_middle_date_merges_and_splits_intervals(tmp_path):
+    """Three days; the middle one is landed again with the first day's answers and rebuilt
+    (its intervals must merge with the first day's), then with its own (split again)."""
+    days = ["2026-07-17", "2026-07-18", "2026-07-20"]
+    layout = Layout(str(tmp_path))
+    for day in days:
+        land(layout, day, BUNDLES[day])
+    for day in ("2026-07-20", "2026-07-17", "2026-07-18"):
+        assert rebuild_from_raw(layout, day, warehouse=False).success
+
+    # the first day's bundle, as if recorded on the second
+    twin = tmp_path / "bundles" / "2026-07-18"
+    shutil.copytree(BUNDLES["2026-07-17"], twin)
+    land(layout, "2026-07-18", twin)
+    assert rebuild_from_raw(layout, "2026-07-18").success
+    with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+        merged = check_history([BUNDLES["2026-07-17"], twin, BUNDLES["2026-07-20"]], con)
+        closed_early = con.execute(
+            "SELECT count(*) FROM endpoint_price_history WHERE valid_to = '2026-07-18'"
+        ).fetchone()[0]
+    assert merged.failures == []
+    assert closed_early == 0  # nothing changes on a day equal to the one before
+
+    land(layout, "2026-07-18", BUNDLES["2026-07-18"])
+    assert rebuild_from_raw(layout, "2026-07-18").success
+    with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+        split = check_history([BUNDLES[d] for d in days], con)
+        closed = con.execute(
+            "SELECT count(*) FROM endpoint_price_history WHERE valid_to = '2026-07-18'"
+        ).fetchone()[0]
+    assert split.failures == []
+    assert closed > 0
