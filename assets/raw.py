@@ -9,6 +9,7 @@ import dagster as dg
 from pipeline import checks, memory
 from pipeline.cadence import CADENCED_SOURCES, due
 from pipeline.fetch import FetchError, FetchReport, fetch_frontend, fetch_v1
+from pipeline.importer import ImportError_, is_imported, land, read_archives
 from pipeline.partitions import snapshot_partitions
 from pipeline.raw_store import RawSnapshot
 from pipeline.resources import CatalogStorage, OpenRouterApi
@@ -29,14 +30,19 @@ class RawFetchConfig(dg.Config):
     a fresh copy."""
 
     refetch: bool = False
+    # archived responses to land instead of fetching (openrouter-catalog import, or the
+    # archive folder sensor): each raw asset lands the files of its own group
+    import_files: list[str] = []
 
 
 RAW_ASSETS = ("raw_v1", "raw_frontend")
 
 
-def refetch_config(refetch: bool) -> dict[str, Any]:
-    """Run config asking the raw assets to fetch again (or not) what already landed."""
-    return {"ops": {name: {"config": {"refetch": refetch}} for name in RAW_ASSETS}}
+def refetch_config(refetch: bool, import_files: list[str] | None = None) -> dict[str, Any]:
+    """Run config asking the raw assets to fetch again (or not) what already landed, or to
+    land archived responses instead of fetching."""
+    config = {"refetch": refetch, "import_files": list(import_files or [])}
+    return {"ops": {name: {"config": config} for name in RAW_ASSETS}}
 
 
 def _run(
@@ -49,6 +55,22 @@ def _run(
     **kwargs: object,
 ) -> tuple[FetchReport, RawSnapshot]:
     snap = storage.layout().raw(parse_snapshot_date(context.partition_key))
+    if config.import_files:
+        try:
+            landed = land(snap, group, read_archives(config.import_files))
+        except ImportError_ as exc:
+            raise dg.Failure(description=f"import: {exc}") from None
+        held = ", ".join(f"{s} ({n:,} records)" for s, n in landed.sources.items())
+        context.log.info(f"raw {group}: imported {held or 'nothing of this group'}")
+        return FetchReport.from_log(snap.group_rows(group), group), snap
+    if is_imported(snap, group):
+        if config.refetch:
+            raise dg.Failure(
+                description=f"raw {group}: {snap.folder} holds imported archives, and the live "
+                "API cannot answer for another day; import the files again instead"
+            )
+        context.log.info(f"raw {group}: imported archives in {snap.folder}; not fetched")
+        return FetchReport.from_log(snap.group_rows(group), group), snap
     if snap.is_complete(group) and not config.refetch:
         context.log.info(
             f"raw {group}: {snap.folder} already holds a complete fetch; reusing it "
@@ -137,7 +159,8 @@ def raw_frontend(
     date = parse_snapshot_date(context.partition_key)
     cadence = api.cadence()
     skip = set()
-    for source in CADENCED_SOURCES:
+    archived = bool(config.import_files) or is_imported(layout.raw(date), "frontend")
+    for source in () if archived else CADENCED_SOURCES:
         ask, why = due(source, date, cadence.every(source), layout.raw)
         context.log.info(why)
         if not ask:

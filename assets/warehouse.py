@@ -23,9 +23,11 @@ def warehouse(context: dg.AssetExecutionContext, storage: CatalogStorage) -> dg.
     layout = storage.layout()
     counts = build_warehouse(layout)
     memory.release()
-    empty = [v for v in ("models", "endpoints") if counts[v] == 0]
-    if empty:
-        raise dg.Failure(description=f"warehouse views are empty: {', '.join(empty)}")
+    # models only: an imported archive of /api/v1/models has no endpoints, and is a snapshot
+    if counts["models"] == 0:
+        raise dg.Failure(description="warehouse views are empty: models")
+    if counts["endpoints"] == 0:
+        context.log.warning("warehouse: no snapshot has endpoints yet (archives only?)")
     context.log.info("warehouse: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     return dg.MaterializeResult(
         metadata={

@@ -1,4 +1,4 @@
-"""The ``openrouter-catalog`` command: run, replay, demo."""
+"""The ``openrouter-catalog`` command: run, import, digest, replay, query, demo."""
 
 from __future__ import annotations
 
@@ -116,6 +116,66 @@ def run(
     where = settings.dagster_home_path()
     recorded = f", recorded in {where}" if where else ""
     typer.echo(f"run: snapshot {date} done (daily_snapshot run {outcome.run_id}{recorded})")
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="archived responses (JSON, or gzip of it)")],
+    snapshot_date: Annotated[
+        str, typer.Option(help="YYYY-MM-DD: the day the responses were recorded")
+    ],
+    data_dir: Annotated[
+        str | None, typer.Option(help="storage root [env OPENROUTER_CATALOG_DATA_DIR]")
+    ] = None,
+    dagster_home: Annotated[
+        str | None,
+        typer.Option(help="where the run is recorded (as for run); 'memory': not recorded"),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Dagster's own log, and tracebacks")
+    ] = False,
+) -> None:
+    """Land archived API responses (/api/v1/models lists, /api/v1/providers, the frontend
+    catalog or all-providers, one model's endpoints; bare lists or {"data": …}) as the raw
+    snapshot of a date, then build that date's tables and warehouse like any snapshot: a run
+    of the daily_snapshot job that lands instead of fetching."""
+    from pipeline.importer import IMPORTABLE, ImportError_, read_archives
+    from pipeline.storage import parse_snapshot_date
+
+    settings = _settings(data_dir=data_dir, dagster_home=dagster_home)
+    today = dt.datetime.now(dt.UTC).date()
+    try:
+        date = parse_snapshot_date(snapshot_date)
+    except ValueError as exc:
+        _fail(str(exc))
+    if not FIRST_SNAPSHOT_DATE <= date <= today:
+        _fail(f"snapshot date {date} is out of range: {FIRST_SNAPSHOT_DATE} to today ({today})")
+    try:
+        archives = read_archives(files)
+    except ImportError_ as exc:
+        _fail(str(exc))
+    _check_data_dir(settings.data_dir)
+    for a in archives:
+        typer.echo(f"import: {a.path.name} → {a.source} ({a.records:,} records)")
+    held = {a.source for a in archives}
+    lacking = [s for s in IMPORTABLE if s not in held]
+    try:
+        from pipeline.runner import RunFailed, run_snapshot
+
+        outcome = run_snapshot(
+            settings, date, verbose=verbose, import_files=[str(a.path.resolve()) for a in archives]
+        )
+    except KeyboardInterrupt:
+        typer.echo(f"error: interrupted; snapshot {date} not finished", err=True)
+        raise typer.Exit(code=130) from None
+    except RunFailed as exc:
+        _fail(f"snapshot {date} not imported: {exc}")
+    if lacking:
+        typer.echo(
+            f"import: no archive of {', '.join(lacking)}: their tables have no partition for "
+            f"{date} (not observed, rather than empty)"
+        )
+    typer.echo(f"import: snapshot {date} built from archives (daily_snapshot run {outcome.run_id})")
 
 
 @app.command()

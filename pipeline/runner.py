@@ -56,12 +56,17 @@ def _first_failure(result: dg.ExecuteInProcessResult) -> str:
 
 
 def run_snapshot(
-    settings: Settings, snapshot_date: dt.date, refetch: bool = False, verbose: bool = False
+    settings: Settings,
+    snapshot_date: dt.date,
+    refetch: bool = False,
+    verbose: bool = False,
+    import_files: list[str] | None = None,
 ) -> RunOutcome:
     """Fetch, transform and publish one snapshot date as a run of the ``daily_snapshot`` job,
     recorded in the Dagster home (``Settings.dagster_home``: where ``make ui`` looks), so it
     shows in the UI like a scheduled run. Raises RunFailed with a clear reason. Raw that
-    already landed completely for the date is reused unless ``refetch``."""
+    already landed completely for the date is reused unless ``refetch``; ``import_files``
+    lands archived responses instead of fetching (``openrouter-catalog import``)."""
     resources = {
         "api": OpenRouterApi(
             base_url=settings.base_url,
@@ -101,8 +106,8 @@ def run_snapshot(
             partition_key=snapshot_date.isoformat(),
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": logger, **refetch_config(refetch)},
-            tags={"source": "openrouter-catalog run"},
+            run_config={"loggers": logger, **refetch_config(refetch, import_files)},
+            tags={"source": "openrouter-catalog " + ("import" if import_files else "run")},
         )
     if not result.success:
         if _interrupted(result):

@@ -14,9 +14,7 @@ SELECT
     pct_change,
     from_date,
     snapshot_date AS to_date
-FROM read_parquet('{{tables}}/endpoint_price_changes/snapshot_date=*/*.parquet',
-    hive_partitioning = true, hive_types = {'snapshot_date': DATE}, union_by_name = true)
-WHERE snapshot_date <= {{as_of}};
+FROM endpoint_price_changes_history;
 
 -- catalog_changes: which models and endpoints appeared, disappeared, or went free ↔ paid?
 -- Grain: one row per (change kind, model or endpoint, pair of consecutive snapshot dates).
@@ -30,6 +28,4 @@ SELECT
     endpoint_id,
     from_date,
     snapshot_date AS to_date
-FROM read_parquet('{{tables}}/catalog_change_events/snapshot_date=*/*.parquet',
-    hive_partitioning = true, hive_types = {'snapshot_date': DATE}, union_by_name = true)
-WHERE snapshot_date <= {{as_of}};
+FROM catalog_change_events_history;

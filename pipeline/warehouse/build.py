@@ -25,9 +25,9 @@ AS_OF = "{{as_of}}"
 TABLE_TEMPLATE = SQL_DIR / "_table.sql"
 HISTORY_TEMPLATE = SQL_DIR / "_history.sql"
 REMOVED_TEMPLATE = SQL_DIR / "_removed.sql"
-# the per-date diff tables are read through price_changes and catalog_changes instead
-CHANGE_TABLES = ("endpoint_price_changes", "catalog_change_events")
-SNAPSHOT_TABLES = tuple(t for t in TABLES if t not in CHANGE_TABLES)
+# every table gets its two views (the per-date diff tables are read through price_changes,
+# catalog_changes and the history views, which read their _history views)
+SNAPSHOT_TABLES = tuple(TABLES)
 KEY_VIEWS = (
     "models",
     "endpoints",
