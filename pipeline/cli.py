@@ -179,6 +179,30 @@ def import_(
 
 
 @app.command()
+def digest(
+    date: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD snapshot date; default the newest")
+    ] = None,
+    data_dir: Annotated[
+        str | None, typer.Option(help="storage root [env OPENROUTER_CATALOG_DATA_DIR]")
+    ] = None,
+) -> None:
+    """Print what changed on a snapshot date against the one before (new and removed models,
+    the largest price moves, data-policy changes, new free variants) as Markdown; also
+    written to reports/digest_<date>.md, as the catalog_digest asset does."""
+    from pipeline.digest import build_digest
+    from pipeline.storage import Layout, parse_snapshot_date
+
+    settings = _settings(data_dir=data_dir)
+    try:
+        day = parse_snapshot_date(date) if date else None
+        found = build_digest(Layout(settings.data_dir), day)
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo(found.text, nl=False)
+
+
+@app.command()
 def replay(
     snapshot: Annotated[
         Path | None, typer.Option(help="raw snapshot folder; default the bundled sample")

@@ -6,19 +6,22 @@ import os
 
 import dagster as dg
 
+from assets.digest import catalog_digest
 from assets.raw import raw_frontend, raw_v1
 from assets.report import catalog_report
 from assets.tables import catalog_tables
 from assets.warehouse import warehouse
+from pipeline.archive_sensor import archive_folder_sensor
 from pipeline.resources import CatalogStorage, OpenRouterApi
 from pipeline.settings import DEFAULT_BASE_URL
 
-ALL_ASSETS = [raw_v1, raw_frontend, catalog_tables, warehouse, catalog_report]
+ALL_ASSETS = [raw_v1, raw_frontend, catalog_tables, warehouse, catalog_report, catalog_digest]
 
 snapshot_job = dg.define_asset_job(
     "daily_snapshot",
     selection=dg.AssetSelection.all(),
-    description="Fetch, flatten and publish one snapshot date, and draw its report.",
+    description="Fetch (or land archives), flatten and publish one snapshot date, and draw "
+    "its report and digest.",
 )
 # Today's partition every day at OPENROUTER_CATALOG_SCHEDULE_HOUR (UTC, default 06:00).
 SCHEDULE_HOUR = int(os.environ.get("OPENROUTER_CATALOG_SCHEDULE_HOUR", "6"))
@@ -46,5 +49,6 @@ defs = dg.Definitions(
     assets=ALL_ASSETS,
     jobs=[snapshot_job],
     schedules=[daily_schedule],
+    sensors=[archive_folder_sensor],
     resources=resources(),
 )

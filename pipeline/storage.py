@@ -70,6 +70,11 @@ class Layout:
     def report_path(self) -> Path:
         return self.base / "reports" / "catalog_report.html"
 
+    def digest_path(self, date: dt.date) -> Path:
+        """The Markdown digest of one snapshot date (catalog_digest, ``openrouter-catalog
+        digest``)."""
+        return self.base / "reports" / f"digest_{date.isoformat()}.md"
+
     def report_path_for(self, date: dt.date) -> Path:
         """The report of one snapshot date (what that partition's materialisation links)."""
         return self.base / "reports" / f"catalog_report_{date.isoformat()}.html"

@@ -39,6 +39,7 @@ EXPECTED = {
     "policy_events",
     "warehouse",
     "catalog_report",
+    "catalog_digest",
 }
 
 

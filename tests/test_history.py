@@ -119,3 +119,44 @@ def test_a_rebuilt_middle_date_merges_and_splits_intervals(tmp_path):
         ).fetchone()[0]
     assert split.failures == []
     assert closed > 0
+
+
+def test_digest_of_a_day_names_what_raw_says_changed(history):
+    """New and removed models of each day against the one before, from the days'
+    /api/v1/models files; the digest file and the CLI say the same."""
+    import gzip
+    import json
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+    from pipeline.digest import build_digest
+
+    def ids(day: str) -> set[str]:
+        data = json.loads(gzip.decompress((BUNDLES[day] / "models.json.gz").read_bytes()))
+        return {m["id"] for m in (data["data"] if isinstance(data, dict) else data)}
+
+    days = list(BUNDLES)
+    removed_total = 0
+    for prev, day in zip(days, days[1:], strict=False):
+        before, after = ids(prev), ids(day)
+        digest = build_digest(history, dt.date.fromisoformat(day))
+        assert str(digest.previous) == prev
+        assert digest.counts["new_models"] == len(after - before), day
+        assert digest.counts["removed_models"] == len(before - after), day
+        for model in (before - after) | (after - before):
+            assert f"| {model} |" in digest.text
+        new_free = {m for m in after - before if m.endswith(":free")}
+        assert digest.counts["new_free"] >= len(new_free)
+        with duckdb.connect(str(history.warehouse_path), read_only=True) as con:
+            moves = con.execute(
+                f"SELECT count(*) FROM price_changes WHERE to_date = '{day}'"
+            ).fetchall()[0][0]
+        assert digest.counts["price_moves"] == moves > 0
+        assert digest.path.read_text() == digest.text
+        removed_total += len(before - after)
+    assert removed_total > 0
+    printed = CliRunner().invoke(app, ["digest", "--data-dir", str(history.root)])
+    assert printed.exit_code == 0 and printed.output == digest.text  # the newest by default
+    first = build_digest(history, dt.date(2026, 7, 17))
+    assert first.previous is None and first.counts["new_models"] == 0

@@ -184,3 +184,39 @@ def test_the_cli_lands_builds_and_says_what_is_missing(tmp_path):
     assert "no archive of v1_providers, frontend_catalog" in result.output
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM models").fetchall() == [(n,)]
+
+
+def test_the_archive_folder_sensor_asks_one_run_per_dated_folder(tmp_path):
+    """The Dagster way for a folder: archives/<date>/ folders become runs of daily_snapshot
+    that land their files; a folder is asked once until its files change."""
+    import dagster as dg
+
+    from pipeline.archive_sensor import archive_folder_sensor
+    from pipeline.definitions import ALL_ASSETS
+    from pipeline.resources import CatalogStorage, OpenRouterApi
+
+    lists = full_lists()
+    for day in ("2024-03-05", "2024-03-11"):
+        folder = tmp_path / "archives" / day
+        folder.mkdir(parents=True)
+        (folder / "models.json.gz").write_bytes(lists[day].read_bytes())
+    (tmp_path / "archives" / "notes").mkdir()  # not a date: left alone
+    storage = CatalogStorage(root=str(tmp_path))
+    ctx = dg.build_sensor_context(resources={"storage": storage})
+    result = archive_folder_sensor(ctx)
+    assert [r.partition_key for r in result.run_requests] == ["2024-03-05", "2024-03-11"]
+    again = archive_folder_sensor(
+        dg.build_sensor_context(cursor=result.cursor, resources={"storage": storage})
+    )
+    assert again.run_requests == []
+    for request in result.run_requests:
+        done = dg.materialize(
+            ALL_ASSETS,
+            partition_key=request.partition_key,
+            run_config=request.run_config,
+            resources={"storage": storage, "api": OpenRouterApi(base_url=NO_API)},
+        )
+        assert done.success
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        n = con.execute("SELECT count(*) FROM models_as_of('2024-03-05')").fetchall()[0][0]
+    assert n == len(records(lists["2024-03-05"]))

@@ -1,0 +1,45 @@
+"""Digest layer: what changed on a snapshot date, as Markdown (reports/digest_<date>.md)."""
+
+import dagster as dg
+
+from assets.warehouse import warehouse
+from pipeline.digest import build_digest
+from pipeline.partitions import snapshot_partitions
+from pipeline.resources import CatalogStorage
+from pipeline.storage import parse_snapshot_date
+
+
+@dg.asset(
+    description="reports/digest_<date>.md: the date against the snapshot before it: new and "
+    "removed models (with their last prices), the largest endpoint price moves, data-policy "
+    "changes (training, prompt retention) and new free variants. Also printed by "
+    "`openrouter-catalog digest [--date D]`.",
+    deps=[warehouse],
+    partitions_def=snapshot_partitions,
+    group_name="reports",
+    owners=["team:catalog"],
+    kinds={"markdown", "duckdb"},
+)
+def catalog_digest(
+    context: dg.AssetExecutionContext, storage: CatalogStorage
+) -> dg.MaterializeResult:
+    layout = storage.layout()
+    date = parse_snapshot_date(context.partition_key)
+    try:
+        digest = build_digest(layout, date)
+    except ValueError as exc:
+        raise dg.Failure(description=f"catalog_digest: {exc}") from None
+    context.log.info(
+        f"catalog_digest: {digest.path} ("
+        + ", ".join(f"{k} {v}" for k, v in digest.counts.items())
+        + ")"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(digest.path)),
+            "open": dg.MetadataValue.url(digest.path.as_uri()),
+            "against": str(digest.previous) if digest.previous else "first snapshot",
+            **{k: dg.MetadataValue.int(v) for k, v in digest.counts.items()},
+            "digest": dg.MetadataValue.md(digest.text[:20_000]),
+        }
+    )

@@ -1,0 +1,6 @@
+-- The largest price moves of endpoints into $d, by size of the relative change (a price
+-- from or to 0 has no percentage and comes last). Grain: (endpoint, component).
+SELECT model_id, provider_name, component, old_usd_per_mtok, new_usd_per_mtok, pct_change
+FROM price_changes
+WHERE to_date = $d
+ORDER BY abs(pct_change) DESC NULLS LAST, model_id, provider_name, component;

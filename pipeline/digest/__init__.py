@@ -1,0 +1,87 @@
+"""The daily digest: what changed in the catalog on one snapshot date, as Markdown that reads
+in a terminal, a pull request or a chat message: new and removed models, the largest price
+moves, data-policy changes and new free variants. One query file per section, run on the
+warehouse as it stood on the date (the history views answer "against the snapshot before").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from pipeline.atomic import atomic_write_bytes
+from pipeline.storage import Layout
+from pipeline.warehouse.build import as_of_connection
+
+SQL_DIR = Path(__file__).parent
+TITLES = {
+    "new_models": "New models",
+    "removed_models": "Removed models",
+    "price_moves": "Largest price moves",
+    "policy_changes": "Data-policy changes",
+    "new_free": "New free variants",
+}
+MAX_ROWS = 25
+
+
+@dataclass(frozen=True)
+class Digest:
+    date: dt.date
+    previous: dt.date | None
+    text: str
+    counts: dict[str, int]
+    path: Path
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        value = value.normalize()
+        return f"{value:f}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value).replace("|", "\\|")
+
+
+def _table(columns: list[str], rows: list[tuple]) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows[:MAX_ROWS]]
+    if len(rows) > MAX_ROWS:
+        lines.append(f"\n… and {len(rows) - MAX_ROWS} more (the query: pipeline/digest/).")
+    return "\n".join(lines)
+
+
+def snapshot_dates(layout: Layout) -> list[dt.date]:
+    return layout.dates("models")
+
+
+def build_digest(layout: Layout, date: dt.date | None = None) -> Digest:
+    """The digest of ``date`` (default: the newest snapshot), written to
+    ``reports/digest_<date>.md``. ValueError when the date is not a snapshot."""
+    dates = snapshot_dates(layout)
+    if not dates:
+        raise ValueError(f"no snapshot in {layout.tables_dir}: run or import one first")
+    date = date or dates[-1]
+    if date not in dates:
+        raise ValueError(f"{date} is not a snapshot (newest: {dates[-1]})")
+    earlier = [d for d in dates if d < date]
+    previous = earlier[-1] if earlier else None
+    sections, counts = [], {}
+    with as_of_connection(layout, date) as con:
+        for path in sorted(SQL_DIR.glob("*.sql")):
+            name = path.stem[3:]
+            cur = con.execute(path.read_text(), {"d": date})
+            columns = [c[0] for c in cur.description]
+            rows = cur.fetchall()
+            counts[name] = len(rows)
+            body = _table(columns, rows) if rows else "None."
+            sections.append(f"## {TITLES[name]} ({len(rows)})\n\n{body}\n")
+    against = f"against {previous}" if previous else "the first snapshot: nothing to compare"
+    summary = ", ".join(f"{TITLES[k].lower()} {v}" for k, v in counts.items())
+    text = f"# OpenRouter catalog digest, {date}\n\n{against}; {summary}.\n\n" + "\n".join(sections)
+    path = layout.digest_path(date)
+    atomic_write_bytes(path, text.encode())
+    return Digest(date, previous, text, counts, path)
