@@ -26,13 +26,14 @@ def _commands() -> list[tuple[str, set[str]]]:
     """(subcommand, its --flags) of every `openrouter-catalog …` the README shows."""
     out = []
     for m in re.finditer(
-        r"openrouter-catalog (run|query|replay|demo)\b([^`\n]*(?:\n  [^`\n]*)*)", README
+        r"openrouter-catalog (run|query|replay|demo|import|digest)\b([^`\n]*(?:\n  [^`\n]*)*)",
+        README,
     ):
         out.append((m.group(1), set(re.findall(r"--[a-z][a-z-]+", m.group(2)))))
     return out
 
 
-@pytest.mark.parametrize("command", ["run", "query", "replay", "demo"])
+@pytest.mark.parametrize("command", ["run", "query", "replay", "demo", "import", "digest"])
 def test_every_flag_the_readme_shows_exists(command):
     flags = set().union(*(f for c, f in _commands() if c == command))
     assert command == "demo" or flags, f"the README shows no flag of {command}?"
