@@ -131,4 +131,9 @@ def run_demo(data_dir: str, rows: int) -> int:
         "read_only=True); 'make ui' shows the runs and assets"
     )
     print(f"demo: report at {layout.report_path} (one HTML file, opens offline)")
+    newest = layout.dates("models")[-1]
+    print(
+        f"demo: what changed on {newest}: {layout.digest_path(newest)} "
+        "(openrouter-catalog digest prints it)"
+    )
     return 0
