@@ -429,20 +429,19 @@ MODEL_PRICE_EVENTS = [
     *_pick(MODELS, ("is_variable_price",)),
     _TIERS,
 ]
+# the policy columns whose change starts a new interval of policy_history
+POLICY_STATE = (
+    "training",
+    "training_openrouter",
+    "retains_prompts",
+    "retention_days",
+    "can_publish",
+    "requires_user_ids",
+)
 POLICY_EVENTS = [
     *_pick(DATA_POLICIES, ("scope", "provider_name", "endpoint_id", "model_id")),
     _EVENT,
-    *_pick(
-        DATA_POLICIES,
-        (
-            "training",
-            "training_openrouter",
-            "retains_prompts",
-            "retention_days",
-            "can_publish",
-            "requires_user_ids",
-        ),
-    ),
+    *_pick(DATA_POLICIES, POLICY_STATE),
 ]
 
 

@@ -20,19 +20,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipeline.schemas import conform
+from pipeline.schemas import POLICY_STATE, conform
 from pipeline.sources.shapes import PRICE_COMPONENTS, TIER_COMPONENTS
 
 PRICES = tuple(f"{c}_usd_per_mtok" for c in PRICE_COMPONENTS)
 TIER_PRICES = tuple(f"{c}_usd_per_mtok" for c in TIER_COMPONENTS)
-POLICY = (
-    "training",
-    "training_openrouter",
-    "retains_prompts",
-    "retention_days",
-    "can_publish",
-    "requires_user_ids",
-)
+POLICY = POLICY_STATE
 EVENTS = ("listed", "changed", "removed")
 
 
