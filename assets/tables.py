@@ -5,6 +5,8 @@ own asset in the graph, with its column schema. Reads only raw, so re-materialis
 date rebuilds it without refetching.
 """
 
+import functools
+
 import dagster as dg
 
 from assets.raw import raw_frontend, raw_v1
@@ -74,24 +76,34 @@ def _diffs(context, layout, date, frames):  # noqa: ANN001, ANN202
     A date without the base table (an archive that lacks it) has no diff of its own, and the
     next date's is taken against the snapshot before."""
 
+    # several diffs follow the same base table: each neighbour partition is read once, and
+    # each table's dates listed once
+    @functools.cache
+    def partition(table, d):  # noqa: ANN001, ANN202
+        return (
+            layout.read_partition(table, d) if layout.partition_file(table, d).is_file() else None
+        )
+
+    @functools.cache
+    def neighbours(table):  # noqa: ANN001, ANN202
+        dates = layout.dates(table)
+        earlier, later = [d for d in dates if d < date], [d for d in dates if d > date]
+        return (earlier[-1] if earlier else None), (later[0] if later else None)
+
     def inputs(diff, d):  # noqa: ANN001, ANN202
         if d is None:
             return None
-        return {
-            t: layout.read_partition(t, d)
-            for t in diff.inputs
-            if layout.partition_file(t, d).is_file()
-        }
+        found = {t: partition(t, d) for t in diff.inputs}
+        return {t: df for t, df in found.items() if df is not None}
 
     mine = {}
     for diff in DIFFS:
         here = diff.base in frames
-        prev = layout.previous_date(diff.base, date)
+        prev, nxt = neighbours(diff.base)
         if here:
             mine[diff.table] = diff.compute(inputs(diff, prev), frames, prev)
         elif layout.drop_partition(diff.table, date):
             context.log.info(f"{diff.table} of {date} removed: the date has no {diff.base}")
-        nxt = layout.next_date(diff.base, date)
         if nxt is not None:
             before, base_date = (frames, date) if here else (inputs(diff, prev), prev)
             theirs = diff.compute(before, inputs(diff, nxt), base_date)

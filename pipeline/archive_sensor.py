@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 
 import dagster as dg
 import orjson
@@ -38,8 +39,6 @@ def archive_folders(storage: CatalogStorage) -> dict[str, list[str]]:
 
 
 def _signature(files: list[str]) -> str:
-    import os
-
     parts = [f"{f}:{os.stat(f).st_size}:{os.stat(f).st_mtime_ns}" for f in files]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 

@@ -26,7 +26,6 @@ from pipeline.sources.shapes import PRICE_COMPONENTS, TIER_COMPONENTS
 PRICES = tuple(f"{c}_usd_per_mtok" for c in PRICE_COMPONENTS)
 TIER_PRICES = tuple(f"{c}_usd_per_mtok" for c in TIER_COMPONENTS)
 POLICY = POLICY_STATE
-EVENTS = ("listed", "changed", "removed")
 
 
 @dataclass(frozen=True)
