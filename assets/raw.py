@@ -6,7 +6,7 @@ from typing import Any
 
 import dagster as dg
 
-from pipeline import checks, memory
+from pipeline import checks, memory, sources
 from pipeline.cadence import CADENCED_SOURCES, due
 from pipeline.fetch import FetchError, FetchReport, fetch_frontend, fetch_v1
 from pipeline.importer import ImportError_, is_imported, land, read_archives
@@ -15,11 +15,16 @@ from pipeline.raw_store import RawSnapshot
 from pipeline.resources import CatalogStorage, OpenRouterApi
 from pipeline.storage import parse_snapshot_date
 
+API_POOL = "openrouter_api"
+
 COMMON = {
     "partitions_def": snapshot_partitions,
     "group_name": "raw",
     "owners": ["team:catalog"],
     "kinds": {"python", "json"},
+    # every step that talks to the API holds a slot of this Dagster pool, across all runs and
+    # processes; the instance sets its limit (dagster.yaml: concurrency.pools)
+    "pool": API_POOL,
 }
 
 
@@ -54,7 +59,26 @@ def _run(
     job: Callable[..., Awaitable[FetchReport]],
     **kwargs: object,
 ) -> tuple[FetchReport, RawSnapshot]:
-    snap = storage.layout().raw(parse_snapshot_date(context.partition_key))
+    layout = storage.layout()
+    date = parse_snapshot_date(context.partition_key)
+    snap = layout.raw(date)
+    try:
+        return _land_or_fetch(context, config, api, snap, group, job, **kwargs)
+    finally:
+        # whatever the fetch left (complete, partial, or a log without manifest) goes to a
+        # bucket root as it would stay on a disk; the manifest still decides what is read
+        layout.publish_raw(date, snap, group, list(sources.GROUPS[group]))
+
+
+def _land_or_fetch(
+    context: dg.AssetExecutionContext,
+    config: RawFetchConfig,
+    api: OpenRouterApi,
+    snap: RawSnapshot,
+    group: str,
+    job: Callable[..., Awaitable[FetchReport]],
+    **kwargs: object,
+) -> tuple[FetchReport, RawSnapshot]:
     if config.import_files:
         try:
             landed = land(snap, group, read_archives(config.import_files))
@@ -159,9 +183,9 @@ def raw_frontend(
     date = parse_snapshot_date(context.partition_key)
     cadence = api.cadence()
     skip = set()
-    archived = bool(config.import_files) or is_imported(layout.raw(date), "frontend")
+    archived = bool(config.import_files) or is_imported(layout.raw(date, bodies=False), "frontend")
     for source in () if archived else CADENCED_SOURCES:
-        ask, why = due(source, date, cadence.every(source), layout.raw)
+        ask, why = due(source, date, cadence.every(source), lambda d: layout.raw(d, bodies=False))
         context.log.info(why)
         if not ask:
             skip.add(source)

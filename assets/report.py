@@ -28,7 +28,7 @@ def catalog_report(
 ) -> dg.MaterializeResult:
     layout = storage.layout()
     date = parse_snapshot_date(context.partition_key)
-    if not layout.partition_file("endpoints", date).is_file():
+    if not layout.has_partition("endpoints", date):
         # an imported archive of /api/v1/models: nothing the report draws was recorded
         context.log.info(f"catalog_report: {date} has no endpoints (an archive); no report")
         return dg.MaterializeResult(metadata={"skipped": f"{date} has no endpoints snapshot"})

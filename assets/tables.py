@@ -80,9 +80,7 @@ def _diffs(context, layout, date, frames):  # noqa: ANN001, ANN202
     # each table's dates listed once
     @functools.cache
     def partition(table, d):  # noqa: ANN001, ANN202
-        return (
-            layout.read_partition(table, d) if layout.partition_file(table, d).is_file() else None
-        )
+        return layout.read_partition(table, d) if layout.has_partition(table, d) else None
 
     @functools.cache
     def neighbours(table):  # noqa: ANN001, ANN202
@@ -198,7 +196,8 @@ def _materialize(context: dg.AssetExecutionContext, storage: CatalogStorage) -> 
     date = parse_snapshot_date(context.partition_key)
     snap = layout.raw(date)
     if not snap.exists():
-        raise dg.Failure(description=f"no raw snapshot for {date} at {snap.folder}")
+        where = layout.bucket.url(layout.raw_key(date)) if layout.remote else snap.folder
+        raise dg.Failure(description=f"no raw snapshot for {date} at {where}")
     unfinished = snap.unfinished(sources.GROUPS)
     if unfinished:
         raise dg.Failure(
@@ -272,6 +271,6 @@ def _materialize(context: dg.AssetExecutionContext, storage: CatalogStorage) -> 
     out.extend(skipped)
     # one line for all (each table's path is in its materialisation's metadata)
     rows = ", ".join(f"{name} {df.height:,}" for name, df in frames.items())
-    context.log.info(f"tables of {date} written to {layout.tables_dir}/*/: {rows} rows")
+    context.log.info(f"tables of {date} written to {layout.tables_location}/*/: {rows} rows")
     out.extend(_check_results(layout, date, built, calls))
     return out

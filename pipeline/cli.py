@@ -1,4 +1,4 @@
-"""The ``openrouter-catalog`` command: run, import, digest, replay, query, demo."""
+"""The ``openrouter-catalog`` command: run, import, digest, warehouse, replay, query, demo."""
 
 from __future__ import annotations
 
@@ -20,6 +20,23 @@ app = typer.Typer(
 )
 
 
+DataDirOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="local folder: the warehouse file and reports, and the storage root unless "
+        "--root [env OPENROUTER_CATALOG_DATA_DIR; default ./data]"
+    ),
+]
+RootOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="storage root of raw and tables when not the data dir: s3://bucket/prefix "
+        "(endpoint, region and keys from OPENROUTER_CATALOG_S3_* or the usual AWS_* "
+        "variables) [env OPENROUTER_CATALOG_ROOT]"
+    ),
+]
+
+
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=1)
@@ -33,6 +50,20 @@ def _settings(**flags: object) -> object:
     except ValidationError as exc:
         err = exc.errors()[0]
         _fail(f"invalid setting {'.'.join(map(str, err['loc']))}: {err['msg']}")
+
+
+def _check_root(settings: object) -> None:
+    """A bucket root answers before the run starts: a wrong endpoint, bucket or key fails
+    here in one line, not inside the first step."""
+    from pipeline.object_store import StorageError
+
+    layout = settings.layout()  # type: ignore[attr-defined]
+    if not layout.remote:
+        return
+    try:
+        layout.bucket.list("tables/models")
+    except StorageError as exc:
+        _fail(f"storage root not reachable: {exc}")
 
 
 def _check_data_dir(data_dir: str) -> None:
@@ -51,9 +82,8 @@ def run(
     base_url: Annotated[
         str | None, typer.Option(help="API base URL [env OPENROUTER_BASE_URL]")
     ] = None,
-    data_dir: Annotated[
-        str | None, typer.Option(help="storage root [env OPENROUTER_CATALOG_DATA_DIR]")
-    ] = None,
+    data_dir: DataDirOpt = None,
+    root: RootOpt = None,
     snapshot_date: Annotated[
         str | None, typer.Option(help="YYYY-MM-DD; default today (UTC)")
     ] = None,
@@ -74,6 +104,13 @@ def run(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Dagster's own log, and tracebacks")
     ] = False,
+    executor: Annotated[
+        str,
+        typer.Option(
+            help="in_process (one process, a progress line) or multiprocess (Dagster's "
+            "multiprocess executor: each step its own process, independent steps at once)"
+        ),
+    ] = "in_process",
 ) -> None:
     """Materialise every asset for one snapshot: a run of the daily_snapshot job, in-process,
     recorded where `make ui` looks."""
@@ -82,6 +119,7 @@ def run(
     settings = _settings(
         base_url=base_url,
         data_dir=data_dir,
+        root=root,
         concurrency=concurrency,
         max_attempts=max_attempts,
         dagster_home=dagster_home,
@@ -96,12 +134,15 @@ def run(
             f"snapshot date {date} is out of range: snapshots run from {FIRST_SNAPSHOT_DATE} "
             f"to today ({today}, UTC)"
         )
+    if executor not in ("in_process", "multiprocess"):
+        _fail(f"--executor must be in_process or multiprocess, not {executor!r}")
     _check_data_dir(settings.data_dir)
-    typer.echo(f"run: snapshot {date} from {settings.base_url} into {settings.data_dir}")
+    _check_root(settings)
+    typer.echo(f"run: snapshot {date} from {settings.base_url} into {settings.storage_root()}")
     try:
         from pipeline.runner import RunFailed, run_snapshot  # Dagster loads for a valid run only
 
-        outcome = run_snapshot(settings, date, refetch=refetch, verbose=verbose)
+        outcome = run_snapshot(settings, date, refetch=refetch, verbose=verbose, executor=executor)
     except KeyboardInterrupt:
         typer.echo(f"error: interrupted; snapshot {date} not finished", err=True)
         raise typer.Exit(code=130) from None
@@ -124,9 +165,8 @@ def import_(
     snapshot_date: Annotated[
         str, typer.Option(help="YYYY-MM-DD: the day the responses were recorded")
     ],
-    data_dir: Annotated[
-        str | None, typer.Option(help="storage root [env OPENROUTER_CATALOG_DATA_DIR]")
-    ] = None,
+    data_dir: DataDirOpt = None,
+    root: RootOpt = None,
     dagster_home: Annotated[
         str | None,
         typer.Option(help="where the run is recorded (as for run); 'memory': not recorded"),
@@ -142,7 +182,7 @@ def import_(
     from pipeline.importer import IMPORTABLE, ImportError_, read_archives
     from pipeline.storage import parse_snapshot_date
 
-    settings = _settings(data_dir=data_dir, dagster_home=dagster_home)
+    settings = _settings(data_dir=data_dir, root=root, dagster_home=dagster_home)
     today = dt.datetime.now(dt.UTC).date()
     try:
         date = parse_snapshot_date(snapshot_date)
@@ -155,6 +195,7 @@ def import_(
     except ImportError_ as exc:
         _fail(str(exc))
     _check_data_dir(settings.data_dir)
+    _check_root(settings)
     for a in archives:
         typer.echo(f"import: {a.path.name} → {a.source} ({a.records:,} records)")
     held = {a.source for a in archives}
@@ -183,21 +224,21 @@ def digest(
     date: Annotated[
         str | None, typer.Option(help="YYYY-MM-DD snapshot date; default the newest")
     ] = None,
-    data_dir: Annotated[
-        str | None, typer.Option(help="storage root [env OPENROUTER_CATALOG_DATA_DIR]")
-    ] = None,
+    data_dir: DataDirOpt = None,
+    root: RootOpt = None,
 ) -> None:
     """Print what changed on a snapshot date against the one before (new and removed models,
     the largest price moves, data-policy changes, new free variants) as Markdown; also
     written to reports/digest_<date>.md, as the catalog_digest asset does."""
     from pipeline.digest import build_digest
-    from pipeline.storage import Layout, parse_snapshot_date
+    from pipeline.object_store import StorageError
+    from pipeline.storage import parse_snapshot_date
 
-    settings = _settings(data_dir=data_dir)
+    settings = _settings(data_dir=data_dir, root=root)
     try:
         day = parse_snapshot_date(date) if date else None
-        found = build_digest(Layout(settings.data_dir), day)
-    except ValueError as exc:
+        found = build_digest(settings.layout(), day)
+    except (ValueError, StorageError) as exc:
         _fail(str(exc))
     typer.echo(found.text, nl=False)
 
@@ -258,9 +299,8 @@ def replay(
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="one SQL query over the warehouse views")],
-    data_dir: Annotated[
-        str | None, typer.Option(help="storage root [env OPENROUTER_CATALOG_DATA_DIR]")
-    ] = None,
+    data_dir: DataDirOpt = None,
+    root: RootOpt = None,
     format: Annotated[  # noqa: A002 - the option users type is --format
         str, typer.Option("--format", "-f", help="table, csv or json")
     ] = "table",
@@ -268,18 +308,48 @@ def query(
 ) -> None:
     """Run SQL on data/warehouse.duckdb (read-only) and print the result."""
     from pipeline.query import Format, QueryError, render, run_query
-    from pipeline.storage import Layout
 
     try:
         fmt = Format(format)
     except ValueError:
         _fail(f"--format must be table, csv or json, not {format!r}")
-    settings = _settings(data_dir=data_dir)
+    settings = _settings(data_dir=data_dir, root=root)
     try:
-        result = run_query(Layout(settings.data_dir).warehouse_path, sql)
+        layout = settings.layout()
+        result = run_query(layout.warehouse_path, sql, layout)
     except (QueryError, ValueError) as exc:
         _fail(str(exc))
     sys.stdout.write(render(result, fmt, max_rows, terminal=sys.stdout.isatty()))
+
+
+@app.command()
+def warehouse(
+    data_dir: DataDirOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """Build the warehouse file (DuckDB views, no copies) from the store alone: on any
+    machine, a local folder of views over a shared bucket's tables."""
+    from pipeline.object_store import StorageError
+    from pipeline.warehouse.build import build_warehouse
+
+    settings = _settings(data_dir=data_dir, root=root)
+    _check_data_dir(settings.data_dir)
+    layout = settings.layout()
+    try:
+        dates = layout.dates("models")
+        if not dates:
+            _fail(f"no snapshot in {layout.tables_location}: nothing to build views over")
+        counts = build_warehouse(layout)
+    except (StorageError, RuntimeError) as exc:
+        _fail(str(exc))
+    typer.echo(
+        f"warehouse: {layout.warehouse_path}, views over {layout.tables_location} "
+        f"({len(dates)} snapshots, {dates[0]} to {dates[-1]}); "
+        + ", ".join(f"{k} {v:,}" for k, v in counts.items() if k in SHOWN_COUNTS)
+    )
+
+
+SHOWN_COUNTS = ("models", "endpoints", "providers", "price_changes")
 
 
 @app.command()

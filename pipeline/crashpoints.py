@@ -3,6 +3,7 @@ leaves behind. Inert unless ``OPENROUTER_CATALOG_CRASH_AT`` names the place:
 
 - ``raw_body:N``      after the N-th response body of this process is on disk (mid-fetch);
 - ``parquet_write:T`` with table T's new Parquet file written but not yet renamed into place;
+- ``object_put:T``     in a bucket, with half of table T's new partition uploaded;
 - ``warehouse_build`` with the new DuckDB file half built (some views created).
 
 A real SIGKILL, not an exception: no ``finally`` runs, no buffer is flushed, exactly as when
@@ -17,6 +18,11 @@ import signal
 
 ENV = "OPENROUTER_CATALOG_CRASH_AT"
 _bodies = itertools.count(1)
+
+
+def armed(point: str) -> bool:
+    """Whether a test asked for a kill at ``point`` (so a writer takes the path that has it)."""
+    return os.environ.get(ENV, "").partition(":")[0] == point
 
 
 def reached(point: str, detail: str = "") -> None:

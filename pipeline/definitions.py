@@ -13,7 +13,7 @@ from assets.tables import catalog_tables
 from assets.warehouse import warehouse
 from pipeline.archive_sensor import archive_folder_sensor
 from pipeline.resources import CatalogStorage, OpenRouterApi
-from pipeline.settings import DEFAULT_BASE_URL
+from pipeline.settings import Settings
 
 ALL_ASSETS = [raw_v1, raw_frontend, catalog_tables, warehouse, catalog_report, catalog_digest]
 
@@ -33,15 +33,25 @@ daily_schedule = dg.build_schedule_from_partitioned_job(
 )
 
 
-def resources(base_url: str | None = None, data_dir: str | None = None) -> dict[str, object]:
-    """Resources from explicit values, else the environment, else defaults (one place)."""
+def resources(settings: Settings | None = None) -> dict[str, object]:
+    """The resources of a run from settings (default: the environment of the process that
+    loads the code location, as a schedule, a multiprocess step or a Kubernetes pod does).
+    One place, so the CLI and the UI run with the same values."""
+    s = settings or Settings()
     return {
         "api": OpenRouterApi(
-            base_url=base_url or os.environ.get("OPENROUTER_BASE_URL") or DEFAULT_BASE_URL
+            base_url=s.base_url,
+            concurrency=s.concurrency,
+            requests_per_second=s.requests_per_second,
+            timeout_s=s.timeout_s,
+            max_attempts=s.max_attempts,
+            min_coverage=s.min_coverage,
+            max_body_mb=s.max_body_mb,
+            uptime_every_days=s.uptime_every_days,
+            top_apps_every_days=s.top_apps_every_days,
+            uptime_hourly_endpoints=s.uptime_hourly_endpoints,
         ),
-        "storage": CatalogStorage(
-            root=data_dir or os.environ.get("OPENROUTER_CATALOG_DATA_DIR") or "./data"
-        ),
+        "storage": CatalogStorage(**s.storage_resource_config()),
     }
 
 

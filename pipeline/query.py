@@ -20,9 +20,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
+
+if TYPE_CHECKING:
+    from pipeline.storage import Layout
 
 MAX_CELL = 60
 
@@ -43,14 +46,17 @@ class Result:
     rows: list[tuple[Any, ...]]
 
 
-def run_query(warehouse: Path, sql: str) -> Result:
-    """The result of ``sql`` on a read-only connection (a running pipeline is never blocked)."""
+def run_query(warehouse: Path, sql: str, layout: Layout | None = None) -> Result:
+    """The result of ``sql`` on a read-only connection (a running pipeline is never blocked).
+    ``layout``: the storage the views read, when it is a bucket."""
     if not warehouse.is_file():
         raise QueryError(
             f"no warehouse at {warehouse}; build one with `make demo` or `openrouter-catalog run`"
         )
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
+            if layout is not None and layout.remote:
+                con.register_filesystem(layout.bucket.filesystem())
             rel = con.sql(sql)
             if rel is None:
                 raise QueryError("the statement returns no rows (only queries are supported)")

@@ -14,6 +14,7 @@ from pydantic import field_validator
 from pipeline import sources
 from pipeline.cadence import Cadence
 from pipeline.client import ApiClient
+from pipeline.object_store import S3Options
 from pipeline.settings import DEFAULT_BASE_URL, check_base_url
 from pipeline.storage import Layout
 
@@ -77,15 +78,27 @@ class OpenRouterApi(dg.ConfigurableResource):
 
 
 class CatalogStorage(dg.ConfigurableResource):
-    """The storage root; every path is built by ``Layout`` from it."""
+    """The storage root (a folder or ``s3://bucket/prefix``); every path and key is built by
+    ``Layout`` from it. Bucket credentials are not config (Dagster shows and stores config):
+    obstore reads ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY`` and the rest from the
+    environment of the process that runs the step."""
 
     root: str = "./data"
+    # with a bucket root: where this machine keeps the warehouse file and reports
+    local_dir: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_path_style: bool | None = None
 
     @field_validator("root")
     @classmethod
     def _root(cls, v: str) -> str:
-        Layout(v)  # refuses object-store roots with a clear message
+        Layout(v)  # refuses unknown schemes and malformed s3 URLs with a clear message
         return v
 
     def layout(self) -> Layout:
-        return Layout(self.root)
+        return Layout(
+            self.root,
+            self.local_dir,
+            S3Options(self.s3_endpoint_url, self.s3_region, self.s3_path_style),
+        )

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import dagster as dg
 
 from assets.raw import refetch_config
 from pipeline.definitions import ALL_ASSETS, snapshot_job
+from pipeline.definitions import resources as definition_resources
 from pipeline.progress import progress_logger
-from pipeline.resources import CatalogStorage, OpenRouterApi
 from pipeline.settings import Settings
 
 # A new Dagster home gets the project's settings: no telemetry (these machines are offline).
-INSTANCE_YAML = "telemetry:\n  enabled: false\n"
+# The API pool (assets/raw.py) lets one fetching step at a time talk to OpenRouter, whichever
+# run or process it is in: a backfill of many dates on many workers stays polite.
+INSTANCE_YAML = "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n"
 
 
 class RunFailed(RuntimeError):
@@ -55,33 +60,45 @@ def _first_failure(result: dg.ExecuteInProcessResult) -> str:
     return "run failed"
 
 
+def daily_job() -> dg.JobDefinition:
+    """The job as the code location defines it, for executors that start their own processes
+    (``dg.reconstructable`` needs a module-level function)."""
+    from pipeline.definitions import defs
+
+    return defs.resolve_job_def(snapshot_job.name)
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def run_snapshot(
     settings: Settings,
     snapshot_date: dt.date,
     refetch: bool = False,
     verbose: bool = False,
     import_files: list[str] | None = None,
+    executor: str = "in_process",
 ) -> RunOutcome:
     """Fetch, transform and publish one snapshot date as a run of the ``daily_snapshot`` job,
     recorded in the Dagster home (``Settings.dagster_home``: where ``make ui`` looks), so it
     shows in the UI like a scheduled run. Raises RunFailed with a clear reason. Raw that
     already landed completely for the date is reused unless ``refetch``; ``import_files``
-    lands archived responses instead of fetching (``openrouter-catalog import``)."""
-    resources = {
-        "api": OpenRouterApi(
-            base_url=settings.base_url,
-            concurrency=settings.concurrency,
-            requests_per_second=settings.requests_per_second,
-            timeout_s=settings.timeout_s,
-            max_attempts=settings.max_attempts,
-            min_coverage=settings.min_coverage,
-            max_body_mb=settings.max_body_mb,
-            uptime_every_days=settings.uptime_every_days,
-            top_apps_every_days=settings.top_apps_every_days,
-            uptime_hourly_endpoints=settings.uptime_hourly_endpoints,
-        ),
-        "storage": CatalogStorage(root=settings.data_dir),
-    }
+    lands archived responses instead of fetching (``openrouter-catalog import``).
+    ``executor="multiprocess"``: Dagster's multiprocess executor, each step in its own process
+    (raw_v1 beside raw_frontend, the report beside the digest), which load the code location
+    with these settings from the environment, as a deployed worker would."""
+    resources = definition_resources(settings)
     defs = dg.Definitions(
         assets=ALL_ASSETS,
         jobs=[snapshot_job],
@@ -101,13 +118,35 @@ def run_snapshot(
     logger = (
         {"console": {"config": {"log_level": "DEBUG"}}} if verbose else {"progress": {"config": {}}}
     )
+    tags = {"source": "openrouter-catalog " + ("import" if import_files else "run")}
+    if executor == "multiprocess":
+        if home is None:
+            raise RunFailed("the multiprocess executor needs a Dagster home, not 'memory'")
+        with instance, _environment(settings.environment()):
+            result = dg.execute_job(
+                dg.reconstructable(daily_job),
+                instance=instance,
+                raise_on_error=False,
+                run_config={
+                    "execution": {"config": {"multiprocess": {}}},
+                    # each step's own log goes to its process; the parent says what failed
+                    "loggers": {
+                        "console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}
+                    },
+                    **refetch_config(refetch, import_files),
+                },
+                tags={**tags, "dagster/partition": snapshot_date.isoformat()},
+            )
+        if not result.success:
+            raise RunFailed(_first_failure(result))
+        return RunOutcome(snapshot_date, result.run_id, result)
     with instance:
         result = job.execute_in_process(
             partition_key=snapshot_date.isoformat(),
             instance=instance,
             raise_on_error=False,
             run_config={"loggers": logger, **refetch_config(refetch, import_files)},
-            tags={"source": "openrouter-catalog " + ("import" if import_files else "run")},
+            tags=tags,
         )
     if not result.success:
         if _interrupted(result):

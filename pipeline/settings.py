@@ -9,6 +9,9 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pipeline.object_store import S3Options
+from pipeline.storage import Layout
+
 DEFAULT_BASE_URL = "https://openrouter.ai"
 PROJECT_DAGSTER_HOME = Path(__file__).resolve().parents[1] / ".dagster"
 MEMORY = "memory"
@@ -41,6 +44,27 @@ class Settings(BaseSettings):
     data_dir: str = Field(
         "./data", validation_alias=AliasChoices("data_dir", "OPENROUTER_CATALOG_DATA_DIR")
     )
+    # the storage root when it is not data_dir: s3://bucket/prefix (raw and tables live
+    # there; data_dir keeps the warehouse file and reports). Bucket keys come from the usual
+    # AWS_* variables and are never settings, flags or logged.
+    root: str | None = Field(None, validation_alias=AliasChoices("root", "OPENROUTER_CATALOG_ROOT"))
+    s3_endpoint_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices(
+            "s3_endpoint_url",
+            "OPENROUTER_CATALOG_S3_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_S3",
+            "AWS_ENDPOINT_URL",
+        ),
+    )
+    s3_region: str | None = Field(
+        None,
+        validation_alias=AliasChoices(
+            "s3_region", "OPENROUTER_CATALOG_S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"
+        ),
+    )
+    # None: path style for a custom endpoint (MinIO, SeaweedFS), virtual hosts on AWS
+    s3_path_style: bool | None = None
     concurrency: int = Field(8, ge=1, le=256)
     requests_per_second: float | None = Field(None, gt=0)
     timeout_s: float = Field(30.0, gt=0)
@@ -70,6 +94,38 @@ class Settings(BaseSettings):
     @classmethod
     def _check_url(cls, v: str) -> str:
         return check_base_url(v)
+
+    def storage_root(self) -> str:
+        return self.root or self.data_dir
+
+    def layout(self) -> Layout:
+        """Where this run reads and writes: the storage root, and data_dir beside a bucket."""
+        return Layout(
+            self.storage_root(),
+            self.data_dir,
+            S3Options(self.s3_endpoint_url, self.s3_region, self.s3_path_style),
+        )
+
+    def storage_resource_config(self) -> dict[str, object]:
+        """The storage settings as CatalogStorage fields (no secret among them)."""
+        return {
+            "root": self.storage_root(),
+            "local_dir": self.data_dir,
+            "s3_endpoint_url": self.s3_endpoint_url,
+            "s3_region": self.s3_region,
+            "s3_path_style": self.s3_path_style,
+        }
+
+    def environment(self) -> dict[str, str]:
+        """These settings as the environment variables they are read from, for processes a
+        run starts (multiprocess steps load the code location, and its settings, anew). The
+        API key is left out: it is already in the environment or nowhere."""
+        names = {"base_url": "OPENROUTER_BASE_URL"}
+        out = {}
+        for field, value in self.model_dump(exclude={"api_key", "dagster_home"}).items():
+            if value is not None:
+                out[names.get(field, f"OPENROUTER_CATALOG_{field.upper()}")] = str(value)
+        return out
 
     def key(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key else None

@@ -1,18 +1,24 @@
 """Where everything lives. The only module that builds paths from the storage root.
 
-Local roots are folders; an object-store root (``s3://bucket/prefix``) is recognised so that a
-clear error says it is not wired yet, instead of a folder called ``s3:`` appearing.
+The root is a local folder or an object-store URL (``s3://bucket/prefix``). Under either, the
+same keys: ``raw/snapshot_date=D/…`` and ``tables/<table>/snapshot_date=D/part-0.parquet``.
+With a bucket, what must stay on this machine stays in ``local_dir`` (default ``./data``): the
+DuckDB file of views, the reports and digests, and a scratch mirror of the raw snapshots a
+process works on (``pipeline/raw_mirror.py``), which is a cache, never the truth.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import crashpoints
 from pipeline.atomic import replacing, sweep_stale
+from pipeline.object_store import Bucket, S3Options, is_object_root
 from pipeline.raw_store import RawSnapshot
 
 if TYPE_CHECKING:  # polars loads only where a partition is read or written, not for a query
@@ -31,27 +37,94 @@ def parse_snapshot_date(value: str) -> dt.date:
 @dataclass(frozen=True)
 class Layout:
     root: str
+    # with a bucket root: the local folder of the warehouse file, reports and raw mirror
+    local_dir: str | None = None
+    s3: S3Options | None = None
 
     def __post_init__(self) -> None:
-        if "://" in self.root and not self.root.startswith("file://"):
+        if "://" in self.root and not (
+            self.root.startswith("file://") or is_object_root(self.root)
+        ):
+            scheme = self.root.split("://", 1)[0]
             raise ValueError(
-                f"storage root {self.root!r}: object-store roots are not supported yet; "
-                "use a local folder"
+                f"storage root {self.root!r}: {scheme}:// is not supported; use a local "
+                "folder or s3://bucket/prefix (any S3-compatible store)"
             )
+        if self.remote:
+            self.bucket  # noqa: B018 - a malformed s3 URL fails here, at start
+
+    @property
+    def remote(self) -> bool:
+        return is_object_root(self.root)
+
+    @cached_property
+    def bucket(self) -> Bucket:
+        if not self.remote:
+            raise ValueError(f"storage root {self.root!r} is a local folder, not a bucket")
+        return Bucket(self.root, self.s3)
 
     @property
     def base(self) -> Path:
-        return Path(self.root.removeprefix("file://")).expanduser().resolve()
+        """The local folder: the root itself, or ``local_dir`` beside a bucket."""
+        local = (self.local_dir or "./data") if self.remote else self.root
+        return Path(local.removeprefix("file://")).expanduser().resolve()
+
+    @staticmethod
+    def raw_key(date: dt.date) -> str:
+        return f"raw/snapshot_date={date.isoformat()}"
 
     def raw_dir(self, date: dt.date) -> Path:
-        return self.base / "raw" / f"snapshot_date={date.isoformat()}"
+        """Where the date's raw snapshot is read and written on this machine: the landing
+        itself, or with a bucket the process's mirror of it."""
+        if self.remote:
+            from pipeline.raw_mirror import mirror_dir
 
-    def raw(self, date: dt.date) -> RawSnapshot:
+            return mirror_dir(self.root) / self.raw_key(date)
+        return self.base / self.raw_key(date)
+
+    def raw(self, date: dt.date, bodies: bool = True) -> RawSnapshot:
+        """The date's raw snapshot. With a bucket, the mirror is brought up to date first
+        (``bodies=False``: logs and manifests only, enough to ask what landed)."""
+        if self.remote:
+            from pipeline.raw_mirror import pull
+
+            pull(self.bucket, self.raw_key(date), self.raw_dir(date), bodies=bodies)
         return RawSnapshot(self.raw_dir(date))
+
+    def publish_raw(
+        self, date: dt.date, snap: RawSnapshot, group: str, source_names: list[str]
+    ) -> None:
+        """With a bucket, upload what the group's fetch left in the mirror (bodies, then the
+        log, then the manifest last); a local landing is already in place."""
+        if self.remote:
+            from pipeline.raw_mirror import push
+
+            push(self.bucket, self.raw_key(date), snap, group, source_names)
 
     @property
     def tables_dir(self) -> Path:
+        if self.remote:
+            raise ValueError("a bucket root has no tables folder on disk; use tables_location")
         return self.base / "tables"
+
+    @property
+    def tables_location(self) -> str:
+        """The tables' root as a DuckDB/polars path: a folder or an ``s3://`` URL."""
+        return self.bucket.url("tables") if self.remote else str(self.base / "tables")
+
+    @staticmethod
+    def partition_key(table: str, date: dt.date) -> str:
+        return f"tables/{table}/snapshot_date={date.isoformat()}/{PART_FILE}"
+
+    def partition_location(self, table: str, date: dt.date) -> str:
+        if self.remote:
+            return self.bucket.url(self.partition_key(table, date))
+        return str(self.partition_file(table, date))
+
+    def has_partition(self, table: str, date: dt.date) -> bool:
+        if self.remote:
+            return self.bucket.exists(self.partition_key(table, date))
+        return self.partition_file(table, date).is_file()
 
     def table_dir(self, table: str) -> Path:
         return self.tables_dir / table
@@ -60,7 +133,7 @@ class Layout:
         return self.table_dir(table) / f"snapshot_date={date.isoformat()}" / PART_FILE
 
     def table_glob(self, table: str) -> str:
-        return str(self.table_dir(table) / "snapshot_date=*" / "*.parquet")
+        return f"{self.tables_location}/{table}/snapshot_date=*/*.parquet"
 
     @property
     def warehouse_path(self) -> Path:
@@ -82,7 +155,14 @@ class Layout:
     def write_partition(self, table: str, date: dt.date, df: pl.DataFrame) -> Path:
         """One Parquet file per (table, date), renamed into place: a re-run replaces the date
         atomically and readers never see a partial file. ``snapshot_date`` lives in the path
-        (hive style), not in the file."""
+        (hive style), not in the file. In a bucket: one PUT of the whole file, visible only
+        when complete (``pipeline/object_store.py``)."""
+        if self.remote:
+            buf = io.BytesIO()
+            df.write_parquet(buf, compression="zstd", statistics=True)
+            crashpoints.reached("parquet_write", table)
+            self.bucket.put(self.partition_key(table, date), buf.getvalue(), crash_detail=table)
+            return self.partition_location(table, date)  # type: ignore[return-value]
         target = self.partition_file(table, date)
         sweep_stale(target.parent)
         with replacing(target) as tmp:
@@ -93,6 +173,11 @@ class Layout:
     def drop_partition(self, table: str, date: dt.date) -> bool:
         """Remove the date's partition of ``table`` (a rebuilt date that no longer has the
         table); True when there was one."""
+        if self.remote:
+            if not self.has_partition(table, date):
+                return False
+            self.bucket.delete(self.partition_key(table, date))
+            return True
         target = self.partition_file(table, date)
         if not target.is_file():
             return False
@@ -101,10 +186,22 @@ class Layout:
 
     def dates(self, table: str) -> list[dt.date]:
         """Every snapshot date that has a partition of ``table``."""
+        if self.remote:
+            return sorted(
+                dt.date.fromisoformat(key.split("/")[2].removeprefix("snapshot_date="))
+                for key in self.bucket.list(f"tables/{table}")
+                if key.endswith(f"/{PART_FILE}")
+            )
         return sorted(
             dt.date.fromisoformat(p.parent.name.removeprefix("snapshot_date="))
             for p in self.table_dir(table).glob(f"snapshot_date=*/{PART_FILE}")
         )
+
+    def has_any(self, table: str) -> bool:
+        """Whether ``table`` has a partition of any date."""
+        if self.remote:
+            return bool(self.dates(table))
+        return any(self.table_dir(table).glob(f"snapshot_date=*/{PART_FILE}"))
 
     def previous_date(self, table: str, date: dt.date) -> dt.date | None:
         """The newest snapshot of ``table`` before ``date``, if any."""
@@ -119,10 +216,14 @@ class Layout:
     def read_partition(self, table: str, date: dt.date) -> pl.DataFrame:
         import polars as pl
 
+        if self.remote:
+            return pl.read_parquet(io.BytesIO(self.bucket.get(self.partition_key(table, date))))
         return pl.read_parquet(self.partition_file(table, date))
 
     def row_count(self, table: str, date: dt.date) -> int:
         """From the Parquet footer: no column is read."""
         import polars as pl
 
+        if self.remote:
+            return self.read_partition(table, date).height
         return pl.scan_parquet(self.partition_file(table, date)).select(pl.len()).collect().item()

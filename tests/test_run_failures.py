@@ -128,7 +128,8 @@ def test_unwritable_data_dir_stops_at_once(tmp_path):
     [
         (lambda: OpenRouterApi(base_url="openrouter.ai"), "must look like https://host"),
         (lambda: OpenRouterApi(concurrency=-1), "must be ≥ 1, got -1"),
-        (lambda: CatalogStorage(root="s3://bucket/prefix"), "object-store roots"),
+        (lambda: CatalogStorage(root="gs://bucket/prefix"), "gs:// is not supported"),
+        (lambda: CatalogStorage(root="s3:///no-bucket"), "must look like s3://bucket"),
     ],
 )
 def test_dagster_resources_check_the_same_settings(make, message):

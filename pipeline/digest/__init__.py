@@ -63,7 +63,7 @@ def build_digest(layout: Layout, date: dt.date | None = None) -> Digest:
     ``reports/digest_<date>.md``. ValueError when the date is not a snapshot."""
     dates = snapshot_dates(layout)
     if not dates:
-        raise ValueError(f"no snapshot in {layout.tables_dir}: run or import one first")
+        raise ValueError(f"no snapshot in {layout.tables_location}: run or import one first")
     date = date or dates[-1]
     if date not in dates:
         raise ValueError(f"{date} is not a snapshot (newest: {dates[-1]})")

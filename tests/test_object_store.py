@@ -1,0 +1,258 @@
+"""The pipeline over an S3 bucket: a real S3-compatible server (SeaweedFS) on loopback, two real
+recorded days (2026-07-17 and 2026-07-18) fetched over HTTP from the replay server and run on
+Dagster's multiprocess executor into the bucket, and a warehouse built on a second data dir
+from the bucket alone. Its answers must equal, row for row, those of the same two days run
+into a local folder. Then a run killed in the middle of uploading a partition: readers of the
+bucket keep the previous complete partition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import orjson
+import pytest
+
+from pipeline.crashpoints import ENV as CRASH_ENV
+from pipeline.demo import run_command
+from pipeline.object_store import S3Options
+from pipeline.replay.launcher import replay_server
+from pipeline.replay.recorded_day import build_day
+from pipeline.runner import INSTANCE_YAML
+from pipeline.s3_local import SECRET_KEY, local_s3
+from pipeline.storage import Layout
+from pipeline.warehouse.build import open_warehouse
+from tests.conftest import DAILY, ROOT
+
+DAYS = ["2026-07-17", "2026-07-18"]
+ROOT_URL = "s3://catalog/team/openrouter"
+# fetch_log holds each request's duration and time: two runs never agree on those
+STABLE_LOG = "url, status, bytes, sha256, source, key"
+RUN_DEPENDENT = {"fetch_log": STABLE_LOG, "fetch_log_history": STABLE_LOG + ", snapshot_date"}
+
+
+def cli(args: list[str], env: dict[str, str], **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        args, env={**os.environ, **env}, cwd=ROOT, capture_output=True, text=True,
+        timeout=600, **kw,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def s3():
+    """The server, and its keys in this process's environment (where obstore reads them) for
+    the readers the tests open here; the CLI runs get them the same way."""
+    with local_s3() as server, pytest.MonkeyPatch.context() as mp:
+        for k, v in server.environment().items():
+            mp.setenv(k, v)
+        yield server
+
+
+@pytest.fixture(scope="module")
+def raw_days(tmp_path_factory) -> dict[str, Path]:
+    """Each real day's recorded responses as a raw folder the replay server serves."""
+    base = tmp_path_factory.mktemp("replay")
+    out = {}
+    for day in [*DAYS, "2026-07-20"]:
+        build_day(DAILY / day, base / day)
+        out[day] = base / day
+    return out
+
+
+@pytest.fixture(scope="module")
+def runs(s3, raw_days, tmp_path_factory):
+    """The two days run twice over HTTP: into a local folder (in-process), and into the
+    bucket (multiprocess executor, a Dagster home with the project's pool limit); then the
+    warehouse of a second machine's data dir built from the bucket alone."""
+    base = tmp_path_factory.mktemp("s3runs")
+    local, bucket_dir, other = base / "local", base / "bucket_side", base / "other"
+    home = base / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(INSTANCE_YAML)
+    env = {**s3.environment(), "DAGSTER_HOME": str(home)}
+    outputs = []
+    for day in DAYS:
+        with replay_server(str(raw_days[day])) as url:
+            done = cli(run_command(url, local, day), {"DAGSTER_HOME": str(home)})
+            assert done.returncode == 0, done.stderr[-2000:]
+            done = cli(
+                [*run_command(url, bucket_dir, day), "--root", ROOT_URL, "--executor",
+                 "multiprocess"],
+                env,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr[-3000:]
+            outputs.append(done.stdout + done.stderr)
+    built = cli(
+        [sys.executable, "-m", "pipeline", "warehouse", "--root", ROOT_URL, "--data-dir",
+         str(other)],
+        s3.environment(),
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    options = S3Options(endpoint_url=s3.endpoint_url)
+    return {
+        "local": Layout(str(local)),
+        "remote": Layout(ROOT_URL, str(other), options),
+        "writer": Layout(ROOT_URL, str(bucket_dir), options),
+        "env": env,
+        "home": home,
+        "outputs": outputs,
+        "warehouse_line": built.stdout,
+    }
+
+
+def _views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1"
+        ).fetchall()
+    ]
+
+
+def _rows(con: duckdb.DuckDBPyConnection, view: str) -> list[tuple]:
+    cols = RUN_DEPENDENT.get(view, "*")
+    return sorted(con.execute(f'SELECT {cols} FROM "{view}"').fetchall(), key=repr)
+
+
+def test_warehouse_from_the_bucket_alone_answers_as_the_local_run(runs):
+    local, remote = runs["local"], runs["remote"]
+    assert "2 snapshots, 2026-07-17 to 2026-07-18" in runs["warehouse_line"]
+    # the second data dir holds the view file and nothing of the data
+    assert not (remote.base / "raw").exists() and not (remote.base / "tables").exists()
+    with (
+        duckdb.connect(str(local.warehouse_path), read_only=True) as a,
+        open_warehouse(remote) as b,
+    ):
+        views = _views(a)
+        assert views == _views(b)
+        assert len(views) > 60
+        compared, differ = 0, []
+        for view in views:
+            mine, theirs = _rows(a, view), _rows(b, view)
+            if mine != theirs:
+                differ.append(view)
+            compared += len(mine)
+        assert differ == []
+        # the headline answers are there, not empty views agreeing with each other
+        for view in ("endpoints", "cheapest_endpoint_per_model", "price_changes"):
+            assert a.execute(f"SELECT count(*) FROM {view}").fetchall()[0][0] > 0, view
+        dates = a.execute("SELECT DISTINCT snapshot_date FROM endpoints_history ORDER BY 1")
+        assert [d[0].isoformat() for d in dates.fetchall()] == DAYS
+    assert compared > 10_000
+
+
+def test_the_bucket_holds_raw_and_tables_in_the_documented_layout(runs):
+    local, writer = runs["local"], runs["writer"]
+    keys = writer.bucket.list("")
+    for day in DAYS:
+        date = dt.date.fromisoformat(day)
+        for group in ("v1", "frontend"):
+            manifest = f"raw/snapshot_date={day}/complete_{group}.json"
+            assert manifest in keys
+            assert orjson.loads(writer.bucket.get(manifest))["complete"] is True
+        # every partition the local run wrote is in the bucket, with the same rows
+        local_tables = {
+            p.parent.parent.name
+            for p in (local.base / "tables").glob(f"*/snapshot_date={day}/part-0.parquet")
+        }
+        remote_tables = {
+            k.split("/")[1]
+            for k in keys
+            if f"/snapshot_date={day}/" in k and k.startswith("tables/")
+        }
+        assert local_tables == remote_tables
+        for table in ("models", "endpoints", "data_policies"):
+            assert writer.read_partition(table, date).equals(local.read_partition(table, date))
+    # the machine that ran the pipeline kept no raw or table files: the bucket is the store
+    assert not (writer.base / "raw").exists() and not (writer.base / "tables").exists()
+
+
+def test_api_steps_took_turns_in_the_pool_and_keys_never_logged(runs):
+    """raw_v1 and raw_frontend share the openrouter_api pool (limit 1 in the home's
+    dagster.yaml): on the multiprocess executor their steps never overlap."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(runs["home"])) as instance:
+        records = instance.get_run_records(
+            dg.RunsFilter(tags={"dagster/partition": DAYS[1]}), limit=5
+        )
+        multi = [r for r in records if r.dagster_run.tags.get("source") == "openrouter-catalog run"]
+        windows = {}
+        for record in multi:
+            events = instance.all_logs(record.dagster_run.run_id)
+            steps = {e.step_key for e in events if e.step_key}
+            if "raw_v1" not in steps:
+                continue
+            for step in ("raw_v1", "raw_frontend"):
+                start = [
+                    e.timestamp
+                    for e in events
+                    if e.step_key == step
+                    and e.dagster_event
+                    and e.dagster_event.event_type_value == "STEP_START"
+                ]
+                end = [
+                    e.timestamp
+                    for e in events
+                    if e.step_key == step
+                    and e.dagster_event
+                    and e.dagster_event.event_type_value == "STEP_SUCCESS"
+                ]
+                windows.setdefault(record.dagster_run.run_id, {})[step] = (start[0], end[0])
+            all_text = b"".join(orjson.dumps(str(e)) for e in events)
+            assert SECRET_KEY.encode() not in all_text
+    multiprocess = [w for w in windows.values() if len(w) == 2]
+    assert multiprocess
+    for w in multiprocess:
+        (a0, a1), (b0, b1) = w["raw_v1"], w["raw_frontend"]
+        assert a1 <= b0 or b1 <= a0, w
+    for out in runs["outputs"]:
+        assert SECRET_KEY not in out
+
+
+def test_wrong_key_is_one_line_naming_the_bucket_and_never_the_key(s3, tmp_path):
+    env = {**s3.environment(), "AWS_SECRET_ACCESS_KEY": "not-the-secret-0123456789"}
+    done = cli(
+        [sys.executable, "-m", "pipeline", "warehouse", "--root", ROOT_URL, "--data-dir",
+         str(tmp_path)],
+        env,
+    )  # fmt: skip
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    assert "s3://catalog/team/openrouter/tables/models" in lines[0] and "403" in lines[0]
+    assert "not-the-secret" not in done.stderr and SECRET_KEY not in done.stderr
+
+
+def test_a_run_killed_mid_upload_leaves_the_previous_partition(runs, raw_days, s3):
+    """2026-07-18 again, from the replay of another real day (2026-07-20), killed with half
+    of its new endpoints partition uploaded: the bucket still serves the old one whole."""
+    writer, remote = runs["writer"], runs["remote"]
+    date = dt.date.fromisoformat(DAYS[1])
+    before = writer.read_partition("endpoints", date)
+    with replay_server(str(raw_days["2026-07-20"])) as url:
+        killed = cli(
+            [*run_command(url, writer.base, DAYS[1], "--refetch"), "--root", ROOT_URL],
+            {**runs["env"], CRASH_ENV: "object_put:endpoints"},
+        )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    # the new raw landed (the kill came later), so the new models partition is up: the run
+    # did reach the publish step, and endpoints is the one caught mid-upload
+    assert not writer.read_partition("models", date).equals(
+        runs["local"].read_partition("models", date)
+    )
+    after = writer.read_partition("endpoints", date)
+    assert after.equals(before)
+    with open_warehouse(remote) as con:
+        served = con.execute(
+            "SELECT count(*) FROM endpoints_history WHERE snapshot_date = ?", [date]
+        ).fetchall()[0][0]
+    assert served == before.height
+    shutil.rmtree(writer.base / "reports", ignore_errors=True)
