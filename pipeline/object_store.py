@@ -178,18 +178,25 @@ class Bucket:
     def list(self, rel_prefix: str) -> dict[str, str]:
         """Every object under ``rel_prefix`` (a folder: whole path segments): relative key →
         ETag (for an object written in one PUT, the MD5 of its bytes)."""
+        return {k: (m.get("e_tag") or "").strip('"') for k, m in self._listing(rel_prefix)}
+
+    def sizes(self, rel_prefix: str) -> dict[str, int]:
+        """Every object under ``rel_prefix``: relative key → size in bytes."""
+        return {k: m["size"] for k, m in self._listing(rel_prefix)}
+
+    def _listing(self, rel_prefix: str) -> list[tuple[str, Any]]:
         import obstore
 
-        base = self.key(rel_prefix.rstrip("/"))
+        base = self.key(rel_prefix.rstrip("/")) or None
         cut = len(self.prefix) + 1 if self.prefix else 0
-        out: dict[str, str] = {}
         try:
-            for batch in obstore.list(self.store, base, chunk_size=1000):
-                for meta in batch:
-                    out[meta["path"][cut:]] = (meta.get("e_tag") or "").strip('"')
+            return [
+                (meta["path"][cut:], meta)
+                for batch in obstore.list(self.store, base, chunk_size=1000)
+                for meta in batch
+            ]
         except Exception as exc:
             raise self._fail("cannot list", rel_prefix, exc) from None
-        return out
 
     def folders(self, rel_prefix: str) -> list[str]:
         """The immediate sub-folders of ``rel_prefix`` (one delimited listing, no recursion)."""
@@ -217,13 +224,8 @@ def _parts(data: bytes, crash_detail: str) -> Iterator[bytes]:
 
 
 def duckdb_filesystem(options: S3Options) -> FsspecStore:
-    """obstore's fsspec filesystem, with the ``s3://`` scheme kept on glob results: DuckDB
-    hands full URLs to ``glob`` and expects URLs back, which obstore 0.12 does not do."""
-    from obstore.fsspec import FsspecStore
+    """The bucket as DuckDB reads it: obstore's fsspec filesystem with few requests per file
+    (``pipeline/bucket_fs.py``)."""
+    from pipeline.bucket_fs import BucketFilesystem
 
-    class _DuckDBFs(FsspecStore):
-        def glob(self, path: str, **kwargs: Any) -> list[str]:  # type: ignore[override]
-            found = super().glob(path.removeprefix(SCHEME), **kwargs)
-            return [SCHEME + p for p in found]
-
-    return _DuckDBFs("s3", **options.kwargs())
+    return BucketFilesystem("s3", **options.kwargs())
