@@ -12,6 +12,7 @@ from assets.report import catalog_report
 from assets.tables import catalog_tables
 from assets.warehouse import warehouse
 from pipeline.archive_sensor import archive_folder_sensor
+from pipeline.executors import executor_from_env
 from pipeline.resources import CatalogStorage, OpenRouterApi
 from pipeline.settings import Settings
 
@@ -61,4 +62,5 @@ defs = dg.Definitions(
     schedules=[daily_schedule],
     sensors=[archive_folder_sensor],
     resources=resources(),
+    executor=executor_from_env(),
 )

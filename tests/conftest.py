@@ -92,6 +92,19 @@ def sample() -> Sample:
     return Sample(SAMPLE)
 
 
+@pytest.fixture(scope="module")
+def s3():
+    """A real S3-compatible server on loopback (SeaweedFS, bucket ``catalog``), and its keys in
+    this process's environment (where obstore reads them) for the readers a test opens here;
+    child processes are given ``s3.environment()`` the same way."""
+    from pipeline.s3_local import local_s3
+
+    with local_s3() as server, pytest.MonkeyPatch.context() as mp:
+        for k, v in server.environment().items():
+            mp.setenv(k, v)
+        yield server
+
+
 @pytest.fixture(scope="session")
 def replay_url() -> str:
     with replay_server() as url:

@@ -26,7 +26,7 @@ from pipeline.object_store import S3Options
 from pipeline.replay.launcher import replay_server
 from pipeline.replay.recorded_day import build_day
 from pipeline.runner import INSTANCE_YAML
-from pipeline.s3_local import SECRET_KEY, local_s3
+from pipeline.s3_local import SECRET_KEY
 from pipeline.storage import Layout
 from pipeline.warehouse.build import open_warehouse
 from tests.conftest import DAILY, ROOT
@@ -43,16 +43,6 @@ def cli(args: list[str], env: dict[str, str], **kw) -> subprocess.CompletedProce
         args, env={**os.environ, **env}, cwd=ROOT, capture_output=True, text=True,
         timeout=600, **kw,
     )  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def s3():
-    """The server, and its keys in this process's environment (where obstore reads them) for
-    the readers the tests open here; the CLI runs get them the same way."""
-    with local_s3() as server, pytest.MonkeyPatch.context() as mp:
-        for k, v in server.environment().items():
-            mp.setenv(k, v)
-        yield server
 
 
 @pytest.fixture(scope="module")
