@@ -38,6 +38,11 @@ def catalog_digest(
         metadata={
             "path": dg.MetadataValue.path(str(digest.path)),
             "open": dg.MetadataValue.url(digest.path.as_uri()),
+            **(
+                {"shared": dg.MetadataValue.url(digest.shared)}
+                if digest.shared != str(digest.path)
+                else {}
+            ),
             "against": str(digest.previous) if digest.previous else "first snapshot",
             **{k: dg.MetadataValue.int(v) for k, v in digest.counts.items()},
             "digest": dg.MetadataValue.md(digest.text[:20_000]),

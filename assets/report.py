@@ -48,5 +48,10 @@ def catalog_report(
             "charts": report.charts,
             "price_changes": report.price_changes,
             "bytes": report.path.stat().st_size,
+            **(
+                {"shared": dg.MetadataValue.url(report.shared)}
+                if report.shared != str(report.path)
+                else {}
+            ),
         }
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import crashpoints
-from pipeline.atomic import replacing, sweep_stale
+from pipeline.atomic import atomic_write_bytes, replacing, sweep_stale
 from pipeline.object_store import Bucket, S3Options, is_object_root
 from pipeline.raw_store import RawSnapshot
 
@@ -151,6 +151,18 @@ class Layout:
     def report_path_for(self, date: dt.date) -> Path:
         """The report of one snapshot date (what that partition's materialisation links)."""
         return self.base / "reports" / f"catalog_report_{date.isoformat()}.html"
+
+    def write_report(self, path: Path, data: bytes) -> str:
+        """A report or digest (a file under ``reports/``), renamed into place; with a bucket,
+        also put under the bucket's ``reports/``, since a pod's or worker's folder is gone
+        when its run ends and the bucket is what the team shares. Returns where it is
+        shared: the bucket URL, or the local path."""
+        atomic_write_bytes(path, data)
+        if not self.remote:
+            return str(path)
+        rel = f"reports/{path.name}"
+        self.bucket.put(rel, data)
+        return self.bucket.url(rel)
 
     def write_partition(self, table: str, date: dt.date, df: pl.DataFrame) -> Path:
         """One Parquet file per (table, date), renamed into place: a re-run replaces the date

@@ -162,6 +162,54 @@ def test_the_bucket_holds_raw_and_tables_in_the_documented_layout(runs):
             assert writer.read_partition(table, date).equals(local.read_partition(table, date))
     # the machine that ran the pipeline kept no raw or table files: the bucket is the store
     assert not (writer.base / "raw").exists() and not (writer.base / "tables").exists()
+    # reports and digests are shared through the bucket too (a pod's folder goes with it),
+    # and say what the local run's say
+    for day in DAYS:
+        digest = f"digest_{day}.md"
+        assert (
+            writer.bucket.get(f"reports/{digest}")
+            == (writer.base / "reports" / digest).read_bytes()
+        )
+        assert (
+            writer.bucket.get(f"reports/{digest}") == (local.base / "reports" / digest).read_bytes()
+        )
+        assert f"reports/catalog_report_{day}.html" in keys
+
+
+def test_other_engines_read_the_bucket_as_it_is(runs, s3):
+    """The hive-partitioned Parquet in the bucket, read by polars and by Arrow's own S3
+    filesystem (what Spark-like engines share), equals the local run's tables."""
+    import polars as pl
+    import pyarrow.dataset as ds
+    from pyarrow import fs
+
+    local = runs["local"]
+    glob = "s3://catalog/team/openrouter/tables/endpoints/*/*.parquet"
+    options = {
+        "aws_endpoint_url": s3.endpoint_url,
+        "aws_access_key_id": s3.environment()["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": SECRET_KEY,
+        "aws_region": "us-east-1",
+        "aws_allow_http": "true",
+    }
+    order = ["snapshot_date", "endpoint_id"]
+    theirs = pl.read_parquet(glob, hive_partitioning=True, storage_options=options).sort(order)
+    mine = pl.read_parquet(
+        f"{local.tables_location}/endpoints/*/*.parquet", hive_partitioning=True
+    ).sort(order)
+    assert theirs.height == mine.height > 2000
+    assert theirs.equals(mine)
+    arrow = fs.S3FileSystem(
+        access_key=options["aws_access_key_id"], secret_key=SECRET_KEY,
+        endpoint_override=s3.endpoint_url, region="us-east-1",
+    )  # fmt: skip
+    table = ds.dataset(
+        "catalog/team/openrouter/tables/models", filesystem=arrow, format="parquet",
+        partitioning="hive",
+    ).to_table()  # fmt: skip
+    expected = sum(local.read_partition("models", dt.date.fromisoformat(d)).height for d in DAYS)
+    assert table.num_rows == expected
+    assert sorted({str(d) for d in table.column("snapshot_date").to_pylist()}) == DAYS
 
 
 def test_api_steps_took_turns_in_the_pool_and_keys_never_logged(runs):

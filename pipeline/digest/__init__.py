@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from pipeline.atomic import atomic_write_bytes
 from pipeline.storage import Layout
 from pipeline.warehouse.build import as_of_connection
 
@@ -33,6 +32,7 @@ class Digest:
     text: str
     counts: dict[str, int]
     path: Path
+    shared: str  # the bucket URL of the digest with a bucket root, else its path
 
 
 def _cell(value: object) -> str:
@@ -83,5 +83,5 @@ def build_digest(layout: Layout, date: dt.date | None = None) -> Digest:
     summary = ", ".join(f"{TITLES[k].lower()} {v}" for k, v in counts.items())
     text = f"# OpenRouter catalog digest, {date}\n\n{against}; {summary}.\n\n" + "\n".join(sections)
     path = layout.digest_path(date)
-    atomic_write_bytes(path, text.encode())
-    return Digest(date, previous, text, counts, path)
+    shared = layout.write_report(path, text.encode())
+    return Digest(date, previous, text, counts, path, shared)

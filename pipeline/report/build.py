@@ -14,7 +14,6 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipeline.atomic import atomic_write_bytes
 from pipeline.report import charts
 from pipeline.storage import Layout
 from pipeline.warehouse.build import as_of_connection, open_warehouse
@@ -41,6 +40,7 @@ class Report:
     snapshot_date: dt.date | None
     charts: int
     price_changes: int
+    shared: str  # the bucket URL of the report with a bucket root, else its path
 
 
 def load(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
@@ -166,7 +166,7 @@ def build_report(layout: Layout, snapshot_date: dt.date | None = None) -> Report
         raise ValueError(f"no snapshot of {snapshot_date} in the tables (newest before: {date})")
     newest = max(layout.dates("endpoints"), default=None)
     out = layout.report_path_for(date) if date else layout.report_path
-    atomic_write_bytes(out, page.encode())
+    shared = layout.write_report(out, page.encode())
     if date is None or date == newest:
-        atomic_write_bytes(layout.report_path, page.encode())
-    return Report(out, date, page.count("<svg"), data["latest_price_changes"].height)
+        layout.write_report(layout.report_path, page.encode())
+    return Report(out, date, page.count("<svg"), data["latest_price_changes"].height, shared)
