@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 UV_VERSION := 0.13.8
 export DAGSTER_HOME := $(CURDIR)/.dagster
 
-.PHONY: demo test run ui notebook lint lock clean
+.PHONY: demo demo-s3 test run ui notebook lint lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "== setup: virtual environment $(VENV) from requirements.lock ($$($(PYTHON) --version))"
@@ -19,6 +19,9 @@ $(STAMP): requirements.lock pyproject.toml
 
 demo: $(STAMP)  ## replay the bundled sample on loopback, run the pipeline, show the answers
 	$(BIN)/openrouter-catalog demo --data-dir data
+
+demo-s3: $(STAMP)  ## the same days into a bucket of an S3 server on loopback; warehouse from the bucket alone
+	$(BIN)/openrouter-catalog demo --s3 --data-dir data/s3-demo
 
 test: $(STAMP)  ## lint, then the whole test suite
 	@echo "== ruff"

@@ -354,14 +354,29 @@ SHOWN_COUNTS = ("models", "endpoints", "providers", "price_changes")
 
 @app.command()
 def demo(
-    data_dir: Annotated[str, typer.Option(help="where the demo writes")] = "./data",
+    data_dir: Annotated[
+        str | None,
+        typer.Option(help="where the demo writes [default ./data; with --s3 ./data/s3-demo]"),
+    ] = None,
     rows: int = 8,
+    s3: Annotated[
+        bool,
+        typer.Option(
+            "--s3",
+            help="into a bucket of an S3-compatible server on loopback, on the multiprocess "
+            "executor; then a warehouse from the bucket alone, compared with a local run",
+        ),
+    ] = False,
 ) -> None:
     """Replay the bundled days on loopback in order, run the pipeline on each, show the
     answers of the newest."""
+    if s3:
+        from pipeline.demo_s3 import run_demo_s3
+
+        sys.exit(run_demo_s3(data_dir or "./data/s3-demo", rows))
     from pipeline.demo import run_demo
 
-    sys.exit(run_demo(data_dir, rows))
+    sys.exit(run_demo(data_dir or "./data", rows))
 
 
 def main() -> None:

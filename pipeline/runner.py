@@ -60,12 +60,21 @@ def _first_failure(result: dg.ExecuteInProcessResult) -> str:
     return "run failed"
 
 
-def daily_job() -> dg.JobDefinition:
-    """The job as the code location defines it, for executors that start their own processes
-    (``dg.reconstructable`` needs a module-level function)."""
-    from pipeline.definitions import defs
+def _definitions(settings: Settings) -> dg.Definitions:
+    """The code location's assets and job with the resources of ``settings`` and the CLI's
+    progress logger; Dagster's default executor (in-process or multiprocess, by run config)."""
+    return dg.Definitions(
+        assets=ALL_ASSETS,
+        jobs=[snapshot_job],
+        resources=definition_resources(settings),
+        loggers={"progress": progress_logger, "console": dg.default_loggers()["console"]},
+    )
 
-    return defs.resolve_job_def(snapshot_job.name)
+
+def daily_job() -> dg.JobDefinition:
+    """The job for the multiprocess executor, whose step processes build it again from the
+    settings in their environment (``dg.reconstructable`` needs a module-level function)."""
+    return _definitions(Settings()).resolve_job_def(snapshot_job.name)
 
 
 @contextmanager
@@ -98,14 +107,7 @@ def run_snapshot(
     ``executor="multiprocess"``: Dagster's multiprocess executor, each step in its own process
     (raw_v1 beside raw_frontend, the report beside the digest), which load the code location
     with these settings from the environment, as a deployed worker would."""
-    resources = definition_resources(settings)
-    defs = dg.Definitions(
-        assets=ALL_ASSETS,
-        jobs=[snapshot_job],
-        resources=resources,
-        loggers={"progress": progress_logger, "console": dg.default_loggers()["console"]},
-    )
-    job = defs.resolve_job_def(snapshot_job.name)
+    job = _definitions(settings).resolve_job_def(snapshot_job.name)
     home = settings.dagster_home_path()
     if home is None:
         instance = dg.DagsterInstance.ephemeral()
@@ -122,6 +124,7 @@ def run_snapshot(
     if executor == "multiprocess":
         if home is None:
             raise RunFailed("the multiprocess executor needs a Dagster home, not 'memory'")
+        # the step processes build the job from these settings, read from their environment
         with instance, _environment(settings.environment()):
             result = dg.execute_job(
                 dg.reconstructable(daily_job),
@@ -129,10 +132,7 @@ def run_snapshot(
                 raise_on_error=False,
                 run_config={
                     "execution": {"config": {"multiprocess": {}}},
-                    # each step's own log goes to its process; the parent says what failed
-                    "loggers": {
-                        "console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}
-                    },
+                    "loggers": logger,  # each step process prints its own lines
                     **refetch_config(refetch, import_files),
                 },
                 tags={**tags, "dagster/partition": snapshot_date.isoformat()},
