@@ -51,7 +51,9 @@ def main() -> None:
     job = json.loads(Path(sys.argv[1]).read_text())
     out = {}
     for side in ("local", "remote"):
+        t0 = time.perf_counter()
         con = connect(job[side], job, side == "remote")
+        out[f"{side}_views_s"] = time.perf_counter() - t0
         out[side] = {label: timed(con, sql) for label, sql in job["queries"].items()}
         con.close()
     print(json.dumps(out))

@@ -26,17 +26,19 @@ def _commands() -> list[tuple[str, set[str]]]:
     """(subcommand, its --flags) of every `openrouter-catalog …` the README shows."""
     out = []
     for m in re.finditer(
-        r"openrouter-catalog (run|query|replay|demo|import|digest)\b([^`\n]*(?:\n  [^`\n]*)*)",
+        r"openrouter-catalog (run|query|replay|demo|import|digest|warehouse)\b([^`\n]*(?:\n  [^`\n]*)*)",
         README,
     ):
         out.append((m.group(1), set(re.findall(r"--[a-z][a-z-]+", m.group(2)))))
     return out
 
 
-@pytest.mark.parametrize("command", ["run", "query", "replay", "demo", "import", "digest"])
+@pytest.mark.parametrize(
+    "command", ["run", "query", "replay", "demo", "import", "digest", "warehouse"]
+)
 def test_every_flag_the_readme_shows_exists(command):
     flags = set().union(*(f for c, f in _commands() if c == command))
-    assert command == "demo" or flags, f"the README shows no flag of {command}?"
+    assert flags, f"the README shows no flag of {command}?"
     out = subprocess.run(
         [sys.executable, "-m", "pipeline", command, "--help"],
         capture_output=True,
@@ -50,9 +52,9 @@ def test_every_flag_the_readme_shows_exists(command):
 
 
 def test_make_targets_the_readme_names_exist():
-    targets = set(re.findall(r"^([a-z-]+):", (ROOT / "Makefile").read_text(), re.M))
-    named = set(re.findall(r"`make ([a-z-]+)`", README)) | set(
-        re.findall(r"^make ([a-z-]+)", README, re.M)
+    targets = set(re.findall(r"^([a-z0-9-]+):", (ROOT / "Makefile").read_text(), re.M))
+    named = set(re.findall(r"`make ([a-z0-9-]+)`", README)) | set(
+        re.findall(r"^make ([a-z0-9-]+)", README, re.M)
     )
     assert named and named <= targets, named - targets
 
