@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pipeline.definitions import ALL_ASSETS, snapshot_job
 from pipeline.definitions import resources as definition_resources
 from pipeline.progress import progress_logger
 from pipeline.settings import Settings
+from pipeline.stale_runs import close_dead_runs, process_tag
 
 # A new Dagster home gets the project's settings: no telemetry (these machines are offline).
 # The API pool (assets/raw.py) lets one fetching step at a time talk to OpenRouter, whichever
@@ -117,10 +119,19 @@ def run_snapshot(
         if not config.exists():  # else Dagster prints a notice and a telemetry banner
             config.write_text(INSTANCE_YAML)
         instance = dg.DagsterInstance.from_config(str(home))
+        for stale in close_dead_runs(instance):
+            date = stale.tags.get("dagster/partition", "?")
+            sys.stdout.write(
+                f"run: run {stale.run_id} of {date} was left unfinished by a process that is "
+                "gone; marked failed, and its API pool slot freed\n"
+            )
     logger = (
         {"console": {"config": {"log_level": "DEBUG"}}} if verbose else {"progress": {"config": {}}}
     )
-    tags = {"source": "openrouter-catalog " + ("import" if import_files else "run")}
+    tags = {
+        "source": "openrouter-catalog " + ("import" if import_files else "run"),
+        **process_tag(),
+    }
     if executor == "multiprocess":
         if home is None:
             raise RunFailed("the multiprocess executor needs a Dagster home, not 'memory'")

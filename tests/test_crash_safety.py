@@ -196,3 +196,34 @@ def test_tables_refuse_a_raw_group_whose_fetch_never_finished(tmp_path):
     assert "frontend fetch did not finish" in message.message
     after = tables(layout)
     assert all(same(after[t], before[t]) for t in before)
+
+
+def test_a_run_killed_holding_the_api_pool_slot_does_not_stall_the_next(replay_url, tmp_path):
+    """With the project's pool limit (one fetching step at a time), a run killed with SIGKILL
+    in the middle of its fetch leaves its slot claimed and its run STARTED: the next run of
+    the CLI closes it (marked failed, the slot freed) instead of waiting for it for ever."""
+    import dagster as dg
+
+    from pipeline.runner import INSTANCE_YAML
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(INSTANCE_YAML)
+    env = {"DAGSTER_HOME": str(home)}
+    killed = run(replay_url, tmp_path / "data", env={**env, CRASH_ENV: "raw_body:100"})
+    assert killed.returncode == -signal.SIGKILL
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        [left] = instance.get_runs()
+        assert left.status == dg.DagsterRunStatus.STARTED
+        held = instance.event_log_storage.get_concurrency_info("openrouter_api")
+        assert held.claimed_slots and held.claimed_slots[0].run_id == left.run_id
+    cmd, environ = cli_run(replay_url, tmp_path / "data", env=env)
+    done = subprocess.run(cmd, env=environ, cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"run {left.run_id} of {SAMPLE_DATE} was left unfinished" in done.stdout
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        statuses = {r.run_id: r.status for r in instance.get_runs()}
+        assert statuses.pop(left.run_id) == dg.DagsterRunStatus.FAILURE
+        assert list(statuses.values()) == [dg.DagsterRunStatus.SUCCESS]
+        assert not instance.event_log_storage.get_concurrency_info("openrouter_api").claimed_slots

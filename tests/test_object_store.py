@@ -294,3 +294,31 @@ def test_a_run_killed_mid_upload_leaves_the_previous_partition(runs, raw_days, s
         ).fetchall()[0][0]
     assert served == before.height
     shutil.rmtree(writer.base / "reports", ignore_errors=True)
+
+
+def test_an_open_connection_reads_a_replaced_partition_anew_and_nothing_stray(s3, runs):
+    """The bucket's filesystem caches objects by ETag for one connection: a partition
+    replaced while a notebook holds the connection is read anew, whole; an object that only
+    looks like a partition one folder deeper (``*`` never crosses ``/``) is not read."""
+    local = runs["local"]
+    layout = Layout("s3://catalog/cache-test", str(runs["local"].base.parent / "cache-test"),
+                    S3Options(endpoint_url=s3.endpoint_url))  # fmt: skip
+    dates = [dt.date.fromisoformat(d) for d in DAYS]
+    for table in ("models", "endpoints"):
+        for date in dates:
+            layout.write_partition(table, date, local.read_partition(table, date))
+    layout.bucket.put(f"tables/models/snapshot_date={DAYS[0]}/stray/part-0.parquet", b"not parquet")
+    from pipeline.warehouse.build import build_warehouse
+
+    build_warehouse(layout)
+    count = "SELECT snapshot_date, count(*) FROM models_history GROUP BY 1 ORDER BY 1"
+    with open_warehouse(layout) as con:
+        before = [(d.isoformat(), n) for d, n in con.execute(count).fetchall()]
+        heights = [local.read_partition("models", d).height for d in dates]
+        assert before == list(zip(DAYS, heights, strict=True))
+        smaller = local.read_partition("models", dates[1]).head(100)
+        layout.write_partition("models", dates[1], smaller)
+        after = [(d.isoformat(), n) for d, n in con.execute(count).fetchall()]
+        assert after == [(DAYS[0], heights[0]), (DAYS[1], 100)]
+        latest = con.execute("SELECT count(*), min(snapshot_date) FROM models").fetchall()
+        assert latest == [(100, dates[1])]

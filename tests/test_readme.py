@@ -26,7 +26,8 @@ def _commands() -> list[tuple[str, set[str]]]:
     """(subcommand, its --flags) of every `openrouter-catalog …` the README shows."""
     out = []
     for m in re.finditer(
-        r"openrouter-catalog (run|query|replay|demo|import|digest|warehouse)\b([^`\n]*(?:\n  [^`\n]*)*)",
+        r"openrouter-catalog (run|query|replay|demo|import|digest|warehouse)\b"
+        r"([^`\n]*(?:\n  [^`\n]*)*)",
         README,
     ):
         out.append((m.group(1), set(re.findall(r"--[a-z][a-z-]+", m.group(2)))))
