@@ -99,6 +99,29 @@ def _wait_ready(worker: subprocess.Popen, log: Path, timeout_s: float = 90) -> N
 # ---------------------------------------------------------------- Celery
 
 
+def test_the_executor_is_the_deployments_choice(monkeypatch):
+    from pipeline.executors import executor_from_env
+
+    monkeypatch.delenv(EXECUTOR_ENV, raising=False)
+    assert executor_from_env() is dg.multi_or_in_process_executor
+    monkeypatch.setenv(EXECUTOR_ENV, "Celery")
+    assert executor_from_env().name == "celery"
+    monkeypatch.setenv(EXECUTOR_ENV, "k8s")
+    with pytest.raises(ValueError, match="'k8s': choose one of default, celery"):
+        executor_from_env()
+
+
+def test_every_home_the_project_makes_limits_the_api_pool():
+    """The project's Dagster home (make ui, make demo) and every home `run` creates."""
+    from assets.raw import API_POOL, raw_frontend, raw_v1
+
+    project = yaml.safe_load((ROOT / ".dagster" / "dagster.yaml").read_text())
+    assert project == yaml.safe_load(INSTANCE_YAML)
+    assert project["concurrency"]["pools"]["default_limit"] == 1
+    for asset in (raw_v1, raw_frontend):
+        assert {n.pool for n in [asset.node_def]} == {API_POOL}
+
+
 def test_the_celery_file_names_the_variables_the_code_configures_the_executor_with():
     config = yaml.safe_load((DEPLOY / "celery" / "celery.yaml").read_text())
     assert config["execution"]["config"] == CELERY_CONFIG
