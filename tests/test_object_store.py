@@ -212,6 +212,14 @@ def test_other_engines_read_the_bucket_as_it_is(runs, s3):
     assert sorted({str(d) for d in table.column("snapshot_date").to_pylist()}) == DAYS
 
 
+def _first(events: list, step: str, kind: str) -> float:
+    return next(
+        e.timestamp
+        for e in events
+        if e.step_key == step and e.dagster_event and e.dagster_event.event_type_value == kind
+    )
+
+
 def test_api_steps_took_turns_in_the_pool_and_keys_never_logged(runs):
     """raw_v1 and raw_frontend share the openrouter_api pool (limit 1 in the home's
     dagster.yaml): on the multiprocess executor their steps never overlap."""
@@ -229,21 +237,10 @@ def test_api_steps_took_turns_in_the_pool_and_keys_never_logged(runs):
             if "raw_v1" not in steps:
                 continue
             for step in ("raw_v1", "raw_frontend"):
-                start = [
-                    e.timestamp
-                    for e in events
-                    if e.step_key == step
-                    and e.dagster_event
-                    and e.dagster_event.event_type_value == "STEP_START"
-                ]
-                end = [
-                    e.timestamp
-                    for e in events
-                    if e.step_key == step
-                    and e.dagster_event
-                    and e.dagster_event.event_type_value == "STEP_SUCCESS"
-                ]
-                windows.setdefault(record.dagster_run.run_id, {})[step] = (start[0], end[0])
+                windows.setdefault(record.dagster_run.run_id, {})[step] = (
+                    _first(events, step, "STEP_START"),
+                    _first(events, step, "STEP_SUCCESS"),
+                )
             all_text = b"".join(orjson.dumps(str(e)) for e in events)
             assert SECRET_KEY.encode() not in all_text
     multiprocess = [w for w in windows.values() if len(w) == 2]
