@@ -63,7 +63,7 @@ def _run(
     date = parse_snapshot_date(context.partition_key)
     snap = layout.raw(date)
     try:
-        return _land_or_fetch(context, config, api, snap, group, job, **kwargs)
+        return _land_or_fetch(context, config, api, snap, group, job, layout.read_file, **kwargs)
     finally:
         # whatever the fetch left (complete, partial, or a log without manifest) goes to a
         # bucket root as it would stay on a disk; the manifest still decides what is read
@@ -77,11 +77,12 @@ def _land_or_fetch(
     snap: RawSnapshot,
     group: str,
     job: Callable[..., Awaitable[FetchReport]],
+    read: Callable[[str], bytes],
     **kwargs: object,
 ) -> tuple[FetchReport, RawSnapshot]:
     if config.import_files:
         try:
-            landed = land(snap, group, read_archives(config.import_files))
+            landed = land(snap, group, read_archives(config.import_files, read))
         except ImportError_ as exc:
             raise dg.Failure(description=f"import: {exc}") from None
         held = ", ".join(f"{s} ({n:,} records)" for s, n in landed.sources.items())

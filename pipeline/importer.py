@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import orjson
@@ -67,7 +67,7 @@ def detect_source(data: Any) -> tuple[str, str]:
 
 @dataclass
 class Archive:
-    path: Path
+    path: Path | PurePosixPath  # a local file, or the key of an s3:// URL (its .name counts)
     body: bytes  # as archived (decompressed if the file was gzip)
     source: str
     key: str
@@ -78,12 +78,17 @@ class Archive:
         return next(g for g, names in sources.GROUPS.items() if self.source in names)
 
 
-def read_archive(path: Path) -> Archive:
-    """One archived response, recognised; ImportError_ names the file and the problem."""
+def read_archive(path: Path | str, read: Callable[[str], bytes] | None = None) -> Archive:
+    """One archived response, recognised; ImportError_ names the file and the problem.
+    ``read``: how to get the bytes of ``path`` when it is not a local file (an s3:// URL)."""
+    where = str(path)
     try:
-        raw = path.read_bytes()
+        raw = read(where) if read else Path(path).read_bytes()
     except OSError as exc:
-        raise ImportError_(f"{path}: cannot read it ({exc.strerror})") from None
+        raise ImportError_(f"{where}: cannot read it ({exc.strerror or exc})") from None
+    except (RuntimeError, ValueError) as exc:  # the store's error, or a URL outside the root
+        raise ImportError_(f"{where}: cannot read it ({exc})") from None
+    path = PurePosixPath(where) if "://" in where else Path(path)
     try:
         body = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
         data = orjson.loads(body)
@@ -98,10 +103,12 @@ def read_archive(path: Path) -> Archive:
     return Archive(path, body, source, key, count)
 
 
-def read_archives(paths: Iterable[Path | str]) -> list[Archive]:
+def read_archives(
+    paths: Iterable[Path | str], read: Callable[[str], bytes] | None = None
+) -> list[Archive]:
     """Every file read and recognised before anything is written; two answers of the same
     call (the same source and key) for one date are refused."""
-    archives = [read_archive(Path(p)) for p in paths]
+    archives = [read_archive(p, read) for p in paths]
     seen: dict[tuple[str, str], Path] = {}
     for a in archives:
         other = seen.setdefault((a.source, a.key), a.path)

@@ -152,6 +152,15 @@ class Layout:
         """The report of one snapshot date (what that partition's materialisation links)."""
         return self.base / "reports" / f"catalog_report_{date.isoformat()}.html"
 
+    def read_file(self, ref: str) -> bytes:
+        """A file named by a path, or by an ``s3://`` URL under this root (archives a sensor
+        found in the bucket, landed by whichever process runs the import)."""
+        if not ref.startswith("s3://"):
+            return Path(ref).read_bytes()
+        if not self.remote or not ref.startswith(self.bucket.root + "/"):
+            raise ValueError(f"{ref} is not under the storage root {self.root}")
+        return self.bucket.get(ref[len(self.bucket.root) + 1 :])
+
     def write_report(self, path: Path, data: bytes) -> str:
         """A report or digest (a file under ``reports/``), renamed into place; with a bucket,
         also put under the bucket's ``reports/``, since a pod's or worker's folder is gone

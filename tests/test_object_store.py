@@ -319,3 +319,47 @@ def test_an_open_connection_reads_a_replaced_partition_anew_and_nothing_stray(s3
         assert after == [(DAYS[0], heights[0]), (DAYS[1], 100)]
         latest = con.execute("SELECT count(*), min(snapshot_date) FROM models").fetchall()
         assert latest == [(100, dates[1])]
+
+
+def test_archives_dropped_in_the_bucket_become_runs_that_land_them_anywhere(s3, tmp_path):
+    """The archive folder sensor over a bucket root: archives/<date>/ in the bucket, a run
+    request naming the files by s3:// URL (no path of the sensor's machine), and a run on a
+    machine that has nothing local lands them: its models are the archived file's."""
+    import dagster as dg
+
+    from pipeline.archive_sensor import archive_folder_sensor
+    from pipeline.definitions import ALL_ASSETS
+    from pipeline.resources import CatalogStorage, OpenRouterApi
+    from tests.test_import import NO_API, full_lists, records
+
+    day, path = "2024-03-05", full_lists()["2024-03-05"]
+    archived = path.read_bytes()
+    root = "s3://catalog/archives-test"
+    layout = Layout(root, str(tmp_path / "sensor"), S3Options(endpoint_url=s3.endpoint_url))
+    layout.bucket.put(f"archives/{day}/models.json.gz", archived)
+    layout.bucket.put("archives/notes/readme.json", b"{}")  # not a date: left alone
+    storage = CatalogStorage(root=root, local_dir=str(tmp_path / "sensor"),
+                             s3_endpoint_url=s3.endpoint_url)  # fmt: skip
+    result = archive_folder_sensor(dg.build_sensor_context(resources={"storage": storage}))
+    [request] = result.run_requests
+    files = request.run_config["ops"]["raw_v1"]["config"]["import_files"]
+    assert files == [f"{root}/archives/{day}/models.json.gz"]
+    again = archive_folder_sensor(
+        dg.build_sensor_context(cursor=result.cursor, resources={"storage": storage})
+    )
+    assert again.run_requests == []
+    elsewhere = CatalogStorage(root=root, local_dir=str(tmp_path / "worker"),
+                               s3_endpoint_url=s3.endpoint_url)  # fmt: skip
+    done = dg.materialize(
+        ALL_ASSETS,
+        partition_key=request.partition_key,
+        run_config=request.run_config,
+        resources={"storage": elsewhere, "api": OpenRouterApi(base_url=NO_API)},
+        raise_on_error=False,
+    )
+    assert done.success
+    models = layout.read_partition("models", dt.date.fromisoformat(day))
+    assert sorted(models.filter(models["in_v1"])["model_id"].to_list()) == sorted(
+        r["id"] for r in records(path)
+    )
+    assert not (tmp_path / "worker" / "archives").exists()
