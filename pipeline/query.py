@@ -55,8 +55,8 @@ def run_query(warehouse: Path, sql: str, layout: Layout | None = None) -> Result
         )
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            if layout is not None and layout.remote:
-                con.register_filesystem(layout.bucket.filesystem())
+            if layout is not None:
+                layout.attach(con)
             rel = con.sql(sql)
             if rel is None:
                 raise QueryError("the statement returns no rows (only queries are supported)")

@@ -152,6 +152,13 @@ class Layout:
         """The report of one snapshot date (what that partition's materialisation links)."""
         return self.base / "reports" / f"catalog_report_{date.isoformat()}.html"
 
+    def attach(self, con: object) -> None:
+        """Let a DuckDB connection read this root: with a bucket, register its filesystem
+        (``pipeline/bucket_fs.py``; DuckDB 2.0 has no httpfs package here). Every connection
+        that queries the views needs it; the database file does not keep it."""
+        if self.remote:
+            con.register_filesystem(self.bucket.filesystem())  # type: ignore[attr-defined]
+
     def read_file(self, ref: str) -> bytes:
         """A file named by a path, or by an ``s3://`` URL under this root (archives a sensor
         found in the bucket, landed by whichever process runs the import)."""

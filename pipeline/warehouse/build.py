@@ -117,19 +117,11 @@ def statements(layout: Layout, as_of: dt.date | None = None) -> list[tuple[str, 
     ]
 
 
-def attach_store(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
-    """With a bucket root, the views read ``s3://`` URLs: register the store's filesystem
-    on this connection (DuckDB 2.0 has no httpfs package here; obstore's fsspec filesystem
-    stands in). Every connection that queries the views needs it, the file does not keep it."""
-    if layout.remote:
-        con.register_filesystem(layout.bucket.filesystem())
-
-
 def open_warehouse(layout: Layout) -> duckdb.DuckDBPyConnection:
     """The warehouse file, read-only, ready to query whatever the root (use with ``with``:
     closing the connection also releases the registered filesystem cleanly)."""
     con = duckdb.connect(str(layout.warehouse_path), read_only=True)
-    attach_store(con, layout)
+    layout.attach(con)
     return con
 
 
@@ -138,7 +130,7 @@ def as_of_connection(layout: Layout, as_of: dt.date) -> duckdb.DuckDBPyConnectio
     the snapshots after it left out, so "the latest" is the newest on or before it. Views
     only, built in milliseconds; the report of a past partition draws from it."""
     con = duckdb.connect()
-    attach_store(con, layout)
+    layout.attach(con)
     for name, sql in statements(layout, as_of):
         try:
             con.execute(sql)
@@ -155,7 +147,7 @@ def build_warehouse(layout: Layout) -> dict[str, int]:
     sweep_stale(final.parent)
     scripts = statements(layout)
     with replacing(final) as tmp, duckdb.connect(str(tmp)) as con:
-        attach_store(con, layout)
+        layout.attach(con)
         for i, (name, sql) in enumerate(scripts):
             if i == len(scripts) // 2:
                 crashpoints.reached("warehouse_build")
