@@ -56,6 +56,17 @@ class RawDocs:
         return {r["source"] for r in self.log_rows if r.get("source")}
 
     @property
+    def derived(self) -> set[str]:
+        """Sources every landed body of which is marked ``derived`` in the log: built by the
+        sample and test tools from other answers (v1 endpoints from frontend records, say),
+        never received from the API. They say nothing about the API's contract."""
+        seen: dict[str, bool] = {}
+        for r in self.log_rows:
+            if r.get("status") == 200 and r.get("file") and r.get("source"):
+                seen[r["source"]] = seen.get(r["source"], True) and bool(r.get("derived"))
+        return {s for s, all_derived in seen.items() if all_derived}
+
+    @property
     def imported(self) -> bool:
         """Landed from archived responses (``openrouter-catalog import``), not fetched."""
         return any(r.get("imported") for r in self.log_rows)

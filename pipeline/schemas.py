@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.sources.shapes import PRICE_COMPONENTS, PRICE_UNITS, TIER_COMPONENTS
-from pipeline.transforms.common import PER_MTOK, PER_TOKEN
+from pipeline.transforms.common import PER_MTOK, PER_TOKEN, REQUIRED_PRICES
 
 S, I, F, B = pl.String, pl.Int64, pl.Float64, pl.Boolean
 LS = pl.List(pl.String)
@@ -30,8 +30,12 @@ def _prices(scope: str) -> list[Column]:
                 f"{c}_usd_per_token",
                 PER_TOKEN,
                 f"{scope} {c} price in USD per {PRICE_UNITS[c]}, exact from the API string; "
-                "0 when the key is omitted, null when variable (or unknown: a model only the "
-                "frontend catalog lists)",
+                + (
+                    "null when the key is missing (the API requires it: unknown, not free), "
+                    if c in REQUIRED_PRICES
+                    else "0 when the key is omitted, "
+                )
+                + "null when variable (or unknown: a model only the frontend catalog lists)",
             )
         )
         cols.append(
@@ -575,6 +579,21 @@ MODEL_TOP_APPS = [
     Column("tokens", I, "tokens the app used with the model variant over the period (a week)"),
 ]
 
+API_FIELD_PRESENCE = [
+    Column("source", S, "the source (pipeline/sources/<source>.py)"),
+    Column(
+        "path",
+        S,
+        "a described field at any depth: pricing.completion, endpoints[].pricing.completion",
+    ),
+    Column(
+        "records",
+        I,
+        "objects that could carry the field: records, or list items / objects at its depth",
+    ),
+    Column("carried", I, "of those, how many carried a non-null value"),
+]
+
 TABLE_DESCRIPTIONS = {
     "models": "One row per model id as used for inference (variant after a colon), v1 list "
     "joined with the frontend catalog; default prices as exact decimals.",
@@ -629,6 +648,9 @@ TABLE_DESCRIPTIONS = {
     "policy_events": "One row per data policy (provider paid/free, endpoint) listed, changed "
     "or removed since the previous snapshot of data_policies; the events behind "
     "policy_history.",
+    "api_field_presence": "The snapshot's field census: one row per source and described field "
+    "(at every depth) with how many objects carried it. The publish audit compares it with "
+    "the previous published snapshot's to tell a renamed or dropped field from real data.",
     "catalog_change_events": "One row per model or endpoint that appeared or disappeared, or "
     "endpoint that went free ↔ paid, since the previous snapshot. Written and rewritten like "
     "endpoint_price_changes; the warehouse view catalog_changes reads every partition.",
@@ -657,6 +679,7 @@ TABLES: dict[str, list[Column]] = {
     "endpoint_uptime_observations": ENDPOINT_UPTIME_OBSERVATIONS,
     "endpoint_uptime_hourly_observations": ENDPOINT_UPTIME_HOURLY_OBSERVATIONS,
     "model_top_apps": MODEL_TOP_APPS,
+    "api_field_presence": API_FIELD_PRESENCE,
 }
 
 

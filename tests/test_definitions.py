@@ -37,6 +37,7 @@ EXPECTED = {
     "endpoint_price_events",
     "model_price_events",
     "policy_events",
+    "api_field_presence",
     "warehouse",
     "catalog_report",
     "catalog_digest",

@@ -20,6 +20,7 @@ from pipeline.transforms.data_policies import data_policies_table
 from pipeline.transforms.duplicates import duplicates_report
 from pipeline.transforms.endpoints import endpoint_rows, provider_slugs
 from pipeline.transforms.fetch_log import fetch_log_table
+from pipeline.transforms.field_presence import field_presence_table
 from pipeline.transforms.frames import SourceFrames
 from pipeline.transforms.long_tables import (
     endpoint_supported_parameters_table,
@@ -77,6 +78,7 @@ class CatalogBuild:
     drift: dict[str, dict[str, str]] = field(default_factory=dict)  # source → path → example
     problems: dict[str, list[str]] = field(default_factory=dict)  # source → values read as null
     duplicates: list[str] = field(default_factory=list)
+    present: set[str] = field(default_factory=set)  # sources with at least one good answer
     not_asked: list[str] = field(default_factory=list)  # tables whose sources were not asked
     imported: bool = False
 
@@ -113,6 +115,9 @@ def build_tables(docs: RawDocs) -> CatalogBuild:
             "endpoint_uptime_observations": lambda: uptime()[0],
             "endpoint_uptime_hourly_observations": lambda: uptime()[1],
             "model_top_apps": lambda: top_apps_table(src.get("frontend_top_apps"), ids()),
+            "api_field_presence": lambda: field_presence_table(
+                {s: p for s, p in src.presence.items() if s not in derived}
+            ),
         }
         # built on first use, after models (whose catalog rows name the usage records)
         ids = functools.cache(lambda: model_ids(frames["models"]))
@@ -127,6 +132,7 @@ def build_tables(docs: RawDocs) -> CatalogBuild:
             )
         )
         asked = docs.asked
+        derived = docs.derived
         out.imported = docs.imported
         for name, build in builders.items():
             lacking = name in CADENCED or out.imported
@@ -134,6 +140,7 @@ def build_tables(docs: RawDocs) -> CatalogBuild:
                 out.not_asked.append(name)
                 continue
             frames[name] = build()
+        out.present = set(docs.present)
         out.drift = src.drift
         out.problems = {s: [str(p) for p in ps] for s, ps in src.problems.items()}
         out.duplicates = duplicates_report(docs, src)

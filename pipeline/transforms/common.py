@@ -9,6 +9,10 @@ from pipeline.sources.shapes import PRICE_COMPONENTS
 PER_TOKEN = pl.Decimal(38, 30)
 PER_MTOK = pl.Decimal(38, 24)
 VARIABLE = "-1"
+# The OpenAPI description requires these two keys of every pricing object, and every recorded
+# answer (2023-12 → 2026-08) carries them: absent, the price is unknown, never 0. A renamed
+# key must not turn every completion price into a free one.
+REQUIRED_PRICES = ("prompt", "completion")
 
 
 def decimal(text: pl.Expr) -> pl.Expr:
@@ -23,7 +27,8 @@ def per_mtok(per_token: pl.Expr) -> pl.Expr:
 def price_columns(pricing: pl.Expr) -> list[pl.Expr]:
     """Per-token and per-million-token decimals parsed exactly from the API's strings.
 
-    An omitted key means 0 (the API omits zero prices since 2026-01); "-1" means the price is
+    An omitted key means 0 (the API omits zero prices since 2026-01), except for the required
+    ``prompt`` and ``completion``, which are null when absent; "-1" means the price is
     variable (routers) and becomes null, with ``is_variable_price`` set.
     """
     cols: list[pl.Expr] = []
@@ -32,7 +37,7 @@ def price_columns(pricing: pl.Expr) -> list[pl.Expr]:
         per_token = (
             pl.when(raw == VARIABLE)
             .then(pl.lit(None, dtype=PER_TOKEN))
-            .otherwise(decimal(raw.fill_null("0")))
+            .otherwise(decimal(raw if c in REQUIRED_PRICES else raw.fill_null("0")))
         )
         cols.append(per_token.alias(f"{c}_usd_per_token"))
         cols.append(per_mtok(per_token).alias(f"{c}_usd_per_mtok"))

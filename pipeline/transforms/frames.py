@@ -24,6 +24,7 @@ class SourceFrame:
     records: list[dict[str, Any]]  # the same records as dicts, for the fields whose keys are data
     problems: list[TypeProblem] = field(default_factory=list)
     new_fields: dict[str, str] = field(default_factory=dict)
+    presence: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def _read(records: list[dict[str, Any]], schema: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -61,6 +62,7 @@ def source_frame(
         found.records,
         found.problems,
         found.new_fields,
+        found.presence,
     )
 
 
@@ -87,3 +89,9 @@ class SourceFrames:
     @property
     def drift(self) -> dict[str, dict[str, str]]:
         return {s: f.new_fields for s, f in self.frames.items() if f.new_fields}
+
+    @property
+    def presence(self) -> dict[str, dict[str, tuple[int, int]]]:
+        """source → described path → (records carrying it, records that could), for the
+        sources that had records."""
+        return {s: f.presence for s, f in self.frames.items() if f.records}

@@ -44,6 +44,10 @@ class Inspection:
     records: list[dict[str, Any]]  # the input, with offending values nulled (copied, not edited)
     problems: list[TypeProblem] = field(default_factory=list)
     new_fields: dict[str, str] = field(default_factory=dict)  # path → an example value
+    # described path → (objects that carried a value there, objects that could have): the
+    # census the publish audit compares with the previous snapshot's, so a renamed or
+    # dropped key is seen as a field that vanished, not as a column of nulls or zeros
+    presence: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def _expected(f: Field) -> str:
@@ -55,7 +59,14 @@ def _expected(f: Field) -> str:
 _JSON_TYPE = {str: "string", int: "int", float: "float", bool: "bool", list: "list", dict: "object"}
 
 
-def _scan(values: list[Any], f: Field, path: str, suspect: set[str], new: dict[str, str]) -> None:
+def _scan(
+    values: list[Any],
+    f: Field,
+    path: str,
+    suspect: set[str],
+    new: dict[str, str],
+    presence: dict[str, tuple[int, int]],
+) -> None:
     """Column-wise pass: ``values`` are the values found at ``path`` (None where absent).
 
     map() over C callables throughout: this visits every described value of every record
@@ -77,10 +88,10 @@ def _scan(values: list[Any], f: Field, path: str, suspect: set[str], new: dict[s
     else:
         values = [v for v in values if v is not None]
     if isinstance(f, ListOf):
-        _scan(list(chain.from_iterable(values)), f.item, f"{path}[]", suspect, new)
+        _scan(list(chain.from_iterable(values)), f.item, f"{path}[]", suspect, new, presence)
     elif isinstance(f, MapOf):
         items = list(chain.from_iterable(map(dict.values, values)))
-        _scan(items, f.value, f"{path}{{}}", suspect, new)
+        _scan(items, f.value, f"{path}{{}}", suspect, new, presence)
     else:
         keys: set[str] = set().union(*values)
         prefix = f"{path}." if path else ""
@@ -88,11 +99,16 @@ def _scan(values: list[Any], f: Field, path: str, suspect: set[str], new: dict[s
             for key in sorted(keys - f.fields.keys()):
                 example = next(v[key] for v in values if key in v)
                 new[prefix + key] = repr(example)[:EXAMPLE_CHARS]
+        parents = len(values)
         for name, sub in f.fields.items():
-            if name in keys and not isinstance(sub, Dropped):
-                _scan(
-                    list(map(methodcaller("get", name), values)), sub, prefix + name, suspect, new
-                )
+            if isinstance(sub, Dropped):
+                continue
+            if name not in keys:
+                presence[prefix + name] = (0, parents)
+                continue
+            found = list(map(methodcaller("get", name), values))
+            presence[prefix + name] = (parents - found.count(None), parents)
+            _scan(found, sub, prefix + name, suspect, new, presence)
 
 
 def _clean(value: Any, f: Field, path: str, bad: list[tuple[str, Any, Field]]) -> Any:
@@ -144,9 +160,10 @@ def inspect(
     records = list(records)
     suspect: set[str] = set()
     new: dict[str, str] = {}
+    presence: dict[str, tuple[int, int]] = {}
     if records:
-        _scan(records, contract.record, "", suspect, new)
-    result = Inspection(records, new_fields=new)
+        _scan(records, contract.record, "", suspect, new, presence)
+    result = Inspection(records, new_fields=new, presence=presence)
     if not suspect:
         return result
     for i, rec in enumerate(records):
