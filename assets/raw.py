@@ -11,6 +11,7 @@ from pipeline.cadence import CADENCED_SOURCES, due
 from pipeline.fetch import FetchError, FetchReport, fetch_frontend, fetch_v1
 from pipeline.importer import ImportError_, is_imported, land, read_archives
 from pipeline.partitions import snapshot_partitions
+from pipeline.publish import decisions
 from pipeline.raw_store import RawSnapshot
 from pipeline.resources import CatalogStorage, OpenRouterApi
 from pipeline.storage import parse_snapshot_date
@@ -62,6 +63,19 @@ def _run(
     layout = storage.layout()
     date = parse_snapshot_date(context.partition_key)
     snap = layout.raw(date)
+    if (
+        not config.refetch
+        and decisions.is_held(layout, date)
+        and decisions.ACCEPTED_BY_TAG not in context.run.tags
+        and not is_imported(snap, group)
+        and snap.is_complete(group)
+    ):
+        # the held answer is what the audit refused: a re-run asks the API again (an
+        # acceptance publishes the held raw as it is instead)
+        context.log.info(
+            f"raw {group}: {date} is held; fetching it again (this run replaces what was held)"
+        )
+        config = RawFetchConfig(refetch=True, import_files=config.import_files)
     try:
         return _land_or_fetch(context, config, api, snap, group, job, layout.read_file, **kwargs)
     finally:

@@ -5,19 +5,26 @@ own asset in the graph, with its column schema. Reads only raw, so re-materialis
 date rebuilds it without refetching.
 """
 
+import dataclasses
+import datetime as dt
 import functools
 
 import dagster as dg
 
 from assets.raw import raw_frontend, raw_v1
 from pipeline import checks, memory, sources
+from pipeline.digest import write_held_digest
 from pipeline.fetch import coverage
 from pipeline.metadata import column_schema, table_metadata
 from pipeline.partitions import snapshot_partitions
+from pipeline.publish import audit, decisions
+from pipeline.publish.stage import Stage
+from pipeline.publish.thresholds import Thresholds
 from pipeline.raw_reader import read_snapshot
 from pipeline.resources import CatalogStorage
 from pipeline.schemas import TABLE_DESCRIPTIONS
-from pipeline.storage import parse_snapshot_date
+from pipeline.settings import Settings
+from pipeline.storage import Layout, parse_snapshot_date
 from pipeline.transforms.catalog import CADENCED, build_tables
 from pipeline.transforms.diffs import DIFFS
 
@@ -65,11 +72,49 @@ CHECKS = (
         "no call of the snapshot failed in a way a later run could fix (warning: the next run "
         "of the date fetches what is missing)",
     ),
+    # the publish audit against the previous published snapshot (pipeline/publish/audit.py)
+    *audit.NAMES,
 )
 CHECK_ASSET = {name: asset for name, asset, _ in CHECKS}
+# a failed blocking check holds the date: its tables stay staged, and the run fails before
+# the warehouse, report and digest (Dagster skips what is downstream). Repeated keys and
+# orphan endpoints break every join; the audit guards the history. The price check stays a
+# report: a frontend-only endpoint whose prices arrived unreadable is unknown, not wrong.
+BLOCKING = frozenset(
+    {
+        "models_model_id_unique",
+        "endpoints_endpoint_id_unique",
+        "endpoints_reference_models",
+        *(name for name, _, _ in audit.NAMES),
+    }
+)
+_DEFAULTS = Settings().thresholds()
 
 
-def _diffs(context, layout, date, frames):  # noqa: ANN001, ANN202
+class TablesConfig(dg.Config):
+    """The audit's limits for this run (defaults: the OPENROUTER_CATALOG_AUDIT_* settings). A
+    run tagged ``openrouter_catalog/accepted_by`` and ``openrouter_catalog/accept_reason``
+    (``openrouter-catalog accept``) publishes a held date after review."""
+
+    audit_max_drop: float = _DEFAULTS.max_drop
+    audit_field_was: float = _DEFAULTS.field_was
+    audit_field_now: float = _DEFAULTS.field_now
+    audit_max_price_changes: float = _DEFAULTS.max_price_changes
+    audit_max_zeroed: float = _DEFAULTS.max_zeroed
+    audit_max_gap_days: int = _DEFAULTS.max_gap_days
+
+    def thresholds(self) -> Thresholds:
+        return Thresholds(
+            max_drop=self.audit_max_drop,
+            field_was=self.audit_field_was,
+            field_now=self.audit_field_now,
+            max_price_changes=self.audit_max_price_changes,
+            max_zeroed=self.audit_max_zeroed,
+            max_gap_days=self.audit_max_gap_days,
+        )
+
+
+def _diffs(context, layout, stage, date, frames):  # noqa: ANN001, ANN202
     """Each table of DIFFS for this date against the previous snapshot of its base table;
     and the next date's against this one, since its diffs were computed against whatever
     preceded it before this date was (re)built. Returns ``{table: frame}`` for this date.
@@ -100,17 +145,17 @@ def _diffs(context, layout, date, frames):  # noqa: ANN001, ANN202
         prev, nxt = neighbours(diff.base)
         if here:
             mine[diff.table] = diff.compute(inputs(diff, prev), frames, prev)
-        elif layout.drop_partition(diff.table, date):
+        elif stage.drop(diff.table, date):
             context.log.info(f"{diff.table} of {date} removed: the date has no {diff.base}")
         if nxt is not None:
             before, base_date = (frames, date) if here else (inputs(diff, prev), prev)
             theirs = diff.compute(before, inputs(diff, nxt), base_date)
-            layout.write_partition(diff.table, nxt, theirs)
+            stage.write(diff.table, nxt, theirs)
             context.log.info(f"{diff.table} of {nxt} recomputed against {base_date}")
     return mine
 
 
-def _check_results(layout, date, built, coverage):  # noqa: ANN001, ANN202
+def _verdicts(layout, date, built, coverage) -> list[checks.Verdict]:  # noqa: ANN001
     frames = built.frames
     models, endpoints = frames.get("models"), frames.get("endpoints")
     verdicts = [
@@ -139,6 +184,25 @@ def _check_results(layout, date, built, coverage):  # noqa: ANN001, ANN202
             prev = layout.previous_date(table, date)
             prev_rows = None if prev is None else layout.row_count(table, prev)
             verdicts.append(checks.row_count_change(table, df.height, prev_rows))
+    return verdicts
+
+
+def _previous(layout: Layout, date: dt.date) -> dict[str, audit.Previous]:
+    """The previous published snapshot of each table the audit compares (the staged build
+    is never among them: ``tables/`` holds published partitions only)."""
+    out = {}
+    for table, columns in audit.PREVIOUS_COLUMNS.items():
+        prev = layout.previous_date(table, date)
+        if prev is not None:
+            out[table] = audit.Previous(prev, layout.read_partition(table, prev, columns))
+    return out
+
+
+def _check_results(date, verdicts, accepted: decisions.Decision | None):  # noqa: ANN001, ANN202
+    """Every check of CHECKS as a result: those not evaluated (the date lacks their table)
+    pass as warnings that say so. With an acceptance, the blocking checks that failed are
+    reported as warnings naming who accepted the date and why: still red on the record,
+    no longer holding it."""
     evaluated = {v.name for v in verdicts}
     for name, asset, _ in CHECKS:
         if name not in evaluated:  # the date lacks the table (an archive without it)
@@ -151,17 +215,47 @@ def _check_results(layout, date, built, coverage):  # noqa: ANN001, ANN202
                 metadata={"evaluated": False},
             )
     for v in verdicts:
+        metadata = {
+            k: dg.MetadataValue.json(x) if isinstance(x, list | dict) else x
+            for k, x in v.metadata.items()
+        }
+        severity = dg.AssetCheckSeverity.WARN if v.warn_only else dg.AssetCheckSeverity.ERROR
+        description = v.description
+        if not v.passed and v.summary:
+            metadata["figures"] = v.summary
+        if not v.passed and v.name in BLOCKING and accepted is not None:
+            severity = dg.AssetCheckSeverity.WARN
+            metadata["accepted_by"] = accepted.accepted_by
+            metadata["accept_reason"] = accepted.reason
+            description = f"accepted by {accepted.accepted_by}: {accepted.reason} ({v.summary})"
         yield dg.AssetCheckResult(
             asset_key=CHECK_ASSET[v.name],
             check_name=v.name,
             passed=v.passed,
-            severity=dg.AssetCheckSeverity.WARN if v.warn_only else dg.AssetCheckSeverity.ERROR,
-            description=v.description,
-            metadata={
-                k: dg.MetadataValue.json(x) if isinstance(x, list | dict) else x
-                for k, x in v.metadata.items()
-            },
+            severity=severity,
+            description=description,
+            metadata=metadata,
         )
+
+
+def _checks_record(verdicts: list[checks.Verdict]) -> list[dict]:
+    return [
+        {"name": v.name, "passed": v.passed, "blocking": v.name in BLOCKING, "figures": v.summary}
+        for v in verdicts
+    ]
+
+
+def tables_config(limits: Thresholds) -> dict:
+    """Run config giving the tables step the audit's limits (so a run records, in the UI,
+    the limits it was audited with)."""
+    config = {f"audit_{k}": v for k, v in dataclasses.asdict(limits).items()}
+    return {"ops": {"catalog_tables": {"config": config}}}
+
+
+def acceptance(tags: dict[str, str]) -> tuple[str, str] | None:
+    """(who, why) when the run publishes a held date after review."""
+    by, why = tags.get(decisions.ACCEPTED_BY_TAG), tags.get(decisions.ACCEPT_REASON_TAG)
+    return (by, why) if by and why else None
 
 
 @dg.multi_asset(
@@ -174,23 +268,33 @@ def _check_results(layout, date, built, coverage):  # noqa: ANN001, ANN202
             owners=["team:catalog"],
             kinds={"polars", "parquet"},
             metadata={"dagster/column_schema": column_schema(name)},
+            # a held date materialises nothing: its tables are staged, not published
+            skippable=True,
         )
         for name in TABLE_NAMES
     ],
     check_specs=[
-        dg.AssetCheckSpec(name, asset=asset, description=desc) for name, asset, desc in CHECKS
+        # (not partitioned: Dagster 1.13 calls partitioned checks a preview and warns on every
+        # run; an evaluation's run carries the snapshot date as its partition tag)
+        dg.AssetCheckSpec(name, asset=asset, description=desc, blocking=name in BLOCKING)
+        for name, asset, desc in CHECKS
     ],
     partitions_def=snapshot_partitions,
     can_subset=False,
 )
-def catalog_tables(context: dg.AssetExecutionContext, storage: CatalogStorage):  # noqa: ANN201
-    results = _materialize(context, storage)
+def catalog_tables(  # noqa: ANN201
+    context: dg.AssetExecutionContext, config: TablesConfig, storage: CatalogStorage
+):
+    results = _materialize(context, storage, config.thresholds())
     memory.release()  # the parsed raw and the frames are garbage now; give their pages back
     yield from results
 
 
-def _materialize(context: dg.AssetExecutionContext, storage: CatalogStorage) -> list:
-    """Every table written; the results to report, and nothing else kept alive."""
+def _materialize(
+    context: dg.AssetExecutionContext, storage: CatalogStorage, limits: Thresholds
+) -> list:
+    """Every table staged, audited, and published when the audit holds (or a reviewer
+    accepted the date); the results to report, and nothing else kept alive."""
     out: list = []
     layout = storage.layout()
     date = parse_snapshot_date(context.partition_key)
@@ -223,19 +327,18 @@ def _materialize(context: dg.AssetExecutionContext, storage: CatalogStorage) -> 
         context.log.warning(f"{source}: {len(lines)} values read as null; first: {lines[0]}")
     for line in repeated:
         context.log.warning(line)
-    paths = {}
-    # their own partitions first: the change tables diff them against their neighbours
-    for name in ("models", "endpoints"):
-        if name in frames:
-            paths[name] = layout.write_partition(name, date, frames[name])
-    frames.update(_diffs(context, layout, date, frames))
+    # staged where no reader looks; tables/ stays the previous published state until the
+    # audit holds
+    stage = Stage(layout, date)
+    stage.clear()
+    frames.update(_diffs(context, layout, stage, date, frames))
     skipped = []
     for name in built.not_asked:
         # a source on a cadence not asked on this date, or one an imported archive lacks: no
         # partition (not an empty one, so the table's newest snapshot stays the newest that
         # had it, and the history sees "not observed"). Still reported, since the warehouse
         # downstream reads the table's other dates.
-        dropped = layout.drop_partition(name, date)
+        dropped = stage.drop(name, date)
         why = (
             f"the archive imported for {date} holds none of its sources"
             if built.imported
@@ -261,16 +364,104 @@ def _materialize(context: dg.AssetExecutionContext, storage: CatalogStorage) -> 
                 )
             )
     for name, df in frames.items():
-        path = paths.get(name) or layout.write_partition(name, date, df)
-        metadata = table_metadata(name, df, str(path))
-        metadata["drift_report"] = dg.MetadataValue.json(drift)
+        stage.write(name, date, df)
+
+    verdicts = _verdicts(layout, date, built, calls)
+    inp = audit.AuditInput(
+        date,
+        frames,
+        frozenset(built.present),
+        built.imported,
+        _previous(layout, date),
+        frozenset(docs.asked),
+    )
+    verdicts += audit.audit(inp, limits)
+    contract = next(v for v in verdicts if v.name == "api_fields_kept")
+    report = {source: dict(paths) for source, paths in drift.items()}
+    for line in contract.metadata.get("sample", []) if not contract.passed else []:
+        source, _, rest = line.partition(" ")
+        path, _, figures = rest.partition(": ")
+        report.setdefault(source, {})[path] = f"removed: {figures}"
+    failed = [v for v in verdicts if v.name in BLOCKING and not v.passed]
+    against = next((str(p.date) for t, p in inp.previous.items() if t == "models"), None)
+    accept = acceptance(context.run.tags)
+    rows = ", ".join(f"{name} {df.height:,}" for name, df in frames.items())
+
+    if failed and accept is None:
+        decision = decisions.Decision(
+            snapshot_date=date.isoformat(),
+            state=decisions.HELD,
+            at=decisions.now(),
+            against=against,
+            line=held_line(date, failed, against, stage.location),
+            failed=[v.name for v in failed],
+            checks=_checks_record(verdicts),
+            staged=stage.location,
+            run_id=context.run.run_id,
+        )
+        decisions.record(layout, decision)
+        write_held_digest(layout, decision)
+        context.log.error(decision.line)
+        for name in ("models", "endpoints"):
+            context.log_event(
+                dg.AssetObservation(
+                    asset_key=name,
+                    metadata={
+                        "held": True,
+                        "staged": dg.MetadataValue.path(stage.location),
+                        "failed_checks": dg.MetadataValue.json(decision.failed),
+                        "drift_report": dg.MetadataValue.json(report),
+                    },
+                )
+            )
+        out.extend(_check_results(date, verdicts, None))
+        return out
+
+    stage.publish()
+    decision = decisions.Decision(
+        snapshot_date=date.isoformat(),
+        state=decisions.ACCEPTED if accept else decisions.PUBLISHED,
+        at=decisions.now(),
+        against=against,
+        line=(
+            f"accepted {date} by {accept[0]}: {accept[1]}"
+            + (f" (held for: {held_figures(failed)})" if failed else "")
+            if accept
+            else f"published {date}"
+        ),
+        failed=[v.name for v in failed],
+        checks=_checks_record(verdicts),
+        accepted_by=accept[0] if accept else None,
+        reason=accept[1] if accept else None,
+        run_id=context.run.run_id,
+    )
+    decisions.record(layout, decision)
+    if accept:
+        context.log.warning(decision.line)
+    for name, df in frames.items():
+        metadata = table_metadata(name, df, layout.partition_location(name, date))
+        metadata["drift_report"] = dg.MetadataValue.json(report)
         metadata["type_problems"] = dg.MetadataValue.json(built.problems)
         metadata["duplicate_ids"] = dg.MetadataValue.json(repeated)
         metadata["coverage"] = dg.MetadataValue.json(calls)
         out.append(dg.MaterializeResult(asset_key=name, metadata=metadata))
     out.extend(skipped)
     # one line for all (each table's path is in its materialisation's metadata)
-    rows = ", ".join(f"{name} {df.height:,}" for name, df in frames.items())
     context.log.info(f"tables of {date} written to {layout.tables_location}/*/: {rows} rows")
-    out.extend(_check_results(layout, date, built, calls))
+    out.extend(_check_results(date, verdicts, decision if accept else None))
     return out
+
+
+def held_figures(failed: list[checks.Verdict]) -> str:
+    return "; ".join(f"{v.summary or v.description} [{v.name}]" for v in failed)
+
+
+def held_line(date: dt.date, failed: list[checks.Verdict], against: str | None, staged: str) -> str:
+    """The one line a held run ends with: the date, the checks and their figures, what
+    readers see meanwhile and how to publish it after review."""
+    stays = f"the views stay on {against}" if against else "nothing is published"
+    return (
+        f"held {date}: {held_figures(failed)}; {stays}; staged in {staged}: review it, then "
+        f"`openrouter-catalog accept --snapshot-date {date} --reason TEXT` publishes it, or run "
+        "the date again once the API answers well"
+    )

@@ -18,6 +18,10 @@ class Verdict:
     description: str
     warn_only: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
+    # a failed blocking check holds the date: its tables stay staged, unpublished
+    blocking: bool = False
+    # the figures, in a few words, for the line a held run prints
+    summary: str = ""
 
 
 def _rows(df: pl.DataFrame) -> list[dict[str, Any]]:
@@ -31,6 +35,8 @@ def unique_key(df: pl.DataFrame, table: str, key: str) -> Verdict:
         dups.is_empty(),
         f"{table}.{key} is unique",
         metadata={"duplicates": dups.height, "sample": _rows(dups)},
+        blocking=True,
+        summary=f"{dups.height:,} {key} values repeated",
     )
 
 
@@ -44,6 +50,8 @@ def endpoints_reference_models(endpoints: pl.DataFrame, models: pl.DataFrame) ->
             "orphans": orphans.height,
             "sample": _rows(orphans.select("endpoint_id", "model_id", "provider_name")),
         },
+        blocking=True,
+        summary=f"{orphans.height:,} endpoints of models not in models",
     )
 
 
@@ -69,6 +77,8 @@ def prices_non_negative(df: pl.DataFrame, table: str) -> Verdict:
             "null_not_variable": unexplained_null.height,
             "sample": _rows(bad.select(key)),
         },
+        summary=f"{negative.height:,} negative prices, {unexplained_null.height:,} unknown "
+        "prompt or completion prices",
     )
 
 

@@ -1,4 +1,5 @@
-"""The ``openrouter-catalog`` command: run, import, digest, warehouse, replay, query, demo."""
+"""The ``openrouter-catalog`` command: run, accept, import, digest, warehouse, replay, query,
+demo."""
 
 from __future__ import annotations
 
@@ -37,9 +38,17 @@ RootOpt = Annotated[
 ]
 
 
+HELD_EXIT = 3  # the snapshot was built, and its audit held it: nothing published
+
+
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=1)
+
+
+def _held(line: str) -> None:
+    typer.echo(f"error: {line}", err=True)
+    raise typer.Exit(code=HELD_EXIT)
 
 
 def _settings(**flags: object) -> object:
@@ -140,12 +149,14 @@ def run(
     _check_root(settings)
     typer.echo(f"run: snapshot {date} from {settings.base_url} into {settings.storage_root()}")
     try:
-        from pipeline.runner import RunFailed, run_snapshot  # Dagster loads for a valid run only
+        from pipeline.runner import RunFailed, RunHeld, run_snapshot  # Dagster loads here only
 
         outcome = run_snapshot(settings, date, refetch=refetch, verbose=verbose, executor=executor)
     except KeyboardInterrupt:
         typer.echo(f"error: interrupted; snapshot {date} not finished", err=True)
         raise typer.Exit(code=130) from None
+    except RunHeld as exc:
+        _held(str(exc))
     except RunFailed as exc:
         _fail(f"snapshot {date} not produced: {exc}")
     except Exception as exc:  # noqa: BLE001 - one line unless asked for the traceback
@@ -201,7 +212,7 @@ def import_(
     held = {a.source for a in archives}
     lacking = [s for s in IMPORTABLE if s not in held]
     try:
-        from pipeline.runner import RunFailed, run_snapshot
+        from pipeline.runner import RunFailed, RunHeld, run_snapshot
 
         outcome = run_snapshot(
             settings, date, verbose=verbose, import_files=[str(a.path.resolve()) for a in archives]
@@ -209,6 +220,8 @@ def import_(
     except KeyboardInterrupt:
         typer.echo(f"error: interrupted; snapshot {date} not finished", err=True)
         raise typer.Exit(code=130) from None
+    except RunHeld as exc:
+        _held(str(exc))
     except RunFailed as exc:
         _fail(f"snapshot {date} not imported: {exc}")
     if lacking:
@@ -217,6 +230,62 @@ def import_(
             f"{date} (not observed, rather than empty)"
         )
     typer.echo(f"import: snapshot {date} built from archives (daily_snapshot run {outcome.run_id})")
+
+
+@app.command()
+def accept(
+    snapshot_date: Annotated[str, typer.Option(help="YYYY-MM-DD: the held date to publish")],
+    reason: Annotated[
+        str, typer.Option(help="why the held date is right after all (kept with the decision)")
+    ],
+    by: Annotated[
+        str | None, typer.Option(help="who accepts it [default: user@host of this process]")
+    ] = None,
+    data_dir: DataDirOpt = None,
+    root: RootOpt = None,
+    dagster_home: Annotated[
+        str | None,
+        typer.Option(help="where the run is recorded (as for run); 'memory': not recorded"),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Dagster's own log, and tracebacks")
+    ] = False,
+) -> None:
+    """Publish a date the audit held, after review: its tables are rebuilt from the held raw
+    (no request is made) and published despite the failed checks, which stay on the record
+    as warnings naming who accepted the date and why; then the warehouse, report and digest
+    follow, as for any published date."""
+    import getpass
+    import socket
+
+    from pipeline.publish import decisions
+    from pipeline.storage import parse_snapshot_date
+
+    settings = _settings(data_dir=data_dir, root=root, dagster_home=dagster_home)
+    try:
+        date = parse_snapshot_date(snapshot_date)
+    except ValueError as exc:
+        _fail(str(exc))
+    if not reason.strip():
+        _fail("--reason must say why the held date is right")
+    _check_root(settings)
+    layout = settings.layout()
+    last = decisions.latest(layout, date)
+    if last is None or last.state != decisions.HELD:
+        state = f"its latest decision: {last.state} at {last.at[:19]}" if last else "never built"
+        _fail(f"{date} is not held ({state}); nothing to accept")
+    who = by or f"{getpass.getuser()}@{socket.gethostname()}"
+    typer.echo(f"accept: {date}, held for: {', '.join(last.failed)}; by {who}: {reason}")
+    try:
+        from pipeline.runner import RunFailed, run_snapshot
+
+        outcome = run_snapshot(settings, date, verbose=verbose, accept=(who, reason))
+    except KeyboardInterrupt:
+        typer.echo(f"error: interrupted; {date} not accepted", err=True)
+        raise typer.Exit(code=130) from None
+    except RunFailed as exc:
+        _fail(f"{date} not accepted: {exc}")
+    typer.echo(f"accept: {date} published (daily_snapshot run {outcome.run_id})")
 
 
 @app.command()

@@ -165,6 +165,16 @@ class Bucket:
             raise self._fail("cannot look up", rel, exc) from None
         return True
 
+    def copy(self, src: str, dst: str) -> None:
+        """A server-side copy (no bytes through this process): how a staged partition is
+        published, visible whole at ``dst`` or not at all."""
+        import obstore
+
+        try:
+            obstore.copy(self.store, self.key(src), self.key(dst), overwrite=True)
+        except Exception as exc:
+            raise self._fail("cannot copy to", dst, exc) from None
+
     def delete(self, rel: str) -> None:
         import obstore
 

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 import dagster as dg
 
 from assets.raw import refetch_config
+from assets.tables import tables_config
 from pipeline.definitions import ALL_ASSETS, snapshot_job
 from pipeline.definitions import resources as definition_resources
 from pipeline.progress import progress_logger
+from pipeline.publish import decisions
 from pipeline.settings import Settings
 from pipeline.stale_runs import close_dead_runs, process_tag
 
@@ -26,6 +28,11 @@ INSTANCE_YAML = "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    defau
 
 class RunFailed(RuntimeError):
     """The snapshot could not be produced; str() is the one-line reason."""
+
+
+class RunHeld(RunFailed):
+    """The snapshot was built but its audit failed: staged, not published. str() is the line
+    naming the date, the checks and their figures."""
 
 
 @dataclass
@@ -42,8 +49,10 @@ class RunOutcome:
             if e.passed:
                 continue
             severity = "error" if e.severity == dg.AssetCheckSeverity.ERROR else "warning"
-            sample = e.metadata.get("sample")
+            sample, figures = e.metadata.get("sample"), e.metadata.get("figures")
             first = sample.value[0] if sample is not None and sample.value else None
+            if figures is not None:
+                first = figures.value
             detail = f": {first}" if isinstance(first, str) else ""
             lines.append(f"{e.check_name} ({severity}, {e.asset_key.to_user_string()}){detail}")
         return lines
@@ -100,6 +109,7 @@ def run_snapshot(
     verbose: bool = False,
     import_files: list[str] | None = None,
     executor: str = "in_process",
+    accept: tuple[str, str] | None = None,
 ) -> RunOutcome:
     """Fetch, transform and publish one snapshot date as a run of the ``daily_snapshot`` job,
     recorded in the Dagster home (``Settings.dagster_home``: where ``make ui`` looks), so it
@@ -128,10 +138,10 @@ def run_snapshot(
     logger = (
         {"console": {"config": {"log_level": "DEBUG"}}} if verbose else {"progress": {"config": {}}}
     )
-    tags = {
-        "source": "openrouter-catalog " + ("import" if import_files else "run"),
-        **process_tag(),
-    }
+    command = "accept" if accept else "import" if import_files else "run"
+    tags = {"source": f"openrouter-catalog {command}", **process_tag()}
+    if accept:
+        tags[decisions.ACCEPTED_BY_TAG], tags[decisions.ACCEPT_REASON_TAG] = accept
     if executor == "multiprocess":
         if home is None:
             raise RunFailed("the multiprocess executor needs a Dagster home, not 'memory'")
@@ -144,11 +154,12 @@ def run_snapshot(
                 run_config={
                     "execution": {"config": {"multiprocess": {}}},
                     "loggers": logger,  # each step process prints its own lines
-                    **refetch_config(refetch, import_files),
+                    "ops": _ops(settings, refetch, import_files),
                 },
                 tags={**tags, "dagster/partition": snapshot_date.isoformat()},
             )
         if not result.success:
+            _raise_held(settings, snapshot_date, result.run_id)
             raise RunFailed(_first_failure(result))
         return RunOutcome(snapshot_date, result.run_id, result)
     with instance:
@@ -156,14 +167,31 @@ def run_snapshot(
             partition_key=snapshot_date.isoformat(),
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": logger, **refetch_config(refetch, import_files)},
+            run_config={"loggers": logger, "ops": _ops(settings, refetch, import_files)},
             tags=tags,
         )
     if not result.success:
         if _interrupted(result):
             raise KeyboardInterrupt
+        _raise_held(settings, snapshot_date, result.run_id)
         raise RunFailed(_first_failure(result))
     return RunOutcome(snapshot_date, result.run_id, result)
+
+
+def _ops(settings: Settings, refetch: bool, import_files: list[str] | None) -> dict:
+    """The config of the raw steps (refetch, archives) and of the tables step (the limits of
+    its audit, from the settings)."""
+    return {
+        **refetch_config(refetch, import_files)["ops"],
+        **tables_config(settings.thresholds())["ops"],
+    }
+
+
+def _raise_held(settings: Settings, date: dt.date, run_id: str) -> None:
+    """RunHeld with the audit's line when this run held the date."""
+    decision = decisions.latest(settings.layout(), date)
+    if decision is not None and decision.state == decisions.HELD and decision.run_id == run_id:
+        raise RunHeld(decision.line)
 
 
 def _interrupted(result: dg.ExecuteInProcessResult) -> bool:

@@ -10,6 +10,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.object_store import S3Options
+from pipeline.publish.thresholds import Thresholds
 from pipeline.storage import Layout
 
 DEFAULT_BASE_URL = "https://openrouter.ai"
@@ -75,6 +76,13 @@ class Settings(BaseSettings):
     uptime_every_days: int = Field(2, ge=0)
     top_apps_every_days: int = Field(7, ge=0)
     uptime_hourly_endpoints: int = Field(50, ge=0)
+    # the publish audit (pipeline/publish/audit.py): what holds a date
+    audit_max_drop: float = Field(Thresholds.max_drop, ge=0, le=1)
+    audit_field_was: float = Field(Thresholds.field_was, ge=0, le=1)
+    audit_field_now: float = Field(Thresholds.field_now, ge=0, le=1)
+    audit_max_price_changes: float = Field(Thresholds.max_price_changes, ge=0, le=1)
+    audit_max_zeroed: float = Field(Thresholds.max_zeroed, ge=0, le=1)
+    audit_max_gap_days: int = Field(Thresholds.max_gap_days, ge=0)
 
     # where runs are recorded: the Dagster home ``make ui`` reads. Default: $DAGSTER_HOME, else
     # the project's .dagster/; "memory" records nothing (an in-memory instance).
@@ -126,6 +134,16 @@ class Settings(BaseSettings):
             if value is not None:
                 out[names.get(field, f"OPENROUTER_CATALOG_{field.upper()}")] = str(value)
         return out
+
+    def thresholds(self) -> Thresholds:
+        return Thresholds(
+            max_drop=self.audit_max_drop,
+            field_was=self.audit_field_was,
+            field_now=self.audit_field_now,
+            max_price_changes=self.audit_max_price_changes,
+            max_zeroed=self.audit_max_zeroed,
+            max_gap_days=self.audit_max_gap_days,
+        )
 
     def key(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key else None

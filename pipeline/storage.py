@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -241,12 +242,16 @@ class Layout:
         later = [d for d in self.dates(table) if d > date]
         return later[0] if later else None
 
-    def read_partition(self, table: str, date: dt.date) -> pl.DataFrame:
+    def read_partition(
+        self, table: str, date: dt.date, columns: Sequence[str] | None = None
+    ) -> pl.DataFrame:
         import polars as pl
 
+        cols = list(columns) if columns is not None else None
         if self.remote:
-            return pl.read_parquet(io.BytesIO(self.bucket.get(self.partition_key(table, date))))
-        return pl.read_parquet(self.partition_file(table, date))
+            blob = io.BytesIO(self.bucket.get(self.partition_key(table, date)))
+            return pl.read_parquet(blob, columns=cols)
+        return pl.read_parquet(self.partition_file(table, date), columns=cols)
 
     def row_count(self, table: str, date: dt.date) -> int:
         """From the Parquet footer: no column is read."""

@@ -268,7 +268,7 @@ def test_wrong_key_is_one_line_naming_the_bucket_and_never_the_key(s3, tmp_path)
 
 def test_a_run_killed_mid_upload_leaves_the_previous_partition(runs, raw_days, s3):
     """2026-07-18 again, from the replay of another real day (2026-07-20), killed with half
-    of its new endpoints partition uploaded: the bucket still serves the old one whole."""
+    of its new endpoints partition uploaded: the bucket still serves the old date whole."""
     writer, remote = runs["writer"], runs["remote"]
     date = dt.date.fromisoformat(DAYS[1])
     before = writer.read_partition("endpoints", date)
@@ -278,9 +278,12 @@ def test_a_run_killed_mid_upload_leaves_the_previous_partition(runs, raw_days, s
             {**runs["env"], CRASH_ENV: "object_put:endpoints"},
         )
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
-    # the new raw landed (the kill came later), so the new models partition is up: the run
-    # did reach the publish step, and endpoints is the one caught mid-upload
-    assert not writer.read_partition("models", date).equals(
+    # the new raw landed (the kill came later) and the run was staging its tables, endpoints
+    # caught mid-upload: nothing of the date was published, models included (write, audit,
+    # publish: a date's tables leave the staging area together, after the audit)
+    staged = writer.bucket.list(f"staging/snapshot_date={DAYS[1]}")
+    assert any("/models/" in k for k in staged) and not any("/endpoints/" in k for k in staged)
+    assert writer.read_partition("models", date).equals(
         runs["local"].read_partition("models", date)
     )
     after = writer.read_partition("endpoints", date)

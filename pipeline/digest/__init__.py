@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from pipeline.publish import decisions
 from pipeline.storage import Layout
 from pipeline.warehouse.build import as_of_connection
 
@@ -58,10 +59,41 @@ def snapshot_dates(layout: Layout) -> list[dt.date]:
     return layout.dates("models")
 
 
+def held_text(decision: decisions.Decision) -> str:
+    """What the digest of a held date says instead of its changes."""
+    failed = [c for c in decision.checks if c["name"] in decision.failed]
+    lines = "\n".join(f"- `{c['name']}`: {c['figures']}" for c in failed)
+    stays = (
+        f"Every view, history and report stays on {decision.against}."
+        if decision.against
+        else "Nothing is published yet."
+    )
+    return (
+        f"# OpenRouter catalog digest, {decision.snapshot_date}\n\n"
+        f"**Held, not published** ({decision.at[:19].replace('T', ' ')} UTC): the audit "
+        f"against {decision.against or 'no earlier snapshot'} did not hold.\n\n{lines}\n\n"
+        f"{stays} The staged tables are in `{decision.staged}`; after review, "
+        f"`openrouter-catalog accept --snapshot-date {decision.snapshot_date} --reason TEXT` "
+        "publishes them, and a run of the date against a healthy API replaces them.\n"
+    )
+
+
+def write_held_digest(layout: Layout, decision: decisions.Decision) -> Digest:
+    """The digest of a held date (``reports/digest_<date>.md``): that it is held, and why."""
+    text = held_text(decision)
+    path = layout.digest_path(decision.date)
+    shared = layout.write_report(path, text.encode())
+    previous = dt.date.fromisoformat(decision.against) if decision.against else None
+    return Digest(decision.date, previous, text, {}, path, shared)
+
+
 def build_digest(layout: Layout, date: dt.date | None = None) -> Digest:
-    """The digest of ``date`` (default: the newest snapshot), written to
-    ``reports/digest_<date>.md``. ValueError when the date is not a snapshot."""
+    """The digest of ``date`` (default: the newest published snapshot), written to
+    ``reports/digest_<date>.md``; a held date's says it is held. ValueError when the date is
+    not a snapshot."""
     dates = snapshot_dates(layout)
+    if date is not None and decisions.is_held(layout, date):
+        return write_held_digest(layout, decisions.latest(layout, date))  # type: ignore[arg-type]
     if not dates:
         raise ValueError(f"no snapshot in {layout.tables_location}: run or import one first")
     date = date or dates[-1]

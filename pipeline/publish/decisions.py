@@ -1,0 +1,82 @@
+"""Every publish decision of a date, kept: held (with the audit's figures), published, or
+accepted after review (who, why, when). One small JSON object per decision under
+``audit/snapshot_date=D/``, named by its time, so the history of a date reads in order and a
+bucket needs no appends; the newest says the date's state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import orjson
+
+from pipeline.atomic import atomic_write_bytes
+from pipeline.storage import Layout
+
+HELD, PUBLISHED, ACCEPTED = "held", "published", "accepted"
+# the run tags of an acceptance (``openrouter-catalog accept``, or a run launched in the UI
+# with both tags): the date is published though its audit failed, and the record says so
+ACCEPTED_BY_TAG = "openrouter_catalog/accepted_by"
+ACCEPT_REASON_TAG = "openrouter_catalog/accept_reason"
+
+
+@dataclass
+class Decision:
+    snapshot_date: str
+    state: str  # held | published | accepted
+    at: str  # UTC, ISO 8601
+    against: str | None  # the previous published snapshot the audit compared with
+    line: str  # the one-line summary a run prints
+    failed: list[str] = field(default_factory=list)  # the blocking checks that did not pass
+    checks: list[dict[str, Any]] = field(default_factory=list)  # name, passed, figures
+    staged: str | None = None  # where a held build's tables wait
+    accepted_by: str | None = None
+    reason: str | None = None
+    run_id: str | None = None
+
+    @property
+    def date(self) -> dt.date:
+        return dt.date.fromisoformat(self.snapshot_date)
+
+
+def _folder(date: dt.date) -> str:
+    return f"audit/snapshot_date={date.isoformat()}"
+
+
+def record(layout: Layout, decision: Decision) -> str:
+    """Keep ``decision``; returns where it is."""
+    stamp = decision.at.replace("-", "").replace(":", "").replace("+0000", "Z")
+    rel = f"{_folder(decision.date)}/{stamp}-{decision.state}.json"
+    body = orjson.dumps(asdict(decision), option=orjson.OPT_INDENT_2)
+    if layout.remote:
+        layout.bucket.put(rel, body)
+        return layout.bucket.url(rel)
+    atomic_write_bytes(layout.base / rel, body)
+    return str(layout.base / rel)
+
+
+def history(layout: Layout, date: dt.date) -> list[Decision]:
+    """Every decision on ``date``, oldest first."""
+    folder = _folder(date)
+    if layout.remote:
+        keys = sorted(k for k in layout.bucket.list(folder) if k.endswith(".json"))
+        blobs = [layout.bucket.get(k) for k in keys]
+    else:
+        root = layout.base / folder
+        blobs = [p.read_bytes() for p in sorted(root.glob("*.json"))] if root.is_dir() else []
+    return [Decision(**orjson.loads(b)) for b in blobs]
+
+
+def latest(layout: Layout, date: dt.date) -> Decision | None:
+    found = history(layout, date)
+    return found[-1] if found else None
+
+
+def is_held(layout: Layout, date: dt.date) -> bool:
+    last = latest(layout, date)
+    return last is not None and last.state == HELD
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+0000")
