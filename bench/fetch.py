@@ -13,6 +13,11 @@ C. The server allowing 20 and 60 requests/s (429 + ``Retry-After: 1`` above it),
    latency, default settings: complete, wall against ``requests / R`` (target ≤ 1.15 ×),
    answers of 429 as a share of requests (target ≤ 5 %).
 D. ``openrouter-catalog query "select 1"``: wall (target ≤ 1 s).
+F. A good day after the day before (write, audit, publish): the whole run of the sample's
+   2026-07-19 with 2026-07-18 already published, 0 ms, ``--dagster-home memory``; with
+   ``--baseline DIR`` (a checkout of an earlier commit) the same runs of that code, and the
+   difference (target ≤ 0.5 s); and the audit's own cost in-process (reading the previous
+   snapshot, judging the date), from the tables built of the sample.
 E. Requests by source on a real day of 2026-08 (2026-08-05, the bundle in tests/fixtures, with
    its month rankings), default settings: the sources the strongest public daily scraper also
    collects (lists, stats/endpoint, effective-pricing, model-activity, rankings) against 0.75 ×
@@ -147,13 +152,15 @@ def _rss_parts(pid: int) -> tuple[int, int] | None:
         return None
 
 
-def timed_process(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, float]:
+def timed_process(
+    cmd: list[str], env: dict[str, str], cwd: Path = ROOT
+) -> tuple[float, float, int, float]:
     """Wall seconds, peak RSS in MB, exit code, and peak anonymous RSS in MB (sampled every
     5 ms; 0 where /proc is missing) of one child process, alone. Anonymous memory is what the
     process itself allocated; the rest of its RSS is libraries' pages mapped from disk."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     anon = 0
     while True:
@@ -179,6 +186,60 @@ def whole_run(url: str, data_dir: str, dagster_home: str | None) -> tuple[float,
     return wall, peak, anon
 
 
+PREVIOUS_DAY = ROOT / "data" / "sample" / "earlier" / "2026-07-18"
+
+
+def steady_day(code: Path, repeat: int) -> list[float]:
+    """F: walls of the sample's day run after the day before, by the code in ``code`` (its
+    ``python -m pipeline`` resolves from that folder)."""
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    walls = []
+    with tempfile.TemporaryDirectory(dir=OUT) as data:
+        with replay_server(str(PREVIOUS_DAY)) as url:
+            cmd = run_command(url, data, "2026-07-18", "--dagster-home", "memory")
+            if timed_process(cmd, env, code)[2] != 0:
+                raise SystemExit(f"the run of 2026-07-18 by {code} failed")
+        with replay_server(None) as url:
+            for _ in range(repeat):
+                cmd = run_command(url, data, DATE, "--refetch", "--dagster-home", "memory")
+                wall, _, rc, _ = timed_process(cmd, env, code)
+                if rc != 0:
+                    raise SystemExit(f"the run of {DATE} by {code} failed (exit {rc})")
+                walls.append(wall)
+    return walls
+
+
+def audit_cost(repeat: int) -> list[float]:
+    """F: seconds of the audit itself: the previous published snapshot read (the columns it
+    judges) and every verdict, on the sample's tables against the day before's."""
+    import datetime as dt
+
+    from assets.tables import _previous
+    from pipeline.publish import audit
+    from pipeline.publish.thresholds import Thresholds
+    from pipeline.raw_reader import read_snapshot
+    from pipeline.storage import Layout
+    from pipeline.transforms.catalog import build_tables
+
+    date = dt.date.fromisoformat(DATE)
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        layout = Layout(tmp)
+        before = build_tables(read_snapshot(RawSnapshot(PREVIOUS_DAY))).frames
+        for table, df in before.items():
+            layout.write_partition(table, date - dt.timedelta(days=1), df)
+        built = build_tables(read_snapshot(RawSnapshot(ROOT / "data" / "sample")))
+        out = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            inp = audit.AuditInput(
+                date, built.frames, frozenset(built.present), False, _previous(layout, date)
+            )
+            verdicts = audit.audit(inp, Thresholds())
+            out.append(time.perf_counter() - t0)
+            assert all(v.passed for v in verdicts), verdicts
+    return out
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
@@ -197,6 +258,10 @@ def main() -> None:
     ap.add_argument("--snapshot", help="raw snapshot folder to serve (default: the sample)")
     ap.add_argument("--skip-limits", action="store_true", help="leave out C (80 s)")
     ap.add_argument("--only-budget", action="store_true", help="only E, the requests by source")
+    ap.add_argument("--only-steady", action="store_true", help="only F, a good day's cost")
+    ap.add_argument(
+        "--baseline", type=Path, help="F: a checkout of an earlier commit to compare with"
+    )
     args = ap.parse_args()
     snapshot = args.snapshot
     lines: list[str] = []
@@ -208,6 +273,9 @@ def main() -> None:
     say("| figure | runs | median | range | target |\n|---|---|---|---|---|")
     if args.only_budget:
         budget(say)
+        return
+    if args.only_steady:
+        steady(say, args.repeat, args.baseline)
         return
 
     # A. the fetch at 50 ms, no limit
@@ -278,7 +346,33 @@ def main() -> None:
                 f"| 1 | **{r.wall / ideal:.3f}**, {share:.1%}, {r.complete} | "
                 f"{r.wall:.1f} s, {r.limited} × 429 | ≤ 1.15, ≤ 5 %, True {mark(ok)} |"
             )
+    steady(say, args.repeat, args.baseline)
     budget(say)
+
+
+def steady(say, repeat: int, baseline: Path | None) -> None:  # noqa: ANN001
+    """F: what write, audit, publish costs a good day."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    walls = steady_day(ROOT, repeat)
+    say(
+        f"| F. a good day after the day before, whole run, 0 ms: wall s | {len(walls)} | "
+        f"**{median(walls):.2f}** | {spread(walls)} | |"
+    )
+    if baseline is not None:
+        old = steady_day(baseline.resolve(), repeat)
+        diff = median(walls) - median(old)
+        say(
+            f"| F. the same by {baseline.name} (before): wall s | {len(old)} | "
+            f"{median(old):.2f} | {spread(old)} | |"
+        )
+        say(
+            f"| F. what a good day costs more | | **{diff:+.2f} s** | | ≤ 0.5 {mark(diff <= 0.5)} |"
+        )
+    cost = audit_cost(repeat)
+    say(
+        f"| F. the audit in-process (previous snapshot read, every verdict): s | {len(cost)} | "
+        f"**{median(cost):.3f}** | {spread(cost, '.3f')} | |"
+    )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ def _commands() -> list[tuple[str, set[str]]]:
     """(subcommand, its --flags) of every `openrouter-catalog …` the README shows."""
     out = []
     for m in re.finditer(
-        r"openrouter-catalog (run|query|replay|demo|import|digest|warehouse)\b"
+        r"openrouter-catalog (run|accept|query|replay|demo|import|digest|warehouse)\b"
         r"([^`\n]*(?:\n  [^`\n]*)*)",
         README,
     ):
@@ -35,7 +35,7 @@ def _commands() -> list[tuple[str, set[str]]]:
 
 
 @pytest.mark.parametrize(
-    "command", ["run", "query", "replay", "demo", "import", "digest", "warehouse"]
+    "command", ["run", "accept", "query", "replay", "demo", "import", "digest", "warehouse"]
 )
 def test_every_flag_the_readme_shows_exists(command):
     flags = set().union(*(f for c, f in _commands() if c == command))
