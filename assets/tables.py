@@ -104,14 +104,7 @@ class TablesConfig(dg.Config):
     audit_max_gap_days: int = _DEFAULTS.max_gap_days
 
     def thresholds(self) -> Thresholds:
-        return Thresholds(
-            max_drop=self.audit_max_drop,
-            field_was=self.audit_field_was,
-            field_now=self.audit_field_now,
-            max_price_changes=self.audit_max_price_changes,
-            max_zeroed=self.audit_max_zeroed,
-            max_gap_days=self.audit_max_gap_days,
-        )
+        return Thresholds.of(self)
 
 
 def _diffs(context, layout, stage, date, frames):  # noqa: ANN001, ANN202

@@ -39,6 +39,13 @@ RootOpt = Annotated[
 
 
 HELD_EXIT = 3  # the snapshot was built, and its audit held it: nothing published
+HomeOpt = Annotated[
+    str | None,
+    typer.Option(help="where the run is recorded (as for run); 'memory': not recorded"),
+]
+VerboseOpt = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Dagster's own log, and tracebacks")
+]
 
 
 def _fail(message: str) -> None:
@@ -178,13 +185,8 @@ def import_(
     ],
     data_dir: DataDirOpt = None,
     root: RootOpt = None,
-    dagster_home: Annotated[
-        str | None,
-        typer.Option(help="where the run is recorded (as for run); 'memory': not recorded"),
-    ] = None,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Dagster's own log, and tracebacks")
-    ] = False,
+    dagster_home: HomeOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Land archived API responses (/api/v1/models lists, /api/v1/providers, the frontend
     catalog or all-providers, one model's endpoints; bare lists or {"data": …}) as the raw
@@ -243,13 +245,8 @@ def accept(
     ] = None,
     data_dir: DataDirOpt = None,
     root: RootOpt = None,
-    dagster_home: Annotated[
-        str | None,
-        typer.Option(help="where the run is recorded (as for run); 'memory': not recorded"),
-    ] = None,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Dagster's own log, and tracebacks")
-    ] = False,
+    dagster_home: HomeOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Publish a date the audit held, after review: its tables are rebuilt from the held raw
     (no request is made) and published despite the failed checks, which stay on the record

@@ -136,14 +136,7 @@ class Settings(BaseSettings):
         return out
 
     def thresholds(self) -> Thresholds:
-        return Thresholds(
-            max_drop=self.audit_max_drop,
-            field_was=self.audit_field_was,
-            field_now=self.audit_field_now,
-            max_price_changes=self.audit_max_price_changes,
-            max_zeroed=self.audit_max_zeroed,
-            max_gap_days=self.audit_max_gap_days,
-        )
+        return Thresholds.of(self)
 
     def key(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key else None

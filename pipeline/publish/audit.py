@@ -204,7 +204,7 @@ def volume_verdicts(inp: AuditInput, limits: Thresholds) -> list[Verdict]:
     return out
 
 
-def vanished_fields(now: pl.DataFrame, before: pl.DataFrame, limits: Thresholds) -> pl.DataFrame:
+def followed_fields(now: pl.DataFrame, before: pl.DataFrame, limits: Thresholds) -> pl.DataFrame:
     """Fields (source, path) carried by at least ``field_was`` of the objects in ``before``,
     with their share on both days (both with enough objects to say)."""
     share = (pl.col("carried") / pl.col("records")).alias("share")
@@ -227,7 +227,7 @@ def contract_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
     prev, why = _comparable(inp, "api_field_presence", limits)
     if now is None or prev is None:
         return _not_evaluated(name, desc, why or f"{inp.date} has no field census")
-    followed = vanished_fields(now, prev.df, limits)
+    followed = followed_fields(now, prev.df, limits)
     gone = followed.filter(pl.col("share") < limits.field_now)
     # the field that fell furthest, gone or not: how near the day came to the limit
     falls = followed.with_columns(fall=pl.col("share_before") - pl.col("share")).sort("fall")

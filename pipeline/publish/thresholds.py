@@ -3,6 +3,7 @@ apart from the audit itself so reading the settings loads no polars (``query`` s
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 
@@ -19,3 +20,9 @@ class Thresholds:
     max_zeroed: float = 0.05  # share of paid prices that turned 0 or null
     # imported archives are sparse: one months older says nothing about day-to-day variation
     max_gap_days: int = 7
+
+    @classmethod
+    def of(cls, source: object) -> Thresholds:
+        """The limits from an object naming them ``audit_<limit>``: the settings, or the
+        tables step's config."""
+        return cls(**{f.name: getattr(source, f"audit_{f.name}") for f in dataclasses.fields(cls)})
