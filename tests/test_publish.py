@@ -26,7 +26,14 @@ from pipeline.replay.launcher import replay_server
 from pipeline.runner import RunHeld, run_snapshot
 from pipeline.settings import Settings
 from pipeline.storage import Layout
-from tests.conftest import ROOT, SAMPLE, dagster_webserver, graphql, landed_bodies
+from tests.conftest import (
+    ROOT,
+    SAMPLE,
+    dagster_webserver,
+    graphql,
+    landed_bodies,
+    rebuild_from_raw,
+)
 
 GOOD, BAD = "2026-07-17", "2026-07-18"
 DAYS = SAMPLE / "earlier"
@@ -184,6 +191,27 @@ def test_a_renamed_price_key_is_a_vanished_field_never_a_price_of_zero(held):
     models = pl.read_parquet(staged / "models" / f"snapshot_date={BAD}" / "part-0.parquet")
     assert eps["completion_usd_per_token"].null_count() == eps.height
     assert models.filter(pl.col("in_v1"))["completion_usd_per_token"].null_count() == bad
+
+
+def test_the_drift_report_names_the_removed_field_beside_the_new_one(held, tmp_path):
+    """The held date rebuilt from its raw alone (no API): held again, and what Dagster shows
+    of it names the field that vanished and the one that appeared in its place."""
+    data, _, _, _ = held["renamed"]
+    shutil.copytree(data, tmp_path / "data")
+    result = rebuild_from_raw(Layout(str(tmp_path / "data")), BAD, warehouse=False,
+                              raise_on_error=False)  # fmt: skip
+    assert not result.success
+    (observed,) = [
+        e.event_specific_data.asset_observation
+        for e in result.all_events
+        if e.event_type_value == "ASSET_OBSERVATION"
+        and e.event_specific_data.asset_observation.asset_key.to_user_string() == "models"
+    ]
+    report = observed.metadata["drift_report"].value["v1_models"]
+    assert report["pricing.completion"].startswith("removed: 100.0 % of ")
+    assert report["pricing.completion_price"]  # the new name, with an example value
+    assert observed.metadata["held"].value is True
+    assert not result.asset_materializations_for_node("catalog_tables")
 
 
 @pytest.mark.parametrize("how", ["outage", "truncated", "renamed"])
