@@ -36,7 +36,7 @@ ui: $(STAMP)  ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -w workspace.yaml
 
 notebook: $(STAMP)  ## run notebooks/explore.ipynb against data/ (after make demo); saves it with its charts
-	$(BIN)/python -m pipeline.notebook --data-dir data --out data/notebooks/explore.ipynb
+	$(BIN)/python -m pipeline.cli.notebook --data-dir data --out data/notebooks/explore.ipynb
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

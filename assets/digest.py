@@ -2,11 +2,11 @@
 
 import dagster as dg
 
+from assets.partitions import snapshot_partitions
+from assets.resources import CatalogStorage
 from assets.warehouse import warehouse
 from pipeline.digest import build_digest
-from pipeline.partitions import snapshot_partitions
-from pipeline.resources import CatalogStorage
-from pipeline.storage import parse_snapshot_date
+from pipeline.storage.layout import parse_snapshot_date
 
 
 @dg.asset(

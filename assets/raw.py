@@ -6,15 +6,16 @@ from typing import Any
 
 import dagster as dg
 
-from pipeline import checks, memory, sources
-from pipeline.cadence import CADENCED_SOURCES, due
-from pipeline.fetch import FetchError, FetchReport, fetch_frontend, fetch_v1
-from pipeline.importer import ImportError_, is_imported, land, read_archives
-from pipeline.partitions import snapshot_partitions
-from pipeline.publish import decisions
-from pipeline.raw_store import RawSnapshot
-from pipeline.resources import CatalogStorage, OpenRouterApi
-from pipeline.storage import parse_snapshot_date
+from assets import memory
+from assets.partitions import snapshot_partitions
+from assets.resources import CatalogStorage, OpenRouterApi
+from pipeline import sources
+from pipeline.fetch.cadence import CADENCED_SOURCES, due
+from pipeline.fetch.snapshot import FetchError, FetchReport, fetch_frontend, fetch_v1
+from pipeline.publish import checks, decisions
+from pipeline.raw.importer import ImportError_, is_imported, land, read_archives
+from pipeline.raw.store import RawSnapshot
+from pipeline.storage.layout import parse_snapshot_date
 
 API_POOL = "openrouter_api"
 

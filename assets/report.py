@@ -3,12 +3,12 @@ not open a notebook. Linked from the materialisation's metadata in the UI."""
 
 import dagster as dg
 
+from assets import memory
+from assets.partitions import snapshot_partitions
+from assets.resources import CatalogStorage
 from assets.warehouse import warehouse
-from pipeline import memory
-from pipeline.partitions import snapshot_partitions
 from pipeline.report.build import build_report
-from pipeline.resources import CatalogStorage
-from pipeline.storage import parse_snapshot_date
+from pipeline.storage.layout import parse_snapshot_date
 
 
 @dg.asset(

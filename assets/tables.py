@@ -11,22 +11,23 @@ import functools
 
 import dagster as dg
 
+from assets import memory
+from assets.metadata import column_schema, table_metadata
+from assets.partitions import snapshot_partitions
 from assets.raw import raw_frontend, raw_v1
-from pipeline import checks, memory, sources
+from assets.resources import CatalogStorage
+from pipeline import sources
 from pipeline.digest import write_held_digest
-from pipeline.fetch import coverage
-from pipeline.metadata import column_schema, table_metadata
-from pipeline.partitions import snapshot_partitions
-from pipeline.publish import audit, decisions
+from pipeline.fetch.snapshot import coverage
+from pipeline.publish import audit, checks, decisions
 from pipeline.publish.stage import Stage
 from pipeline.publish.thresholds import Thresholds
-from pipeline.raw_reader import read_snapshot
-from pipeline.resources import CatalogStorage
-from pipeline.schemas import TABLE_DESCRIPTIONS
+from pipeline.raw.reader import read_snapshot
 from pipeline.settings import Settings
-from pipeline.storage import Layout, parse_snapshot_date
+from pipeline.storage.layout import Layout, parse_snapshot_date
 from pipeline.transforms.catalog import CADENCED, build_tables
 from pipeline.transforms.diffs import DIFFS
+from pipeline.transforms.schemas import TABLE_DESCRIPTIONS
 
 DESCRIPTIONS = TABLE_DESCRIPTIONS
 TABLE_NAMES = tuple(DESCRIPTIONS)

@@ -2,10 +2,10 @@
 
 import dagster as dg
 
+from assets import memory
+from assets.partitions import snapshot_partitions
+from assets.resources import CatalogStorage
 from assets.tables import TABLE_NAMES
-from pipeline import memory
-from pipeline.partitions import snapshot_partitions
-from pipeline.resources import CatalogStorage
 from pipeline.warehouse.build import build_warehouse
 
 

@@ -46,11 +46,11 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).parent / "out"
 sys.path.insert(0, str(ROOT))
 
-from pipeline.demo import run_command  # noqa: E402
-from pipeline.fetch import fetch_frontend, fetch_v1  # noqa: E402
-from pipeline.raw_store import RawSnapshot  # noqa: E402
+from assets.resources import OpenRouterApi  # noqa: E402
+from pipeline.cli.demo import run_command  # noqa: E402
+from pipeline.fetch.snapshot import fetch_frontend, fetch_v1  # noqa: E402
+from pipeline.raw.store import RawSnapshot  # noqa: E402
 from pipeline.replay.launcher import replay_server  # noqa: E402
-from pipeline.resources import OpenRouterApi  # noqa: E402
 
 DATE = "2026-07-19"
 BUDGET_DAY = ROOT / "tests" / "fixtures" / "daily_2026-08" / "2026-08-05"
@@ -217,8 +217,8 @@ def audit_cost(repeat: int) -> list[float]:
     from assets.tables import _previous
     from pipeline.publish import audit
     from pipeline.publish.thresholds import Thresholds
-    from pipeline.raw_reader import read_snapshot
-    from pipeline.storage import Layout
+    from pipeline.raw.reader import read_snapshot
+    from pipeline.storage.layout import Layout
     from pipeline.transforms.catalog import build_tables
 
     date = dt.date.fromisoformat(DATE)

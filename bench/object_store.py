@@ -3,8 +3,9 @@ bench/warehouse.py, uploaded to a real S3-compatible server on loopback (Seaweed
 same queries timed three ways:
 
 - local disk, DuckDB 2.0 (the project's pin);
-- the bucket through the filesystem the project registers (``pipeline/bucket_fs.py``: obstore's
-  fsspec filesystem with one listing per glob and one GET per object), DuckDB 2.0;
+- the bucket through the filesystem the project registers
+  (``pipeline/storage/bucket_fs.py``: obstore's fsspec filesystem with one listing per glob
+  and one GET per object), DuckDB 2.0;
 - with ``--with-plain``, the bucket through obstore's fsspec filesystem as it comes (a listing
   per folder, two HEADs per file): slow, so best with ``--days 20``;
 - the bucket through DuckDB's own ``httpfs`` with an S3 secret. DuckDB 2.0 has no extension
@@ -32,9 +33,9 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.warehouse import OUT, generate  # noqa: E402
-from pipeline.object_store import S3Options  # noqa: E402
-from pipeline.s3_local import ACCESS_KEY, SECRET_KEY, local_s3  # noqa: E402
-from pipeline.storage import Layout  # noqa: E402
+from pipeline.replay.s3_local import ACCESS_KEY, SECRET_KEY, local_s3  # noqa: E402
+from pipeline.storage.layout import Layout  # noqa: E402
+from pipeline.storage.object_store import S3Options  # noqa: E402
 from pipeline.warehouse.build import build_warehouse, open_warehouse, statements  # noqa: E402
 
 ROOT_URL = "s3://catalog/history365"

@@ -75,7 +75,7 @@ FROM v1_flat v FULL OUTER JOIN fe_flat f USING (model_id, provider_tag)
 def make_scaled(scale: int) -> Path:
     """A raw snapshot folder with the sample cloned ``scale`` times (built once, then reused)."""
     from pipeline import sources
-    from pipeline.raw_store import RawSnapshot
+    from pipeline.raw.store import RawSnapshot
     from pipeline.replay import scale as scaling
     from pipeline.replay.snapshot import RecordedSnapshot
 
@@ -124,9 +124,9 @@ def one(kind: str, raw: str) -> dict:
     t0 = time.perf_counter()
     if kind == "all":
         from assets.tables import TABLE_NAMES  # noqa: F401  (same import cost as the asset)
-        from pipeline.raw_reader import read_snapshot
-        from pipeline.raw_store import RawSnapshot
-        from pipeline.storage import Layout
+        from pipeline.raw.reader import read_snapshot
+        from pipeline.raw.store import RawSnapshot
+        from pipeline.storage.layout import Layout
         from pipeline.transforms.catalog import build_tables
 
         t0 = time.perf_counter()
@@ -143,12 +143,12 @@ def one(kind: str, raw: str) -> dict:
 
         import orjson
 
-        from pipeline.gc_pause import gc_paused
-        from pipeline.raw_reader import unwrap
+        from pipeline.raw.gc_pause import gc_paused
+        from pipeline.raw.reader import unwrap
         from pipeline.transforms.endpoints import endpoints_table
 
         t0 = time.perf_counter()
-        with gc_paused():  # as the pipeline reads (pipeline/gc_pause.py)
+        with gc_paused():  # as the pipeline reads (pipeline/raw/gc_pause.py)
             v1 = [
                 unwrap(orjson.loads(gzip.decompress(p.read_bytes())))
                 for p in sorted(Path(raw, "v1_endpoints").glob("*.gz"))

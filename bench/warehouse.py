@@ -22,15 +22,15 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipeline.raw_reader import read_snapshot
-from pipeline.raw_store import RawSnapshot
-from pipeline.schemas import TABLES, empty
-from pipeline.storage import Layout
+from pipeline.raw.reader import read_snapshot
+from pipeline.raw.store import RawSnapshot
+from pipeline.storage.layout import Layout
 from pipeline.transforms.common import PER_MTOK, PER_TOKEN
 from pipeline.transforms.diffs import DIFFS
 from pipeline.transforms.endpoints import endpoints_table
 from pipeline.transforms.frames import SourceFrames
 from pipeline.transforms.models import models_table
+from pipeline.transforms.schemas import TABLES, empty
 from pipeline.warehouse.build import build_warehouse
 
 OUT = Path(__file__).parent / "out" / "history365"

@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pipeline.object_store import S3Options
 from pipeline.publish.thresholds import Thresholds
-from pipeline.storage import Layout
+from pipeline.storage.layout import Layout
+from pipeline.storage.object_store import S3Options
 
 DEFAULT_BASE_URL = "https://openrouter.ai"
 PROJECT_DAGSTER_HOME = Path(__file__).resolve().parents[1] / ".dagster"
@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     max_attempts: int = Field(4, ge=1, le=20)
     min_coverage: float = Field(0.95, ge=0, le=1)
     max_body_mb: float = Field(64.0, gt=0)
-    # sources not asked every day (pipeline/cadence.py); 0 turns one off
+    # sources not asked every day (pipeline/fetch/cadence.py); 0 turns one off
     uptime_every_days: int = Field(2, ge=0)
     top_apps_every_days: int = Field(7, ge=0)
     uptime_hourly_endpoints: int = Field(50, ge=0)

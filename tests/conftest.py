@@ -97,7 +97,7 @@ def s3():
     """A real S3-compatible server on loopback (SeaweedFS, bucket ``catalog``), and its keys in
     this process's environment (where obstore reads them) for the readers a test opens here;
     child processes are given ``s3.environment()`` the same way."""
-    from pipeline.s3_local import local_s3
+    from pipeline.replay.s3_local import local_s3
 
     with local_s3() as server, pytest.MonkeyPatch.context() as mp:
         for k, v in server.environment().items():
@@ -122,9 +122,9 @@ def materialize_snapshot(
     """Every asset of one date (the sample's by default), in-process, against ``base_url``."""
     import dagster as dg
 
+    from assets.definitions import ALL_ASSETS
     from assets.raw import refetch_config
-    from pipeline.definitions import ALL_ASSETS
-    from pipeline.resources import CatalogStorage, OpenRouterApi
+    from assets.resources import CatalogStorage, OpenRouterApi
 
     return dg.materialize(
         ALL_ASSETS,
@@ -143,9 +143,9 @@ def rebuild_from_raw(layout, date: str, *, warehouse: bool = True, raise_on_erro
     is given, so any attempt to fetch would fail the run."""
     import dagster as dg
 
+    from assets.resources import CatalogStorage
     from assets.tables import catalog_tables
     from assets.warehouse import warehouse as warehouse_asset
-    from pipeline.resources import CatalogStorage
 
     return dg.materialize(
         [catalog_tables, warehouse_asset] if warehouse else [catalog_tables],
@@ -158,7 +158,7 @@ def rebuild_from_raw(layout, date: str, *, warehouse: bool = True, raise_on_erro
 @pytest.fixture(scope="session")
 def clean_build(replay_url, tmp_path_factory):
     """The fault-free reference: the sample fetched over HTTP and built, once per session."""
-    from pipeline.storage import Layout
+    from pipeline.storage.layout import Layout
 
     data_dir = tmp_path_factory.mktemp("clean")
     result = materialize_snapshot(replay_url, data_dir)
@@ -192,7 +192,7 @@ def build_history(layout, days: list[str], order: list[str], folders: dict[str, 
 def history_layout(tmp_path_factory):
     """Three real consecutive days (two daily fixtures and the bundled sample), built from raw
     into tables, warehouse and report: the demo's day with the history before it."""
-    from pipeline.storage import Layout
+    from pipeline.storage.layout import Layout
 
     layout = Layout(str(tmp_path_factory.mktemp("history")))
     # built out of order on purpose: a date's price changes must be right whichever of its

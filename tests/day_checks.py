@@ -281,11 +281,11 @@ def check_day(day: Day, con: duckdb.DuckDBPyConnection) -> Outcome:
 def build_day_warehouse(bundle: Path, work: Path) -> Path:
     """The raw snapshot of a scraper bundle (recorded_day.build_day), its tables and its
     warehouse in ``work``; returns the warehouse file."""
-    from pipeline.raw_reader import read_snapshot
+    from pipeline.raw.reader import read_snapshot
     from pipeline.replay.recorded_day import build_day
-    from pipeline.schemas import empty
-    from pipeline.storage import Layout
+    from pipeline.storage.layout import Layout
     from pipeline.transforms.catalog import build_tables
+    from pipeline.transforms.schemas import empty
     from pipeline.warehouse.build import build_warehouse
 
     if work.exists():

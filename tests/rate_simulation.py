@@ -1,12 +1,12 @@
 """A discrete-event simulation of the fetch client against a rate-limited server, on a virtual
-clock, driving the real ``pipeline.rate.AdaptiveRate``: minutes of fetching in milliseconds,
+clock, driving the real ``pipeline.fetch.rate.AdaptiveRate``: minutes of fetching in milliseconds,
 the same every time.
 
-The client is modelled as ``pipeline.client`` behaves: at most ``concurrency`` requests in
+The client is modelled as ``pipeline.fetch.client`` behaves: at most ``concurrency`` requests in
 flight, each one paced by the controller once it has a slot; a 429 is retried after its
 ``Retry-After``, any other failure after stamina's exponential backoff with jitter, up to
-``max_attempts``. The fetch runs in batches, as ``pipeline.fetch`` does (the models list, the
-endpoints fan-out, the catalog and providers, the stats fan-out). The server is a token
+``max_attempts``. The fetch runs in batches, as ``pipeline.fetch.snapshot`` does (the models
+list, the endpoints fan-out, the catalog and providers, the stats fan-out). The server is a token
 bucket of ``limit`` requests a second with one second's burst (the replay server's
 ``--rate-limit``), answering 429 with ``Retry-After`` in whole seconds; with ``fault``, that
 share of the URLs fails its first one or two tries at random, a sixth of them with a 429
@@ -20,7 +20,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from pipeline.rate import AdaptiveRate
+from pipeline.fetch.rate import AdaptiveRate
 
 BATCHES = (1, 338, 2, 850)  # the requests of the bundled sample day, in fetch order
 

@@ -18,7 +18,7 @@ import duckdb
 import nbformat
 import pytest
 
-from pipeline.notebook import execute_notebook
+from pipeline.cli.notebook import execute_notebook
 from pipeline.report.build import build_report
 from tests.conftest import DAYS, ROOT
 from tests.day_checks import dec, healthy, priced_per_token

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from pipeline import sources
-from pipeline.raw_store import RawSnapshot
+from pipeline.raw.store import RawSnapshot
 from pipeline.replay.launcher import replay_server
-from pipeline.storage import Layout
+from pipeline.storage.layout import Layout
 from tests.conftest import SAMPLE, SAMPLE_DATE, landed_bodies, materialize_snapshot
 
 DATE = dt.date.fromisoformat(SAMPLE_DATE)

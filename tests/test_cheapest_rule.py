@@ -13,8 +13,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipeline.schemas import TABLES
-from pipeline.storage import Layout
+from pipeline.storage.layout import Layout
+from pipeline.transforms.schemas import TABLES
 from pipeline.warehouse.build import build_warehouse
 
 DATE = dt.date(2026, 7, 19)

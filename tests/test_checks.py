@@ -14,11 +14,10 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from pipeline import checks
-from pipeline.publish import audit
+from pipeline.publish import audit, checks
 from pipeline.publish.thresholds import Thresholds
-from pipeline.raw_reader import read_snapshot
-from pipeline.raw_store import RawSnapshot
+from pipeline.raw.reader import read_snapshot
+from pipeline.raw.store import RawSnapshot
 from pipeline.transforms.catalog import build_tables
 from tests.conftest import SAMPLE
 

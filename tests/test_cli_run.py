@@ -134,7 +134,7 @@ def test_a_router_priced_zero_is_not_a_model_without_endpoints():
     that it is a router: the check leaves it out, and still names a real model left alone."""
     import polars as pl
 
-    from pipeline import checks
+    from pipeline.publish import checks
     from tests.conftest import SAMPLE, Sample
 
     free = next(m for m in Sample(SAMPLE).data("v1_models") if m["id"] == "openrouter/free")
@@ -220,7 +220,7 @@ def test_the_replay_server_is_quiet_when_a_client_goes_away():
 def test_query_keeps_ids_whole_when_piped(clean_build, monkeypatch):
     """Piped, the table keeps every value whole (an endpoint UUID or a long model id cut with
     '…' cannot be looked up); on a terminal, cells are cut to fit."""
-    from pipeline.query import Format, render, run_query
+    from pipeline.cli.query import Format, render, run_query
 
     layout, _ = clean_build
     sql = (
@@ -257,6 +257,6 @@ def test_materialisation_previews_show_a_few_chosen_columns(clean_build):
     assert header.startswith("| model_id | provider_name | provider_tag | prompt_usd_per_mtok")
     assert header.count("|") == 8  # seven columns, not 95 squeezed
     assert "000000" not in text  # decimals without their trailing zeros
-    from pipeline.schemas import TABLES
+    from pipeline.transforms.schemas import TABLES
 
     assert text.endswith(f"rows, {len(TABLES['endpoints'])} columns")

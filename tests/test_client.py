@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from pipeline.client import ApiClient, parse_retry_after
+from pipeline.fetch.client import ApiClient, parse_retry_after
 from pipeline.sources import endpoints_path
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

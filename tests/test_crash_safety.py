@@ -22,12 +22,12 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipeline.crashpoints import ENV as CRASH_ENV
-from pipeline.demo import run_command
+from pipeline.cli.demo import run_command
 from pipeline.replay.launcher import replay_server
 from pipeline.replay.recorded_day import build_day
-from pipeline.schemas import TABLES
-from pipeline.storage import Layout
+from pipeline.storage.crashpoints import ENV as CRASH_ENV
+from pipeline.storage.layout import Layout
+from pipeline.transforms.schemas import TABLES
 from pipeline.warehouse.build import build_warehouse
 from tests.conftest import ROOT, SAMPLE_DATE, materialize_snapshot
 
@@ -204,7 +204,7 @@ def test_a_run_killed_holding_the_api_pool_slot_does_not_stall_the_next(replay_u
     the CLI closes it (marked failed, the slot freed) instead of waiting for it for ever."""
     import dagster as dg
 
-    from pipeline.runner import INSTANCE_YAML
+    from assets.runner import INSTANCE_YAML
 
     home = tmp_path / "home"
     home.mkdir()

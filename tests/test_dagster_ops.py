@@ -13,10 +13,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipeline.definitions import defs
+from assets.definitions import defs
 from pipeline.replay.recorded_day import build_day
-from pipeline.schemas import TABLES
-from pipeline.storage import Layout
+from pipeline.storage.layout import Layout
+from pipeline.transforms.schemas import TABLES
 from tests.conftest import (
     DAILY,
     SAMPLE_DATE,

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import dictionary
-from pipeline.schemas import TABLES
 from pipeline.sources import CONTRACTS, RECORDS
 from pipeline.sources.fields import Dropped, walk
+from pipeline.transforms import dictionary
+from pipeline.transforms.schemas import TABLES
 from pipeline.transforms.validate import inspect
 from tests.conftest import SAMPLE
 
@@ -97,7 +97,7 @@ SAMPLES = list(real_samples())
 
 def test_dictionary_is_in_sync_with_the_code():
     assert dictionary.PATH.read_text() == dictionary.render(), (
-        "docs/DATA_DICTIONARY.md is stale: run `python -m pipeline.dictionary`"
+        "docs/DATA_DICTIONARY.md is stale: run `python -m pipeline.transforms.dictionary`"
     )
 
 

@@ -8,8 +8,8 @@ import sys
 
 import dagster as dg
 
-from pipeline.definitions import defs
-from pipeline.schemas import TABLES
+from assets.definitions import defs
+from pipeline.transforms.schemas import TABLES
 from tests.conftest import ROOT
 
 EXPECTED = {

@@ -33,14 +33,14 @@ import dagster as dg
 import pytest
 import yaml
 
-from pipeline.executors import CELERY_CONFIG
-from pipeline.executors import ENV as EXECUTOR_ENV
-from pipeline.object_store import S3Options
+from assets.executors import CELERY_CONFIG
+from assets.executors import ENV as EXECUTOR_ENV
+from assets.runner import INSTANCE_YAML
 from pipeline.replay.launcher import replay_server
 from pipeline.replay.recorded_day import build_day
-from pipeline.runner import INSTANCE_YAML
-from pipeline.s3_local import SECRET_KEY
-from pipeline.storage import Layout
+from pipeline.replay.s3_local import SECRET_KEY
+from pipeline.storage.layout import Layout
+from pipeline.storage.object_store import S3Options
 from pipeline.warehouse.build import build_warehouse, open_warehouse
 from tests.conftest import DAILY, ROOT
 from tests.day_checks import Day, check_day
@@ -100,7 +100,7 @@ def _wait_ready(worker: subprocess.Popen, log: Path, timeout_s: float = 90) -> N
 
 
 def test_the_executor_is_the_deployments_choice(monkeypatch):
-    from pipeline.executors import executor_from_env
+    from assets.executors import executor_from_env
 
     monkeypatch.delenv(EXECUTOR_ENV, raising=False)
     assert executor_from_env() is dg.multi_or_in_process_executor
@@ -153,7 +153,7 @@ def test_the_daily_job_on_celery_workers_into_a_bucket(s3, replay, tmp_path):
     try:
         _wait_ready(worker, tmp_path / "worker.log")
         done = subprocess.run(
-            [str(BIN / "dagster"), "job", "execute", "-m", "pipeline.definitions",
+            [str(BIN / "dagster"), "job", "execute", "-m", "assets.definitions",
              "-j", "daily_snapshot", "--tags", TAGS],
             env=env, cwd=tmp_path, capture_output=True, text=True, timeout=400,
         )  # fmt: skip
@@ -240,13 +240,13 @@ def test_the_daily_job_in_a_kubernetes_job_into_a_bucket(s3, replay, kube_api, t
 
     control = _base_env(DAGSTER_HOME=str(home))
     launched = subprocess.run(
-        [str(BIN / "dagster"), "job", "launch", "-m", "pipeline.definitions",
+        [str(BIN / "dagster"), "job", "launch", "-m", "assets.definitions",
          "-j", "daily_snapshot", "--tags", TAGS],
         env=control, cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert launched.returncode == 0, launched.stderr[-3000:]
     daemon = subprocess.Popen(
-        [str(BIN / "dagster-daemon"), "run", "-m", "pipeline.definitions"],
+        [str(BIN / "dagster-daemon"), "run", "-m", "assets.definitions"],
         env=control, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.storage import Layout
+from pipeline.storage.layout import Layout
 from pipeline.transforms.data_policies import data_policies_table
 from pipeline.transforms.endpoints import endpoint_rows
 from pipeline.transforms.frames import source_frame

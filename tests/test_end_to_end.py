@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipeline.storage import Layout
+from pipeline.storage.layout import Layout
 from tests.conftest import SAMPLE_DATE
 from tests.day_checks import blended as day_blended
 from tests.day_checks import healthy, priced_per_token

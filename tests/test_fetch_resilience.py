@@ -16,7 +16,7 @@ import pytest
 
 from pipeline.replay.faults import FaultPlan
 from pipeline.replay.launcher import replay_server
-from pipeline.storage import Layout
+from pipeline.storage.layout import Layout
 from tests.conftest import ROOT, SAMPLE_DATE, materialize_snapshot
 
 DATE = dt.date.fromisoformat(SAMPLE_DATE)
@@ -221,9 +221,9 @@ def test_progress_is_a_line_every_few_seconds_and_one_at_the_end(
 ):
     import asyncio
 
-    from pipeline import fetch
-    from pipeline.raw_store import RawSnapshot
-    from pipeline.resources import OpenRouterApi
+    from assets.resources import OpenRouterApi
+    from pipeline.fetch import snapshot as fetch
+    from pipeline.raw.store import RawSnapshot
 
     monkeypatch.setattr(fetch, "PROGRESS_EVERY_S", every_s)
     said: list[str] = []

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from pipeline.replay.recorded_day import build_day
-from pipeline.storage import Layout
+from pipeline.storage.layout import Layout
 from pipeline.warehouse.build import as_of_connection
 from tests.conftest import ROOT, rebuild_from_raw
 from tests.day_checks import Day
@@ -130,7 +130,7 @@ def test_digest_of_a_day_names_what_raw_says_changed(history):
 
     from typer.testing import CliRunner
 
-    from pipeline.cli import app
+    from pipeline.cli.app import app
     from pipeline.digest import build_digest
 
     def ids(day: str) -> set[str]:

@@ -16,11 +16,11 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import app
-from pipeline.importer import ImportError_, land, read_archives
-from pipeline.runner import RunFailed, run_snapshot
+from assets.runner import RunFailed, run_snapshot
+from pipeline.cli.app import app
+from pipeline.raw.importer import ImportError_, land, read_archives
 from pipeline.settings import Settings
-from pipeline.storage import Layout
+from pipeline.storage.layout import Layout
 from tests.conftest import ROOT
 from tests.history_checks import PRICE_COLUMNS, model_state
 
@@ -191,9 +191,9 @@ def test_the_archive_folder_sensor_asks_one_run_per_dated_folder(tmp_path):
     that land their files; a folder is asked once until its files change."""
     import dagster as dg
 
-    from pipeline.archive_sensor import archive_folder_sensor
-    from pipeline.definitions import ALL_ASSETS
-    from pipeline.resources import CatalogStorage, OpenRouterApi
+    from assets.definitions import ALL_ASSETS
+    from assets.resources import CatalogStorage, OpenRouterApi
+    from assets.sensors import archive_folder_sensor
 
     lists = full_lists()
     for day in ("2024-03-05", "2024-03-11"):

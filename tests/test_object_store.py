@@ -20,14 +20,14 @@ import duckdb
 import orjson
 import pytest
 
-from pipeline.crashpoints import ENV as CRASH_ENV
-from pipeline.demo import run_command
-from pipeline.object_store import S3Options
+from assets.runner import INSTANCE_YAML
+from pipeline.cli.demo import run_command
 from pipeline.replay.launcher import replay_server
 from pipeline.replay.recorded_day import build_day
-from pipeline.runner import INSTANCE_YAML
-from pipeline.s3_local import SECRET_KEY
-from pipeline.storage import Layout
+from pipeline.replay.s3_local import SECRET_KEY
+from pipeline.storage.crashpoints import ENV as CRASH_ENV
+from pipeline.storage.layout import Layout
+from pipeline.storage.object_store import S3Options
 from pipeline.warehouse.build import open_warehouse
 from tests.conftest import DAILY, ROOT
 
@@ -330,9 +330,9 @@ def test_archives_dropped_in_the_bucket_become_runs_that_land_them_anywhere(s3, 
     machine that has nothing local lands them: its models are the archived file's."""
     import dagster as dg
 
-    from pipeline.archive_sensor import archive_folder_sensor
-    from pipeline.definitions import ALL_ASSETS
-    from pipeline.resources import CatalogStorage, OpenRouterApi
+    from assets.definitions import ALL_ASSETS
+    from assets.resources import CatalogStorage, OpenRouterApi
+    from assets.sensors import archive_folder_sensor
     from tests.test_import import NO_API, full_lists, records
 
     day, path = "2024-03-05", full_lists()["2024-03-05"]

@@ -13,11 +13,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.schemas import conform
 from pipeline.transforms.endpoints import endpoint_rows, provider_slugs
 from pipeline.transforms.frames import source_frame
 from pipeline.transforms.price_items import endpoint_price_items_table
 from pipeline.transforms.price_tiers import endpoint_variable_pricings_table
+from pipeline.transforms.schemas import conform
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MTOK = Decimal(10) ** 6

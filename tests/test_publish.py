@@ -20,12 +20,12 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from assets.runner import RunHeld, run_snapshot
+from pipeline.cli.app import app
 from pipeline.publish import decisions
 from pipeline.replay.launcher import replay_server
-from pipeline.runner import RunHeld, run_snapshot
 from pipeline.settings import Settings
-from pipeline.storage import Layout
+from pipeline.storage.layout import Layout
 from tests.conftest import (
     ROOT,
     SAMPLE,

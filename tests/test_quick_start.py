@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 PROBE = """
 import json, sys
 sys.argv = {argv!r}
-from pipeline.cli import app
+from pipeline.cli.app import app
 try:
     app()
 except SystemExit:
@@ -64,7 +64,7 @@ def test_drawing_the_report_loads_neither_pyarrow_nor_a_plotting_library(clean_b
     shutil.copytree(layout.base, copy)
     code = (
         "import sys; from pipeline.report.build import build_report; "
-        "from pipeline.storage import Layout; "
+        "from pipeline.storage.layout import Layout; "
         f"print(build_report(Layout({str(copy)!r})).path, file=sys.stderr); "
         "print(sorted(m for m in ('pyarrow', 'numpy', 'matplotlib') if m in sys.modules))"
     )

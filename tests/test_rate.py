@@ -1,4 +1,4 @@
-"""The adaptive request rate (pipeline.rate) against a token-bucket server, on the virtual
+"""The adaptive request rate (pipeline.fetch.rate) against a token-bucket server, on the virtual
 clock of tests/rate_simulation.py: it finds a limit it was not told, close to the ideal time,
 with few 429s; it leaves an unlimited server alone; random 429s do not starve a run."""
 
@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from pipeline.rate import AdaptiveRate
+from pipeline.fetch.rate import AdaptiveRate
 from tests.rate_simulation import BATCHES, simulate
 
 

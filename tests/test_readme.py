@@ -11,7 +11,7 @@ import sys
 import duckdb
 import pytest
 
-from pipeline.demo import SHOW
+from pipeline.cli.demo import SHOW
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()

@@ -14,8 +14,8 @@ import pytest
 
 from pipeline import sources
 from pipeline.replay.launcher import replay_server
-from pipeline.schemas import TABLES
-from pipeline.storage import Layout
+from pipeline.storage.layout import Layout
+from pipeline.transforms.schemas import TABLES
 from tests.conftest import SAMPLE_DATE, landed_bodies, materialize_snapshot
 
 DATE = dt.date.fromisoformat(SAMPLE_DATE)

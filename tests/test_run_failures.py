@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from pipeline.raw_store import RawSnapshot
+from assets.resources import CatalogStorage, OpenRouterApi
+from pipeline.raw.store import RawSnapshot
 from pipeline.replay.launcher import replay_server
-from pipeline.resources import CatalogStorage, OpenRouterApi
 
 DATE = "2026-07-19"
 

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from pipeline.demo import run_command, sample_days
+from pipeline.cli.demo import run_command, sample_days
 from pipeline.replay.launcher import replay_server
 from tests.conftest import ROOT, dagster_webserver, graphql
 

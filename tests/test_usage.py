@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.cadence import due
-from pipeline.raw_store import RawSnapshot
-from pipeline.storage import Layout
+from pipeline.fetch.cadence import due
+from pipeline.raw.store import RawSnapshot
+from pipeline.storage.layout import Layout
 from tests.conftest import ROOT, SAMPLE, SAMPLE_DATE, build_history
 
 FIXTURES = ROOT / "tests" / "fixtures" / "daily_2026-07"
@@ -317,7 +317,7 @@ def _archived(folder: str, name: str) -> object:
 def test_uptime_and_top_apps_tables_from_the_real_2025_answers(tmp_path):
     """The only real answers of these calls (liquid/lfm-7b, 2025-05) landed beside the sample
     as a fetch would land them, then tabulated."""
-    from pipeline.raw_reader import read_snapshot
+    from pipeline.raw.reader import read_snapshot
     from pipeline.transforms.catalog import build_tables
 
     folder = tmp_path / "raw"

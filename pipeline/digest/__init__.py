@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from pipeline.publish import decisions
-from pipeline.storage import Layout
+from pipeline.storage.layout import Layout
 from pipeline.warehouse.build import as_of_connection
 
 SQL_DIR = Path(__file__).parent

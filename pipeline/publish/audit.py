@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipeline.checks import Verdict
+from pipeline.publish.checks import Verdict
 from pipeline.publish.thresholds import Thresholds
 from pipeline.sources.shapes import PRICE_COMPONENTS
 from pipeline.transforms.common import REQUIRED_PRICES

@@ -11,8 +11,8 @@ from typing import Any
 
 import orjson
 
-from pipeline.atomic import atomic_write_bytes
-from pipeline.storage import Layout
+from pipeline.storage.atomic import atomic_write_bytes
+from pipeline.storage.layout import Layout
 
 HELD, PUBLISHED, ACCEPTED = "held", "published", "accepted"
 # the run tags of an acceptance (``openrouter-catalog accept``, or a run launched in the UI

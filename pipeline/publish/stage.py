@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline import crashpoints
-from pipeline.atomic import replacing, sweep_stale
-from pipeline.storage import PART_FILE, Layout
+from pipeline.storage import crashpoints
+from pipeline.storage.atomic import replacing, sweep_stale
+from pipeline.storage.layout import PART_FILE, Layout
 
 if TYPE_CHECKING:
     import polars as pl

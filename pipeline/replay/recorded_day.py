@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from pipeline import sources
-from pipeline.raw_store import RawSnapshot
+from pipeline.raw.store import RawSnapshot
 from pipeline.sources.shapes import PRICE_COMPONENTS
 
 BASE = "https://openrouter.ai"

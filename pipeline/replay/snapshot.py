@@ -11,8 +11,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import orjson
 
 from pipeline import sources
-from pipeline.raw_reader import unwrap
-from pipeline.raw_store import RawSnapshot
+from pipeline.raw.reader import unwrap
+from pipeline.raw.store import RawSnapshot
 from pipeline.replay import scale as scaling
 
 
@@ -35,7 +35,7 @@ class Recorded:
     source: str
     key: str
     clone: int = 0
-    file_offset: int | None = None  # a member of a pack (see pipeline.raw_store)
+    file_offset: int | None = None  # a member of a pack (see pipeline.raw.store)
     file_length: int | None = None
 
 

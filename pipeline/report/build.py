@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 
 from pipeline.report import charts
-from pipeline.storage import Layout
+from pipeline.storage.layout import Layout
 from pipeline.warehouse.build import as_of_connection, open_warehouse
 
 SQL_DIR = Path(__file__).parent

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from pipeline.gc_pause import gc_paused
-from pipeline.raw_reader import RawDocs
-from pipeline.schemas import conform
+from pipeline.raw.gc_pause import gc_paused
+from pipeline.raw.reader import RawDocs
 from pipeline.transforms.data_policies import data_policies_table
 from pipeline.transforms.duplicates import duplicates_report
 from pipeline.transforms.endpoints import endpoint_rows, provider_slugs
@@ -33,6 +32,7 @@ from pipeline.transforms.price_tiers import (
     model_price_tiers_table,
 )
 from pipeline.transforms.providers import providers_table
+from pipeline.transforms.schemas import conform
 from pipeline.transforms.usage import (
     effective_pricing_tables,
     model_activity_table,
@@ -85,7 +85,7 @@ class CatalogBuild:
 
 def build_tables(docs: RawDocs) -> CatalogBuild:
     out = CatalogBuild()
-    with gc_paused():  # see pipeline/gc_pause.py: millions of live objects, no cycles
+    with gc_paused():  # see pipeline/raw/gc_pause.py: millions of live objects, no cycles
         src = SourceFrames(docs)
         frames = out.frames
         stats = src.get("frontend_stats_endpoint")

@@ -8,7 +8,7 @@ import datetime as dt
 
 import polars as pl
 
-from pipeline.schemas import conform, empty
+from pipeline.transforms.schemas import conform, empty
 
 
 def catalog_changes_table(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.raw_reader import RawDocs
+from pipeline.raw.reader import RawDocs
 from pipeline.transforms.frames import SourceFrames
 
 # source → the field that must be unique within one snapshot. The stats/endpoint lists repeat

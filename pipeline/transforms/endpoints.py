@@ -18,10 +18,10 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.schemas import TS, conform
 from pipeline.sources.shapes import PRICE_COMPONENTS
 from pipeline.transforms.common import decimal, price_columns, undiscount
 from pipeline.transforms.frames import Origins, SourceFrame, origins_of, source_frame
+from pipeline.transforms.schemas import TS, conform
 
 Records = Sequence[dict[str, Any]] | SourceFrame
 PERCENTILES = ("p50", "p75", "p90", "p95", "p99")

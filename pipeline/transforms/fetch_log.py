@@ -6,7 +6,7 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.schemas import conform
+from pipeline.transforms.schemas import conform
 
 _SCHEMA = {
     "source": pl.String,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.schemas import conform
+from pipeline.transforms.schemas import conform
 
 
 def field_presence_table(presence: dict[str, dict[str, tuple[int, int]]]) -> pl.DataFrame:

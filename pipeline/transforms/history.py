@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipeline.schemas import POLICY_STATE, conform
 from pipeline.sources.shapes import PRICE_COMPONENTS, TIER_COMPONENTS
+from pipeline.transforms.schemas import POLICY_STATE, conform
 
 PRICES = tuple(f"{c}_usd_per_mtok" for c in PRICE_COMPONENTS)
 TIER_PRICES = tuple(f"{c}_usd_per_mtok" for c in TIER_COMPONENTS)

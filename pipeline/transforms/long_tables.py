@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.schemas import conform
+from pipeline.transforms.schemas import conform
 
 
 def model_modalities_table(models: pl.DataFrame) -> pl.DataFrame:

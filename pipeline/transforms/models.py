@@ -7,9 +7,9 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.schemas import TS, conform
 from pipeline.transforms.common import model_id_from, price_columns, split_model_id
 from pipeline.transforms.frames import Origins, SourceFrame, origins_of, source_frame
+from pipeline.transforms.schemas import TS, conform
 
 Records = Sequence[dict[str, Any]] | SourceFrame
 

@@ -8,8 +8,8 @@ import datetime as dt
 
 import polars as pl
 
-from pipeline.schemas import conform, empty
 from pipeline.sources.shapes import PRICE_COMPONENTS
+from pipeline.transforms.schemas import conform, empty
 
 
 def _long(endpoints: pl.DataFrame) -> pl.DataFrame:

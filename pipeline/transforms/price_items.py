@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.schemas import conform
 from pipeline.sources.shapes import PRICE_COMPONENTS
 from pipeline.transforms.common import PER_MTOK, decimal, undiscount
+from pipeline.transforms.schemas import conform
 
 TOKEN_UNIT = "M tokens"
 # the pricing keys charged per unit rather than per token, and that unit

@@ -21,10 +21,10 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.schemas import conform
 from pipeline.sources.shapes import TIER_COMPONENTS
 from pipeline.transforms.common import decimal, per_mtok
 from pipeline.transforms.frames import SourceFrame
+from pipeline.transforms.schemas import conform
 
 SOURCES = ("pricing_overrides", "variable_pricings", "pricing_json")
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.schemas import conform
 from pipeline.transforms.frames import Origins, SourceFrame, origins_of, source_frame
+from pipeline.transforms.schemas import conform
 
 Records = Sequence[dict[str, Any]] | SourceFrame
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.schemas import conform, empty
 from pipeline.sources.frontend_model_activity import USAGE_FIELDS
 from pipeline.transforms.frames import SourceFrame
+from pipeline.transforms.schemas import conform, empty
 
 KEY = ["permaslug", "variant"]
 

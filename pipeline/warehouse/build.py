@@ -13,11 +13,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipeline import crashpoints
-from pipeline.atomic import replacing, sweep_stale
-from pipeline.schemas import TABLES
-from pipeline.storage import Layout
+from pipeline.storage import crashpoints
+from pipeline.storage.atomic import replacing, sweep_stale
+from pipeline.storage.layout import Layout
 from pipeline.transforms.history import HISTORIES
+from pipeline.transforms.schemas import TABLES
 
 SQL_DIR = Path(__file__).parent
 PLACEHOLDER = "{{tables}}"

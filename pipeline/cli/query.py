@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 if TYPE_CHECKING:
-    from pipeline.storage import Layout
+    from pipeline.storage.layout import Layout
 
 MAX_CELL = 60
 

@@ -21,8 +21,8 @@ from typing import Any
 import orjson
 
 from pipeline import sources
-from pipeline.raw_reader import unwrap
-from pipeline.raw_store import RawSnapshot
+from pipeline.raw.reader import unwrap
+from pipeline.raw.store import RawSnapshot
 
 # the sources an archive may hold, and how a record of each is told apart
 LIST_SOURCES = ("v1_models", "v1_providers", "frontend_catalog", "frontend_all_providers")

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "explore.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "explore.ipynb"
 DATA_ENV = "OPENROUTER_CATALOG_DATA_DIR"
 
 

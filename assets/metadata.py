@@ -8,7 +8,7 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from pipeline.schemas import TABLES
+from pipeline.transforms.schemas import TABLES
 
 
 def column_schema(table: str) -> dg.TableSchema:

@@ -21,9 +21,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from pipeline.atomic import atomic_write_bytes
-from pipeline.object_store import Bucket
-from pipeline.raw_store import MANIFEST_PREFIX, RawSnapshot
+from pipeline.raw.store import MANIFEST_PREFIX, RawSnapshot
+from pipeline.storage.atomic import atomic_write_bytes
+from pipeline.storage.object_store import Bucket
 
 _MIRRORS: dict[str, Path] = {}
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pipeline import crashpoints
+from pipeline.storage import crashpoints
 
 if TYPE_CHECKING:
     from obstore.fsspec import FsspecStore
@@ -235,7 +235,7 @@ def _parts(data: bytes, crash_detail: str) -> Iterator[bytes]:
 
 def duckdb_filesystem(options: S3Options) -> FsspecStore:
     """The bucket as DuckDB reads it: obstore's fsspec filesystem with few requests per file
-    (``pipeline/bucket_fs.py``)."""
-    from pipeline.bucket_fs import BucketFilesystem
+    (``pipeline/storage/bucket_fs.py``)."""
+    from pipeline.storage.bucket_fs import BucketFilesystem
 
     return BucketFilesystem("s3", **options.kwargs())

@@ -44,13 +44,17 @@ class LocalS3:
     def create_bucket(self, name: str) -> None:
         # obstore (like object_store) does not create buckets; the server's own shell does
         weed = _weed()
-        out = subprocess.run(
-            [weed, "shell", f"-master={self.master}"],
-            input=f"s3.bucket.create -name {name}\n",
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        try:
+            out = subprocess.run(
+                [weed, "shell", f"-master={self.master}"],
+                input=f"s3.bucket.create -name {name}\n",
+                capture_output=True,
+                text=True,
+                timeout=15,
+            )
+        except subprocess.TimeoutExpired:
+            # seen on a loaded machine: a shell started before the filer registered hangs
+            raise RuntimeError(f"could not create bucket {name}: the shell hung") from None
         if f"created bucket {name}" not in out.stdout:
             raise RuntimeError(f"could not create bucket {name}: {out.stdout} {out.stderr}")
 

@@ -4,7 +4,7 @@ The root is a local folder or an object-store URL (``s3://bucket/prefix``). Unde
 same keys: ``raw/snapshot_date=D/…`` and ``tables/<table>/snapshot_date=D/part-0.parquet``.
 With a bucket, what must stay on this machine stays in ``local_dir`` (default ``./data``): the
 DuckDB file of views, the reports and digests, and a scratch mirror of the raw snapshots a
-process works on (``pipeline/raw_mirror.py``), which is a cache, never the truth.
+process works on (``pipeline/raw/mirror.py``), which is a cache, never the truth.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline import crashpoints
-from pipeline.atomic import atomic_write_bytes, replacing, sweep_stale
-from pipeline.object_store import Bucket, S3Options, is_object_root
-from pipeline.raw_store import RawSnapshot
+from pipeline.raw.store import RawSnapshot
+from pipeline.storage import crashpoints
+from pipeline.storage.atomic import atomic_write_bytes, replacing, sweep_stale
+from pipeline.storage.object_store import Bucket, S3Options, is_object_root
 
 if TYPE_CHECKING:  # polars loads only where a partition is read or written, not for a query
     import polars as pl
@@ -78,7 +78,7 @@ class Layout:
         """Where the date's raw snapshot is read and written on this machine: the landing
         itself, or with a bucket the process's mirror of it."""
         if self.remote:
-            from pipeline.raw_mirror import mirror_dir
+            from pipeline.raw.mirror import mirror_dir
 
             return mirror_dir(self.root) / self.raw_key(date)
         return self.base / self.raw_key(date)
@@ -87,7 +87,7 @@ class Layout:
         """The date's raw snapshot. With a bucket, the mirror is brought up to date first
         (``bodies=False``: logs and manifests only, enough to ask what landed)."""
         if self.remote:
-            from pipeline.raw_mirror import pull
+            from pipeline.raw.mirror import pull
 
             pull(self.bucket, self.raw_key(date), self.raw_dir(date), bodies=bodies)
         return RawSnapshot(self.raw_dir(date))
@@ -98,7 +98,7 @@ class Layout:
         """With a bucket, upload what the group's fetch left in the mirror (bodies, then the
         log, then the manifest last); a local landing is already in place."""
         if self.remote:
-            from pipeline.raw_mirror import push
+            from pipeline.raw.mirror import push
 
             push(self.bucket, self.raw_key(date), snap, group, source_names)
 
@@ -155,7 +155,7 @@ class Layout:
 
     def attach(self, con: object) -> None:
         """Let a DuckDB connection read this root: with a bucket, register its filesystem
-        (``pipeline/bucket_fs.py``; DuckDB 2.0 has no httpfs package here). Every connection
+        (``pipeline/storage/bucket_fs.py``; DuckDB 2.0 has no httpfs package here). Every connection
         that queries the views needs it; the database file does not keep it."""
         if self.remote:
             con.register_filesystem(self.bucket.filesystem())  # type: ignore[attr-defined]
@@ -185,7 +185,7 @@ class Layout:
         """One Parquet file per (table, date), renamed into place: a re-run replaces the date
         atomically and readers never see a partial file. ``snapshot_date`` lives in the path
         (hive style), not in the file. In a bucket: one PUT of the whole file, visible only
-        when complete (``pipeline/object_store.py``)."""
+        when complete (``pipeline/storage/object_store.py``)."""
         if self.remote:
             buf = io.BytesIO()
             df.write_parquet(buf, compression="zstd", statistics=True)

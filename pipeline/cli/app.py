@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-FIRST_SNAPSHOT_DATE = dt.date(2023, 12, 1)  # the partitions' start (pipeline/partitions.py)
+FIRST_SNAPSHOT_DATE = dt.date(2023, 12, 1)  # the partitions' start (assets/partitions.py)
 
 app = typer.Typer(
     add_completion=False,
@@ -71,7 +71,7 @@ def _settings(**flags: object) -> object:
 def _check_root(settings: object) -> None:
     """A bucket root answers before the run starts: a wrong endpoint, bucket or key fails
     here in one line, not inside the first step."""
-    from pipeline.object_store import StorageError
+    from pipeline.storage.object_store import StorageError
 
     layout = settings.layout()  # type: ignore[attr-defined]
     if not layout.remote:
@@ -130,7 +130,7 @@ def run(
 ) -> None:
     """Materialise every asset for one snapshot: a run of the daily_snapshot job, in-process,
     recorded where `make ui` looks."""
-    from pipeline.storage import parse_snapshot_date
+    from pipeline.storage.layout import parse_snapshot_date
 
     settings = _settings(
         base_url=base_url,
@@ -156,7 +156,7 @@ def run(
     _check_root(settings)
     typer.echo(f"run: snapshot {date} from {settings.base_url} into {settings.storage_root()}")
     try:
-        from pipeline.runner import RunFailed, RunHeld, run_snapshot  # Dagster loads here only
+        from assets.runner import RunFailed, RunHeld, run_snapshot  # Dagster loads here only
 
         outcome = run_snapshot(settings, date, refetch=refetch, verbose=verbose, executor=executor)
     except KeyboardInterrupt:
@@ -192,8 +192,8 @@ def import_(
     catalog or all-providers, one model's endpoints; bare lists or {"data": …}) as the raw
     snapshot of a date, then build that date's tables and warehouse like any snapshot: a run
     of the daily_snapshot job that lands instead of fetching."""
-    from pipeline.importer import IMPORTABLE, ImportError_, read_archives
-    from pipeline.storage import parse_snapshot_date
+    from pipeline.raw.importer import IMPORTABLE, ImportError_, read_archives
+    from pipeline.storage.layout import parse_snapshot_date
 
     settings = _settings(data_dir=data_dir, root=root, dagster_home=dagster_home)
     today = dt.datetime.now(dt.UTC).date()
@@ -214,7 +214,7 @@ def import_(
     held = {a.source for a in archives}
     lacking = [s for s in IMPORTABLE if s not in held]
     try:
-        from pipeline.runner import RunFailed, RunHeld, run_snapshot
+        from assets.runner import RunFailed, RunHeld, run_snapshot
 
         outcome = run_snapshot(
             settings, date, verbose=verbose, import_files=[str(a.path.resolve()) for a in archives]
@@ -256,7 +256,7 @@ def accept(
     import socket
 
     from pipeline.publish import decisions
-    from pipeline.storage import parse_snapshot_date
+    from pipeline.storage.layout import parse_snapshot_date
 
     settings = _settings(data_dir=data_dir, root=root, dagster_home=dagster_home)
     try:
@@ -274,7 +274,7 @@ def accept(
     who = by or f"{getpass.getuser()}@{socket.gethostname()}"
     typer.echo(f"accept: {date}, held for: {', '.join(last.failed)}; by {who}: {reason}")
     try:
-        from pipeline.runner import RunFailed, run_snapshot
+        from assets.runner import RunFailed, run_snapshot
 
         outcome = run_snapshot(settings, date, verbose=verbose, accept=(who, reason))
     except KeyboardInterrupt:
@@ -297,8 +297,8 @@ def digest(
     the largest price moves, data-policy changes, new free variants) as Markdown; also
     written to reports/digest_<date>.md, as the catalog_digest asset does."""
     from pipeline.digest import build_digest
-    from pipeline.object_store import StorageError
-    from pipeline.storage import parse_snapshot_date
+    from pipeline.storage.layout import parse_snapshot_date
+    from pipeline.storage.object_store import StorageError
 
     settings = _settings(data_dir=data_dir, root=root)
     try:
@@ -373,7 +373,7 @@ def query(
     max_rows: Annotated[int, typer.Option(help="rows shown by --format table")] = 50,
 ) -> None:
     """Run SQL on data/warehouse.duckdb (read-only) and print the result."""
-    from pipeline.query import Format, QueryError, render, run_query
+    from pipeline.cli.query import Format, QueryError, render, run_query
 
     try:
         fmt = Format(format)
@@ -395,7 +395,7 @@ def warehouse(
 ) -> None:
     """Build the warehouse file (DuckDB views, no copies) from the store alone: on any
     machine, a local folder of views over a shared bucket's tables."""
-    from pipeline.object_store import StorageError
+    from pipeline.storage.object_store import StorageError
     from pipeline.warehouse.build import build_warehouse
 
     settings = _settings(data_dir=data_dir, root=root)
@@ -437,10 +437,10 @@ def demo(
     """Replay the bundled days on loopback in order, run the pipeline on each, show the
     answers of the newest."""
     if s3:
-        from pipeline.demo_s3 import run_demo_s3
+        from pipeline.cli.demo_s3 import run_demo_s3
 
         sys.exit(run_demo_s3(data_dir or "./data/s3-demo", rows))
-    from pipeline.demo import run_demo
+    from pipeline.cli.demo import run_demo
 
     sys.exit(run_demo(data_dir or "./data", rows))
 

@@ -33,8 +33,8 @@ from urllib.parse import quote
 
 import orjson
 
-from pipeline import crashpoints
-from pipeline.atomic import atomic_write_bytes, sweep_stale
+from pipeline.storage import crashpoints
+from pipeline.storage.atomic import atomic_write_bytes, sweep_stale
 
 _MAX_NAME = 180
 LOG_PREFIX = "fetch_log_"

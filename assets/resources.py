@@ -12,11 +12,11 @@ import dagster as dg
 from pydantic import field_validator
 
 from pipeline import sources
-from pipeline.cadence import Cadence
-from pipeline.client import ApiClient
-from pipeline.object_store import S3Options
+from pipeline.fetch.cadence import Cadence
+from pipeline.fetch.client import ApiClient
 from pipeline.settings import DEFAULT_BASE_URL, check_base_url
-from pipeline.storage import Layout
+from pipeline.storage.layout import Layout
+from pipeline.storage.object_store import S3Options
 
 
 class OpenRouterApi(dg.ConfigurableResource):
@@ -30,7 +30,7 @@ class OpenRouterApi(dg.ConfigurableResource):
     max_attempts: int = 4
     min_coverage: float = 0.95
     max_body_mb: float = 64.0
-    # sources not asked every day (see pipeline/cadence.py); 0 turns one off
+    # sources not asked every day (see pipeline/fetch/cadence.py); 0 turns one off
     uptime_every_days: int = 2
     top_apps_every_days: int = 7
     uptime_hourly_endpoints: int = 50

@@ -1,6 +1,6 @@
 """``make demo-s3``: the demo's real days into a bucket, by hand, for a newcomer.
 
-A real S3-compatible server on loopback (SeaweedFS, ``pipeline/s3_local.py``) stands in for
+A real S3-compatible server on loopback (SeaweedFS, ``pipeline/replay/s3_local.py``) stands in for
 AWS S3, MinIO or R2. Each bundled day is replayed and run twice: into the bucket on Dagster's
 multiprocess executor (each step its own process, the API steps taking turns in the
 ``openrouter_api`` pool), and into a local folder in-process. Then a second data dir, which
@@ -21,10 +21,10 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.demo import run_command, sample_days
-from pipeline.object_store import Bucket, S3Options
+from pipeline.cli.demo import run_command, sample_days
 from pipeline.replay.launcher import replay_server
-from pipeline.storage import Layout
+from pipeline.storage.layout import Layout
+from pipeline.storage.object_store import Bucket, S3Options
 from pipeline.warehouse.build import open_warehouse
 
 ROOT_URL = "s3://catalog/openrouter"
@@ -99,14 +99,14 @@ def _call(args: list[str], env: dict[str, str]) -> int:
 
 
 def run_demo_s3(data_dir: str, rows: int) -> int:
-    from pipeline.s3_local import local_s3
+    from pipeline.replay.s3_local import local_s3
 
     base = Path(data_dir).resolve()
     writer, reader, local, home = (base / n for n in ("writer", "reader", "local", "dagster"))
     for folder in (writer, reader, local, home):
         shutil.rmtree(folder, ignore_errors=True)
     home.mkdir(parents=True)
-    from pipeline.runner import INSTANCE_YAML
+    from assets.runner import INSTANCE_YAML
 
     (home / "dagster.yaml").write_text(INSTANCE_YAML)
     days = sample_days()

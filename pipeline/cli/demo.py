@@ -10,10 +10,10 @@ import duckdb
 
 from pipeline.replay.launcher import replay_server
 from pipeline.replay.server import BUNDLED_SAMPLE
-from pipeline.storage import Layout
+from pipeline.storage.layout import Layout
 
 SAMPLE_DATE = "2026-07-19"  # the bundled sample's own day (data/sample/README.md)
-SUMMARY = Path(__file__).parent / "report" / "00_summary.sql"
+SUMMARY = Path(__file__).parents[1] / "report" / "00_summary.sql"
 
 # What the demo prints after the runs: the first rows of a few views, under the views' own
 # column names (a test checks that), prices rounded for the screen.

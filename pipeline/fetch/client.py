@@ -1,6 +1,6 @@
 """The HTTP client: one aiohttp connection pool, bounded concurrency, timeouts, retries that
 honour Retry-After (stamina), a shared request rate that adapts to the server's 429s
-(``pipeline.rate``), an optional fixed requests-per-second cap and per-source limits
+(``pipeline.fetch.rate``), an optional fixed requests-per-second cap and per-source limits
 (aiolimiter).
 
 aiohttp alone: httpx on an aiohttp transport cost 0.7 ms of CPU per request against 0.08 ms
@@ -30,7 +30,7 @@ import yarl
 from aiolimiter import AsyncLimiter
 
 from pipeline import USER_AGENT
-from pipeline.rate import AdaptiveRate
+from pipeline.fetch.rate import AdaptiveRate
 
 # Retries are counted in the fetch log and progress lines; stamina's own per-retry log lines
 # would only repeat them, thousands of times under faults.

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipeline.raw_store import RawSnapshot
+from pipeline.raw.store import RawSnapshot
 
 CADENCED_SOURCES = ("frontend_uptime_recent", "frontend_uptime_hourly", "frontend_top_apps")
 Landed = Callable[[dt.date], RawSnapshot]

@@ -22,8 +22,8 @@ from typing import Any
 import orjson
 
 from pipeline import sources
-from pipeline.client import RETRY_STATUSES, ApiClient, FetchResult
-from pipeline.raw_store import RawSnapshot
+from pipeline.fetch.client import RETRY_STATUSES, ApiClient, FetchResult
+from pipeline.raw.store import RawSnapshot
 from pipeline.sources import frontend_rankings
 
 Log = Callable[[str], None]
@@ -446,7 +446,7 @@ async def fetch_frontend(
     """Catalog and all-providers; rankings; then per (permaslug, variant) with an endpoint
     stats/endpoint, effective-pricing and model-activity; uptime per permaslug and hourly for
     the busiest endpoints, and top apps, unless ``skip`` names them (not due: see
-    pipeline/cadence.py). Never fatal.
+    pipeline/fetch/cadence.py). Never fatal.
 
     A catalog row without an endpoint has no stats and no apps (the API answers 404 or
     nothing): it is not asked, nor for usage and prices paid unless the month's rankings show

@@ -10,8 +10,8 @@ from typing import Any
 import orjson
 
 from pipeline import sources
-from pipeline.gc_pause import gc_paused
-from pipeline.raw_store import RawSnapshot
+from pipeline.raw.gc_pause import gc_paused
+from pipeline.raw.store import RawSnapshot
 
 
 def unwrap(doc: Any) -> Any:

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from assets.definitions import ALL_ASSETS, snapshot_job
+from assets.definitions import resources as definition_resources
+from assets.progress import progress_logger
 from assets.raw import refetch_config
+from assets.stale_runs import close_dead_runs, process_tag
 from assets.tables import tables_config
-from pipeline.definitions import ALL_ASSETS, snapshot_job
-from pipeline.definitions import resources as definition_resources
-from pipeline.progress import progress_logger
 from pipeline.publish import decisions
 from pipeline.settings import Settings
-from pipeline.stale_runs import close_dead_runs, process_tag
 
 # A new Dagster home gets the project's settings: no telemetry (these machines are offline).
 # The API pool (assets/raw.py) lets one fetching step at a time talk to OpenRouter, whichever

@@ -7,13 +7,13 @@ import os
 import dagster as dg
 
 from assets.digest import catalog_digest
+from assets.executors import executor_from_env
 from assets.raw import raw_frontend, raw_v1
 from assets.report import catalog_report
+from assets.resources import CatalogStorage, OpenRouterApi
+from assets.sensors import archive_folder_sensor
 from assets.tables import catalog_tables
 from assets.warehouse import warehouse
-from pipeline.archive_sensor import archive_folder_sensor
-from pipeline.executors import executor_from_env
-from pipeline.resources import CatalogStorage, OpenRouterApi
 from pipeline.settings import Settings
 
 ALL_ASSETS = [raw_v1, raw_frontend, catalog_tables, warehouse, catalog_report, catalog_digest]

@@ -15,7 +15,7 @@ import dagster as dg
 import orjson
 
 from assets.raw import refetch_config
-from pipeline.resources import CatalogStorage
+from assets.resources import CatalogStorage
 
 ARCHIVE_SUFFIXES = (".json", ".json.gz", ".gz")
 
