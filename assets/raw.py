@@ -14,6 +14,7 @@ from pipeline.fetch.cadence import CADENCED_SOURCES, due
 from pipeline.fetch.snapshot import FetchError, FetchReport, fetch_frontend, fetch_v1
 from pipeline.publish import checks, decisions
 from pipeline.raw.importer import ImportError_, is_imported, land, read_archives
+from pipeline.raw.landing import publish_raw, raw_snapshot
 from pipeline.raw.store import RawSnapshot
 from pipeline.storage.layout import parse_snapshot_date
 
@@ -63,7 +64,7 @@ def _run(
 ) -> tuple[FetchReport, RawSnapshot]:
     layout = storage.layout()
     date = parse_snapshot_date(context.partition_key)
-    snap = layout.raw(date)
+    snap = raw_snapshot(layout, date)
     if (
         not config.refetch
         and decisions.is_held(layout, date)
@@ -82,7 +83,7 @@ def _run(
     finally:
         # whatever the fetch left (complete, partial, or a log without manifest) goes to a
         # bucket root as it would stay on a disk; the manifest still decides what is read
-        layout.publish_raw(date, snap, group, list(sources.GROUPS[group]))
+        publish_raw(layout, date, snap, group, list(sources.GROUPS[group]))
 
 
 def _land_or_fetch(
@@ -199,9 +200,13 @@ def raw_frontend(
     date = parse_snapshot_date(context.partition_key)
     cadence = api.cadence()
     skip = set()
-    archived = bool(config.import_files) or is_imported(layout.raw(date, bodies=False), "frontend")
+    archived = bool(config.import_files) or is_imported(
+        raw_snapshot(layout, date, bodies=False), "frontend"
+    )
     for source in () if archived else CADENCED_SOURCES:
-        ask, why = due(source, date, cadence.every(source), lambda d: layout.raw(d, bodies=False))
+        ask, why = due(
+            source, date, cadence.every(source), lambda d: raw_snapshot(layout, d, bodies=False)
+        )
         context.log.info(why)
         if not ask:
             skip.add(source)

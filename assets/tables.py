@@ -22,6 +22,7 @@ from pipeline.fetch.snapshot import coverage
 from pipeline.publish import audit, checks, decisions
 from pipeline.publish.stage import Stage
 from pipeline.publish.thresholds import Thresholds
+from pipeline.raw.landing import raw_snapshot
 from pipeline.raw.reader import read_snapshot
 from pipeline.settings import Settings
 from pipeline.storage.layout import Layout, parse_snapshot_date
@@ -292,7 +293,7 @@ def _materialize(
     out: list = []
     layout = storage.layout()
     date = parse_snapshot_date(context.partition_key)
-    snap = layout.raw(date)
+    snap = raw_snapshot(layout, date)
     if not snap.exists():
         where = layout.bucket.url(layout.raw_key(date)) if layout.remote else snap.folder
         raise dg.Failure(description=f"no raw snapshot for {date} at {where}")

@@ -281,6 +281,7 @@ def check_day(day: Day, con: duckdb.DuckDBPyConnection) -> Outcome:
 def build_day_warehouse(bundle: Path, work: Path) -> Path:
     """The raw snapshot of a scraper bundle (recorded_day.build_day), its tables and its
     warehouse in ``work``; returns the warehouse file."""
+    from pipeline.raw.landing import raw_snapshot
     from pipeline.raw.reader import read_snapshot
     from pipeline.replay.recorded_day import build_day
     from pipeline.storage.layout import Layout
@@ -293,7 +294,7 @@ def build_day_warehouse(bundle: Path, work: Path) -> Path:
     layout = Layout(str(work))
     date = dt.date.fromisoformat(bundle.name)
     build_day(bundle, layout.raw_dir(date))
-    built = build_tables(read_snapshot(layout.raw(date)))
+    built = build_tables(read_snapshot(raw_snapshot(layout, date)))
     frames = {**built.frames}
     for name in ("endpoint_price_changes", "catalog_change_events"):
         frames[name] = empty(name)

@@ -23,6 +23,7 @@ import polars as pl
 import pytest
 
 from pipeline.cli.demo import run_command
+from pipeline.raw.landing import raw_snapshot
 from pipeline.replay.launcher import replay_server
 from pipeline.replay.recorded_day import build_day
 from pipeline.storage.crashpoints import ENV as CRASH_ENV
@@ -171,7 +172,7 @@ def test_kill_from_outside_at_a_random_moment_of_the_fetch(
     proc.send_signal(signal.SIGKILL)
     assert proc.wait() == -signal.SIGKILL, "the run ended before it could be killed mid-fetch"
     assert_readers_see_complete_partitions(layout, state_a, state_b, set(TABLES))
-    assert not layout.raw(DATE).is_complete("v1")
+    assert not raw_snapshot(layout, DATE).is_complete("v1")
 
     assert materialize_snapshot(server_b, layout.base, refetch=True).success
     got = tables(layout)

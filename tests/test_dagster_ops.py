@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from assets.definitions import defs
+from pipeline.raw.landing import raw_snapshot
 from pipeline.replay.recorded_day import build_day
 from pipeline.storage.layout import Layout
 from pipeline.transforms.schemas import TABLES
@@ -42,20 +43,20 @@ def test_rerun_reuses_raw_and_gives_byte_identical_tables(clean_build, replay_ur
     layout = Layout(str(tmp_path / "data"))
     date = dt.date.fromisoformat(SAMPLE_DATE)
     files = {t: layout.partition_file(t, date).read_bytes() for t in TABLES}
-    raw_log = layout.raw(date).log_path("v1").read_bytes()
+    raw_log = raw_snapshot(layout, date).log_path("v1").read_bytes()
 
     result = materialize_snapshot(dead_url(), layout.base)
     assert result.success
     for table, blob in files.items():
         assert layout.partition_file(table, date).read_bytes() == blob, table
-    assert layout.raw(date).log_path("v1").read_bytes() == raw_log  # nothing was fetched
+    assert raw_snapshot(layout, date).log_path("v1").read_bytes() == raw_log  # nothing was fetched
     raw_meta = result.asset_materializations_for_node("raw_v1")[0].metadata
     assert raw_meta["reused"].value is True and raw_meta["v1_endpoints_ok"].value > 300
 
     before = {t: layout.read_partition(t, date) for t in TABLES if t != "fetch_log"}
     refetched = materialize_snapshot(replay_url, layout.base, refetch=True)
     assert refetched.success
-    assert layout.raw(date).log_path("v1").read_bytes() != raw_log  # fetched again
+    assert raw_snapshot(layout, date).log_path("v1").read_bytes() != raw_log  # fetched again
     for table, df in before.items():
         assert layout.read_partition(table, date).equals(df), table
     # one file per partition: the re-run replaced the date, it did not add to it

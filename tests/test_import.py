@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from assets.runner import RunFailed, run_snapshot
 from pipeline.cli.app import app
 from pipeline.raw.importer import ImportError_, land, read_archives
+from pipeline.raw.landing import raw_snapshot
 from pipeline.settings import Settings
 from pipeline.storage.layout import Layout
 from tests.conftest import ROOT
@@ -158,7 +159,7 @@ def test_import_refuses_bad_files_in_one_line(tmp_path):
 
 def test_a_fetched_date_takes_no_archive(clean_build):
     layout, _ = clean_build
-    snap = layout.raw(dt.date(2026, 7, 19))
+    snap = raw_snapshot(layout, dt.date(2026, 7, 19))
     with pytest.raises(ImportError_, match="holds a fetched v1 snapshot"):
         land(snap, "v1", read_archives([next(iter(full_lists().values()))]))
 

@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 from assets.runner import RunHeld, run_snapshot
 from pipeline.cli.app import app
 from pipeline.publish import decisions
+from pipeline.raw.landing import raw_snapshot
 from pipeline.replay.launcher import replay_server
 from pipeline.settings import Settings
 from pipeline.storage.layout import Layout
@@ -224,7 +225,7 @@ def test_a_held_day_changes_nothing_readers_see_and_keeps_its_raw(held, how):
     assert latest_dates(data) == {GOOD}
     assert not list(layout.tables_dir.glob(f"*/snapshot_date={BAD}"))
     # the bad day's raw is kept whole: the bent answers as they were received
-    snap = layout.raw(date)
+    snap = raw_snapshot(layout, date)
     assert snap.is_complete("v1") and snap.is_complete("frontend")
     got = landed_bodies(snap.folder, "v1_models")["all"]
     assert json.loads(got) == body(served, "v1_models")
@@ -282,7 +283,7 @@ def test_a_rerun_against_a_healthy_server_replaces_what_was_held(held, good_day,
     assert latest_dates(data) == {BAD}
     assert decisions.latest(layout, date).state == decisions.PUBLISHED
     assert [d.state for d in decisions.history(layout, date)] == ["held", "published"]
-    got = landed_bodies(layout.raw(date).folder, "v1_models")["all"]
+    got = landed_bodies(raw_snapshot(layout, date).folder, "v1_models")["all"]
     assert json.loads(got) == body(DAYS / BAD, "v1_models")  # fetched again
     assert not (layout.base / "staging" / f"snapshot_date={BAD}").exists()
     clean = tmp_path / "clean"

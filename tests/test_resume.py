@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from pipeline import sources
+from pipeline.raw.landing import raw_snapshot
 from pipeline.replay.launcher import replay_server
 from pipeline.storage.layout import Layout
 from pipeline.transforms.schemas import TABLES
@@ -23,7 +24,7 @@ COMPARED = [t for t in TABLES if t != "fetch_log"]  # a resumed run made more re
 
 
 def rows(layout: Layout, group: str) -> list[dict]:
-    return layout.raw(DATE).group_rows(group)
+    return raw_snapshot(layout, DATE).group_rows(group)
 
 
 def checks(result) -> dict:
@@ -46,7 +47,7 @@ def test_v1_below_coverage_fails_then_resumes_only_the_missing_calls(sample, cle
         first = materialize_snapshot(url, tmp_path, max_attempts=2)
     assert not first.success  # coverage below 95 %: the run fails, naming why
     layout = Layout(str(tmp_path))
-    snap = layout.raw(DATE)
+    snap = raw_snapshot(layout, DATE)
     assert snap.is_partial("v1") and snap.manifest("v1")["transient"] == len(broken)
     assert snap.is_complete("frontend")  # the frontend group is not held back by v1's
     v1_before, frontend_before = len(rows(layout, "v1")), len(rows(layout, "frontend"))
@@ -95,7 +96,7 @@ def test_a_third_of_the_frontend_failing_warns_then_resumes(sample, clean_build,
     layout = Layout(str(tmp_path))
     endpoints = layout.read_partition("endpoints", DATE)
     assert endpoints.filter(pl.col("in_frontend")).height < len(sample.frontend_endpoints())
-    assert layout.raw(DATE).is_partial("frontend")
+    assert raw_snapshot(layout, DATE).is_partial("frontend")
     before = len(rows(layout, "frontend"))
 
     with replay_server(None) as url:
@@ -110,7 +111,7 @@ def test_a_third_of_the_frontend_failing_warns_then_resumes(sample, clean_build,
     # every stats answer, so it waited for them (the clean run asked the same calls)
     hourly = [
         r["key"]
-        for r in clean.raw(DATE).group_rows("frontend")
+        for r in raw_snapshot(clean, DATE).group_rows("frontend")
         if r["source"] == "frontend_uptime_hourly"
     ]
     assert hourly and sorted(by_source.pop("frontend_uptime_hourly")) == sorted(hourly)
@@ -125,7 +126,7 @@ def test_refetch_starts_over_even_from_a_partial_group(group, tmp_path):
     with replay_server(None, "--fail-always", pattern) as url:
         materialize_snapshot(url, tmp_path, max_attempts=1)
     layout = Layout(str(tmp_path))
-    assert layout.raw(DATE).is_partial(group)
+    assert raw_snapshot(layout, DATE).is_partial(group)
     with replay_server(None) as url:
         again = materialize_snapshot(url, tmp_path, refetch=True)
     assert again.success

@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from pipeline.fetch.cadence import due
+from pipeline.raw.landing import raw_snapshot
 from pipeline.raw.store import RawSnapshot
 from pipeline.storage.layout import Layout
 from tests.conftest import ROOT, SAMPLE, SAMPLE_DATE, build_history
@@ -252,8 +253,10 @@ def test_a_week_of_daily_runs_at_the_default_cadence_loses_no_uptime_day(tmp_pat
     answered: dict[dt.date, list[dt.date]] = {}
     for i in range(7):
         day = start + dt.timedelta(days=i)
-        ask, why = due("frontend_uptime_recent", day, 2, layout.raw)
-        snap = layout.raw(day)
+        ask, why = due(
+            "frontend_uptime_recent", day, 2, lambda d: raw_snapshot(layout, d, bodies=False)
+        )
+        snap = raw_snapshot(layout, day)
         rows = []
         if ask:
             answered[day] = [day - dt.timedelta(days=k) for k in range(3)]
@@ -269,10 +272,11 @@ def test_a_week_of_daily_runs_at_the_default_cadence_loses_no_uptime_day(tmp_pat
     complete = {d for asked_on, days in answered.items() for d in days if d < asked_on}
     assert week - complete == {max(week)}
     # a failed day makes the next one ask again
-    snap = layout.raw(start + dt.timedelta(days=7))
+    snap = raw_snapshot(layout, start + dt.timedelta(days=7))
     snap.folder.mkdir(parents=True, exist_ok=True)
     snap.write_log("frontend", [])
-    assert due("frontend_uptime_recent", start + dt.timedelta(days=8), 2, layout.raw)[0]
+    landed = lambda d: raw_snapshot(layout, d, bodies=False)  # noqa: E731
+    assert due("frontend_uptime_recent", start + dt.timedelta(days=8), 2, landed)[0]
 
 
 def test_a_run_the_day_after_does_not_ask_uptime_or_apps_again(replay_url, tmp_path):
@@ -284,7 +288,7 @@ def test_a_run_the_day_after_does_not_ask_uptime_or_apps_again(replay_url, tmp_p
     layout = Layout(str(tmp_path))
 
     def asked(day: str) -> set[str]:
-        return {r["source"] for r in layout.raw(dt.date.fromisoformat(day)).log_rows()}
+        return {r["source"] for r in raw_snapshot(layout, dt.date.fromisoformat(day)).log_rows()}
 
     cadenced = {"frontend_uptime_recent", "frontend_uptime_hourly", "frontend_top_apps"}
     assert cadenced <= asked("2026-07-19")

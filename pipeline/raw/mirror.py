@@ -15,26 +15,12 @@ starts from the bucket alone. A fetch killed before its push loses only its own 
 
 from __future__ import annotations
 
-import atexit
 import hashlib
-import shutil
-import tempfile
 from pathlib import Path
 
 from pipeline.raw.store import MANIFEST_PREFIX, RawSnapshot
 from pipeline.storage.atomic import atomic_write_bytes
 from pipeline.storage.object_store import Bucket
-
-_MIRRORS: dict[str, Path] = {}
-
-
-def mirror_dir(root: str) -> Path:
-    """This process's mirror of the bucket root's raw landing."""
-    found = _MIRRORS.get(root)
-    if found is None:
-        found = _MIRRORS[root] = Path(tempfile.mkdtemp(prefix="openrouter-catalog-raw-"))
-        atexit.register(shutil.rmtree, found, True)
-    return found
 
 
 def _md5(path: Path) -> str | None:

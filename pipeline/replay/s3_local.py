@@ -66,20 +66,17 @@ def _weed() -> str:
     return found
 
 
-def _free_port() -> int:
-    """A port whose +10000 (SeaweedFS's gRPC port for it) is free too."""
-    while True:
+def _free_ports(n: int) -> list[int]:
+    """``n`` distinct free ports. Each gRPC port is given explicitly: SeaweedFS's default of
+    port + 10000 once landed on another server's port (the S3 server then died at start)."""
+    ports: list[int] = []
+    while len(ports) < n:
         with socket.socket() as a:
             a.bind(("127.0.0.1", 0))
             port = a.getsockname()[1]
-        if port + 10000 > 65535:
-            continue
-        with socket.socket() as b:
-            try:
-                b.bind(("127.0.0.1", port + 10000))
-            except OSError:
-                continue
-        return port
+        if port not in ports:
+            ports.append(port)
+    return ports
 
 
 def _answers(port: int) -> bool:
@@ -99,8 +96,7 @@ def local_s3(buckets: tuple[str, ...] = ("catalog",), timeout_s: float = 60) -> 
         "actions": ["Admin", "Read", "Write", "List", "Tagging"],
     }
     config.write_bytes(orjson.dumps({"identities": [identity]}))
-    ports = [_free_port() for _ in range(4)]
-    s3, master, volume, filer = ports
+    s3, master, volume, filer, *grpc = _free_ports(8)
     cmd = [
         _weed(), "server", f"-dir={folder}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
         "-s3", f"-s3.port={s3}", f"-s3.config={config}", f"-master.port={master}",

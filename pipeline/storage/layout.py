@@ -9,15 +9,17 @@ process works on (``pipeline/raw/mirror.py``), which is a cache, never the truth
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import io
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.raw.store import RawSnapshot
 from pipeline.storage import crashpoints
 from pipeline.storage.atomic import atomic_write_bytes, replacing, sweep_stale
 from pipeline.storage.object_store import Bucket, S3Options, is_object_root
@@ -26,6 +28,17 @@ if TYPE_CHECKING:  # polars loads only where a partition is read or written, not
     import polars as pl
 
 PART_FILE = "part-0.parquet"
+_MIRRORS: dict[str, Path] = {}
+
+
+def mirror_dir(root: str) -> Path:
+    """This process's scratch folder for a bucket root's raw landing, removed at exit: each
+    process works on a mirror of the snapshots it touches (``pipeline/raw/mirror.py``)."""
+    found = _MIRRORS.get(root)
+    if found is None:
+        found = _MIRRORS[root] = Path(tempfile.mkdtemp(prefix="openrouter-catalog-raw-"))
+        atexit.register(shutil.rmtree, found, True)
+    return found
 
 
 def parse_snapshot_date(value: str) -> dt.date:
@@ -76,31 +89,11 @@ class Layout:
 
     def raw_dir(self, date: dt.date) -> Path:
         """Where the date's raw snapshot is read and written on this machine: the landing
-        itself, or with a bucket the process's mirror of it."""
+        itself, or with a bucket the process's mirror of it (``pipeline/raw/landing.py``
+        opens it, and with a bucket pulls and pushes it)."""
         if self.remote:
-            from pipeline.raw.mirror import mirror_dir
-
             return mirror_dir(self.root) / self.raw_key(date)
         return self.base / self.raw_key(date)
-
-    def raw(self, date: dt.date, bodies: bool = True) -> RawSnapshot:
-        """The date's raw snapshot. With a bucket, the mirror is brought up to date first
-        (``bodies=False``: logs and manifests only, enough to ask what landed)."""
-        if self.remote:
-            from pipeline.raw.mirror import pull
-
-            pull(self.bucket, self.raw_key(date), self.raw_dir(date), bodies=bodies)
-        return RawSnapshot(self.raw_dir(date))
-
-    def publish_raw(
-        self, date: dt.date, snap: RawSnapshot, group: str, source_names: list[str]
-    ) -> None:
-        """With a bucket, upload what the group's fetch left in the mirror (bodies, then the
-        log, then the manifest last); a local landing is already in place."""
-        if self.remote:
-            from pipeline.raw.mirror import push
-
-            push(self.bucket, self.raw_key(date), snap, group, source_names)
 
     @property
     def tables_dir(self) -> Path:
