@@ -91,7 +91,7 @@ async def _by_source(url: str, folder: str) -> dict[str, int]:
 
 def budget(say) -> None:  # noqa: ANN001
     """E: a real 2026-08 day served as recorded, fetched once with every source due."""
-    from pipeline.replay.recorded_day import build_day
+    from tests.support.recorded_day import build_day
 
     OUT.mkdir(parents=True, exist_ok=True)
     with (

@@ -4,7 +4,7 @@ the tests read), and the two days before it under data/sample/earlier/<date>/, w
 replays first so that its history shows real price changes.
 
 Run once by a developer when the sample changes; nothing at run time reads ../shared. What is
-recorded and what is derived: data/sample/README.md and pipeline/replay/recorded_day.py.
+recorded and what is derived: data/sample/README.md and tests/support/recorded_day.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from pipeline.replay.recorded_day import build_day
+from tests.support.recorded_day import build_day
 
 DAILY = Path("../shared/openrouter-samples/daily_2026-07")
 

@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from assets.resources import CatalogStorage  # noqa: E402
 from assets.tables import BLOCKING, catalog_tables  # noqa: E402
 from pipeline.publish.thresholds import Thresholds  # noqa: E402
-from pipeline.replay.recorded_day import build_day  # noqa: E402
 from pipeline.storage.layout import Layout  # noqa: E402
+from tests.support.recorded_day import build_day  # noqa: E402
 
 # (check, metadata entry, label): the figures printed per day
 FIGURES = (

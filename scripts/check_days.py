@@ -1,4 +1,4 @@
-"""The acceptance checks of tests/day_checks.py over every real day in the shared archive
+"""The acceptance checks of tests/support/day_checks.py over every real day in the shared archive
 (../shared/openrouter-samples/daily_2026-07 and daily_2026-08, 20 days): each day's bundle is
 turned into a raw snapshot, built into tables and a warehouse, and checked against values
 computed from the bundle's own files. make test runs the same checks on the fixture days.
@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.day_checks import Day, build_day_warehouse, check_day  # noqa: E402
+from tests.support.day_checks import Day, build_day_warehouse, check_day  # noqa: E402
 
 
 def main() -> int:

@@ -1,6 +1,6 @@
 """The history views over all 20 shared real days (2026-07-17 → 08-05), built from raw out
 of order (the last ten first, then the rest), against intervals derived here day by day from
-the recorded JSON (tests/history_checks.py): every endpoint, model and provider-policy
+the recorded JSON (tests/support/history_checks.py): every endpoint, model and provider-policy
 interval, endpoints_as_of and models_as_of of each day, and removed_models.
 
 Reads ../shared/openrouter-samples (not in the repository, so not part of ``make test``):
@@ -22,10 +22,10 @@ sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
 
-from pipeline.replay.recorded_day import build_day  # noqa: E402
 from pipeline.storage.layout import Layout  # noqa: E402
 from tests.conftest import rebuild_from_raw  # noqa: E402
-from tests.history_checks import check_history  # noqa: E402
+from tests.support.history_checks import check_history  # noqa: E402
+from tests.support.recorded_day import build_day  # noqa: E402
 
 
 def main() -> int:

@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
 
-from pipeline.replay.recorded_day import build_day  # noqa: E402
 from pipeline.storage.layout import Layout  # noqa: E402
 from tests.conftest import rebuild_from_raw  # noqa: E402
+from tests.support.recorded_day import build_day  # noqa: E402
 
 
 def lines_of(day: Path) -> list[dict]:

@@ -176,7 +176,7 @@ def build_history(layout, days: list[str], order: list[str], folders: dict[str, 
     import datetime as dt
     import shutil
 
-    from pipeline.replay.recorded_day import build_day
+    from tests.support.recorded_day import build_day
 
     for day in days:
         raw = layout.raw_dir(dt.date.fromisoformat(day))

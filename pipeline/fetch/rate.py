@@ -30,7 +30,7 @@ The pacing itself is exact spacing: request n may start at ``start(n - 1) + 1 / 
 
 Libraries were looked at: aiolimiter (kept for the fixed cap) has no adjustable rate; the
 AIMD ones on PyPI (aimd-limiter 0.1.0, aioadaptive) are single early releases, and
-aioadaptive limits concurrency, not rate. ``tests/rate_simulation.py`` drives this class
+aioadaptive limits concurrency, not rate. ``tests/fetch/rate_simulation.py`` drives this class
 against a token-bucket server on a virtual clock.
 """
 

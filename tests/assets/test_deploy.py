@@ -13,7 +13,7 @@
   settings.yaml it names), in an empty folder: a pod, less the container runtime.
 
 Each ends with the warehouse built from the bucket alone on another data dir, checked against
-values computed from the day's recorded JSON (tests/day_checks.py).
+values computed from the day's recorded JSON (tests/support/day_checks.py).
 """
 
 from __future__ import annotations
@@ -37,13 +37,13 @@ from assets.executors import CELERY_CONFIG
 from assets.executors import ENV as EXECUTOR_ENV
 from assets.runner import INSTANCE_YAML
 from pipeline.replay.launcher import replay_server
-from pipeline.replay.recorded_day import build_day
 from pipeline.replay.s3_local import SECRET_KEY
 from pipeline.storage.layout import Layout
 from pipeline.storage.object_store import S3Options
 from pipeline.warehouse.build import build_warehouse, open_warehouse
 from tests.conftest import DAILY, ROOT
-from tests.day_checks import Day, check_day
+from tests.support.day_checks import Day, check_day
+from tests.support.recorded_day import build_day
 
 DAY = "2026-07-17"
 BIN = Path(sys.executable).parent

@@ -15,7 +15,6 @@ import pytest
 
 from assets.definitions import defs
 from pipeline.raw.landing import raw_snapshot
-from pipeline.replay.recorded_day import build_day
 from pipeline.storage.layout import Layout
 from pipeline.transforms.schemas import TABLES
 from tests.conftest import (
@@ -26,6 +25,7 @@ from tests.conftest import (
     materialize_snapshot,
     rebuild_from_raw,
 )
+from tests.support.recorded_day import build_day
 
 
 def dead_url() -> str:

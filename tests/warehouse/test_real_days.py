@@ -1,4 +1,4 @@
-"""The acceptance checks of tests/day_checks.py on the real days kept in tests/fixtures (one
+"""The acceptance checks of tests/support/day_checks.py on the real days kept in tests/fixtures (one
 per month of the shared archive): no paid model shown free, no degraded pick while a healthy
 endpoint exists, every displayed price and every stated tier a row with the same decimal, the
 cost of a long request on tiered models, every model tier. scripts/check_days.py runs the same
@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.day_checks import Day, build_day_warehouse, check_day
+from tests.support.day_checks import Day, build_day_warehouse, check_day
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 DAYS = sorted(FIXTURES.glob("daily_2026-0*/2026-*"))
 # what each real day must exercise, so that a check never passes on nothing
 MINIMA = {

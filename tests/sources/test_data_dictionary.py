@@ -17,7 +17,7 @@ from pipeline.transforms.schemas import TABLES
 from pipeline.transforms.validate import inspect
 from tests.conftest import SAMPLE
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 FOLDERS = {  # fixture folder → the source its files are responses of
     "v1_models": "v1_models",
     "frontend_models": "frontend_catalog",

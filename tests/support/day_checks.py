@@ -4,7 +4,7 @@ here, in plain Python with Decimal, from the scraper's own files of that day
 /api/v1/models). Nothing here calls the pipeline's transforms; the pipeline only builds the
 warehouse that is checked.
 
-Used by tests/test_real_days.py on the fixture days and by scripts/check_days.py on all 20
+Used by tests/warehouse/test_real_days.py on the fixture days and by scripts/check_days.py on all 20
 shared days.
 """
 
@@ -283,11 +283,11 @@ def build_day_warehouse(bundle: Path, work: Path) -> Path:
     warehouse in ``work``; returns the warehouse file."""
     from pipeline.raw.landing import raw_snapshot
     from pipeline.raw.reader import read_snapshot
-    from pipeline.replay.recorded_day import build_day
     from pipeline.storage.layout import Layout
     from pipeline.transforms.catalog import build_tables
     from pipeline.transforms.schemas import empty
     from pipeline.warehouse.build import build_warehouse
+    from tests.support.recorded_day import build_day
 
     if work.exists():
         shutil.rmtree(work)

@@ -1,7 +1,7 @@
 """History as the product: price and policy intervals, as-of macros and removed models, on
 real days built from raw out of order, checked against intervals derived day by day from the
-recorded JSON (tests/history_checks.py; scripts/check_history_days.py runs the same checks on
-all 20 shared days)."""
+recorded JSON (tests/support/history_checks.py; scripts/check_history_days.py runs the same
+checks on all 20 shared days)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.replay.recorded_day import build_day
 from pipeline.storage.layout import Layout
 from pipeline.warehouse.build import as_of_connection
 from tests.conftest import ROOT, rebuild_from_raw
-from tests.day_checks import Day
-from tests.history_checks import check_history, price_vector
+from tests.support.day_checks import Day
+from tests.support.history_checks import check_history, price_vector
+from tests.support.recorded_day import build_day
 
 FIXTURES = ROOT / "tests" / "fixtures"
 BUNDLES = {

@@ -23,7 +23,7 @@ from pipeline.raw.landing import raw_snapshot
 from pipeline.settings import Settings
 from pipeline.storage.layout import Layout
 from tests.conftest import ROOT
-from tests.history_checks import PRICE_COLUMNS, model_state
+from tests.support.history_checks import PRICE_COLUMNS, model_state
 
 ARCHIVES = ROOT / "tests" / "fixtures" / "v1_models"
 MTOK = Decimal(10) ** 6

@@ -19,7 +19,7 @@ from pipeline.transforms.models import models_table
 from pipeline.transforms.price_tiers import endpoint_variable_pricings_table
 from pipeline.transforms.providers import providers_table
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 MTOK = Decimal(10) ** 6
 
 

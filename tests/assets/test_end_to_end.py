@@ -13,8 +13,8 @@ import pytest
 
 from pipeline.storage.layout import Layout
 from tests.conftest import SAMPLE_DATE
-from tests.day_checks import blended as day_blended
-from tests.day_checks import healthy, priced_per_token
+from tests.support.day_checks import blended as day_blended
+from tests.support.day_checks import healthy, priced_per_token
 
 MTOK = Decimal(10) ** 6
 

@@ -21,8 +21,8 @@ import pytest
 from pipeline.cli.notebook import execute_notebook
 from pipeline.report.build import build_report
 from tests.conftest import DAYS, ROOT
-from tests.day_checks import dec, healthy, priced_per_token
-from tests.test_warehouse_history import prices, stats_endpoints
+from tests.support.day_checks import dec, healthy, priced_per_token
+from tests.warehouse.test_price_changes import prices, stats_endpoints
 
 # --- the notebook ------------------------------------------------------------------------
 
@@ -88,7 +88,7 @@ def test_notebook_answers_match_the_source(notebook_run):
 def test_notebook_growth_matches_the_recorded_activity(notebook_run):
     """Question 4 against the three days' model-activity answers, each day once from the
     latest snapshot that saw it."""
-    from tests.test_usage import recorded
+    from tests.transforms.test_usage import recorded
 
     q4 = notebook_run[1]["q4"]
     latest: dict[tuple[str, str, str], tuple[int, str]] = {}

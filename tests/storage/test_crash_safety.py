@@ -25,15 +25,15 @@ import pytest
 from pipeline.cli.demo import run_command
 from pipeline.raw.landing import raw_snapshot
 from pipeline.replay.launcher import replay_server
-from pipeline.replay.recorded_day import build_day
 from pipeline.storage.crashpoints import ENV as CRASH_ENV
 from pipeline.storage.layout import Layout
 from pipeline.transforms.schemas import TABLES
 from pipeline.warehouse.build import build_warehouse
 from tests.conftest import ROOT, SAMPLE_DATE, materialize_snapshot
+from tests.support.recorded_day import build_day
 
 DATE = dt.date.fromisoformat(SAMPLE_DATE)
-DAY_B = Path(__file__).parent / "fixtures" / "daily_2026-07" / "2026-07-18"
+DAY_B = Path(__file__).parents[1] / "fixtures" / "daily_2026-07" / "2026-07-18"
 
 
 def cli_run(url: str, data_dir: Path, *flags: str, env: dict[str, str] | None = None) -> list:

@@ -23,13 +23,13 @@ import pytest
 from assets.runner import INSTANCE_YAML
 from pipeline.cli.demo import run_command
 from pipeline.replay.launcher import replay_server
-from pipeline.replay.recorded_day import build_day
 from pipeline.replay.s3_local import SECRET_KEY
 from pipeline.storage.crashpoints import ENV as CRASH_ENV
 from pipeline.storage.layout import Layout
 from pipeline.storage.object_store import S3Options
 from pipeline.warehouse.build import open_warehouse
 from tests.conftest import DAILY, ROOT
+from tests.support.recorded_day import build_day
 
 DAYS = ["2026-07-17", "2026-07-18"]
 ROOT_URL = "s3://catalog/team/openrouter"
@@ -333,7 +333,7 @@ def test_archives_dropped_in_the_bucket_become_runs_that_land_them_anywhere(s3, 
     from assets.definitions import ALL_ASSETS
     from assets.resources import CatalogStorage, OpenRouterApi
     from assets.sensors import archive_folder_sensor
-    from tests.test_import import NO_API, full_lists, records
+    from tests.raw.test_import import NO_API, full_lists, records
 
     day, path = "2024-03-05", full_lists()["2024-03-05"]
     archived = path.read_bytes()

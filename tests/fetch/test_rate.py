@@ -1,5 +1,5 @@
 """The adaptive request rate (pipeline.fetch.rate) against a token-bucket server, on the virtual
-clock of tests/rate_simulation.py: it finds a limit it was not told, close to the ideal time,
+clock of tests/fetch/rate_simulation.py: it finds a limit it was not told, close to the ideal time,
 with few 429s; it leaves an unlimited server alone; random 429s do not starve a run."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import math
 import pytest
 
 from pipeline.fetch.rate import AdaptiveRate
-from tests.rate_simulation import BATCHES, simulate
+from tests.fetch.rate_simulation import BATCHES, simulate
 
 
 @pytest.mark.parametrize("latency", [0.002, 0.05])

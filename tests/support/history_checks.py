@@ -4,7 +4,7 @@ own files (``models.json.gz`` = /api/v1/models, ``model_stats.jsonl.gz`` = the f
 stats/endpoint answers, ``providers.json.gz`` = all-providers). Plain Python, nothing of the
 pipeline's transforms: the pipeline only builds the warehouse that is checked.
 
-Used by tests/test_history.py on the fixture days and by scripts/check_history_days.py on
+Used by tests/warehouse/test_history.py on the fixture days and by scripts/check_history_days.py on
 all 20 shared days.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.day_checks import MTOK, Day, dec, json_tiers
+from tests.support.day_checks import MTOK, Day, dec, json_tiers
 
 COMPONENTS = (
     "prompt",
