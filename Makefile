@@ -23,9 +23,11 @@ demo: $(STAMP)  ## replay the bundled sample on loopback, run the pipeline, show
 demo-s3: $(STAMP)  ## the same days into a bucket of an S3 server on loopback; warehouse from the bucket alone
 	$(BIN)/openrouter-catalog demo --s3 --data-dir data/s3-demo
 
-test: $(STAMP)  ## lint, then the whole test suite
+test: $(STAMP)  ## lint, the layers' contracts, then the whole test suite
 	@echo "== ruff"
 	$(BIN)/ruff check .
+	@echo "== lint-imports"
+	$(BIN)/lint-imports --no-cache
 	@echo "== pytest"
 	$(BIN)/python -m pytest
 
@@ -39,7 +41,7 @@ notebook: $(STAMP)  ## run notebooks/explore.ipynb against data/ (after make dem
 	$(BIN)/python -m pipeline.cli.notebook --data-dir data --out data/notebooks/explore.ipynb
 
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports --no-cache
 
 lock: $(STAMP)  ## re-resolve requirements.lock after changing pyproject.toml
 	$(BIN)/uv pip compile -q pyproject.toml --extra dev -o requirements.lock --python-version 3.11

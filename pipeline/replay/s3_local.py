@@ -67,15 +67,24 @@ def _weed() -> str:
 
 
 def _free_ports(n: int) -> list[int]:
-    """``n`` distinct free ports. Each gRPC port is given explicitly: SeaweedFS's default of
-    port + 10000 once landed on another server's port (the S3 server then died at start)."""
+    """``n`` free ports whose SeaweedFS gRPC ports (each port + 10000, not all of which its
+    flags can move) are free too, and no port of one server is another's gRPC port: the
+    default once landed the S3 server's gRPC port on the master's port, which killed it."""
+    taken: set[int] = set()
     ports: list[int] = []
     while len(ports) < n:
         with socket.socket() as a:
             a.bind(("127.0.0.1", 0))
             port = a.getsockname()[1]
-        if port not in ports:
-            ports.append(port)
+        if port + 10000 > 65535 or {port, port + 10000} & taken:
+            continue
+        with socket.socket() as b:
+            try:
+                b.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        taken |= {port, port + 10000}
+        ports.append(port)
     return ports
 
 
@@ -96,7 +105,7 @@ def local_s3(buckets: tuple[str, ...] = ("catalog",), timeout_s: float = 60) -> 
         "actions": ["Admin", "Read", "Write", "List", "Tagging"],
     }
     config.write_bytes(orjson.dumps({"identities": [identity]}))
-    s3, master, volume, filer, *grpc = _free_ports(8)
+    s3, master, volume, filer = _free_ports(4)
     cmd = [
         _weed(), "server", f"-dir={folder}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
         "-s3", f"-s3.port={s3}", f"-s3.config={config}", f"-master.port={master}",

@@ -7,8 +7,9 @@ leaves behind. Inert unless ``OPENROUTER_CATALOG_CRASH_AT`` names the place:
 - ``object_put:T``     in a bucket, with half of table T's new partition uploaded;
 - ``warehouse_build`` with the new DuckDB file half built (some views created).
 
-A real SIGKILL, not an exception: no ``finally`` runs, no buffer is flushed, exactly as when
-the machine or the OOM killer stops a run.
+They stay in runtime code because a kill must land between two system calls of the real
+writer, where no test double can stand. A real SIGKILL, not an exception: no ``finally``
+runs, no buffer is flushed, exactly as when the machine or the OOM killer stops a run.
 """
 
 from __future__ import annotations
