@@ -11,7 +11,6 @@ import socket
 
 import dagster as dg
 import duckdb
-import pytest
 
 from assets.definitions import defs
 from pipeline.raw.landing import raw_snapshot
@@ -20,8 +19,6 @@ from pipeline.transforms.schemas import TABLES
 from tests.conftest import (
     DAILY,
     SAMPLE_DATE,
-    dagster_webserver,
-    graphql,
     materialize_snapshot,
     rebuild_from_raw,
 )
@@ -108,38 +105,3 @@ def test_schedule_targets_todays_partition_at_six_utc():
         )
     )
     assert [r.partition_key for r in tick.run_requests] == ["2026-07-20"]
-
-
-QUERY = """{
-  assetNodes { assetKey { path } description groupName isPartitioned
-               partitionDefinition { description } }
-  repositoriesOrError { ... on RepositoryConnection { nodes {
-      schedules { name cronSchedule }
-      assetGroups { groupName } } } }
-  assetCheckExecutions: assetNodes { assetChecksOrError { ... on AssetChecks {
-      checks { name } } } }
-}"""
-
-
-@pytest.mark.timeout(240)
-def test_webserver_lists_assets_groups_checks_schedule_and_partitions(tmp_path):
-    with dagster_webserver(tmp_path / "home") as port:
-        data = graphql(port, QUERY)["data"]
-    assert data and data["assetNodes"], "webserver did not answer"
-    nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
-    assert set(nodes) >= {"raw_v1", "raw_frontend", "models", "endpoints", "warehouse"}
-    assert all(n["description"] and n["isPartitioned"] for n in nodes.values())
-    assert {n["groupName"] for n in nodes.values()} == {"raw", "tables", "warehouse", "reports"}
-    assert "Daily" in nodes["models"]["partitionDefinition"]["description"]
-    repo = data["repositoriesOrError"]["nodes"][0]
-    assert repo["schedules"] == [{"name": "daily_snapshot_schedule", "cronSchedule": "0 6 * * *"}]
-    checks = {
-        c["name"]
-        for n in data["assetCheckExecutions"]
-        for c in (n["assetChecksOrError"].get("checks") or [])
-    }
-    assert {
-        "models_model_id_unique",
-        "endpoints_reference_models",
-        "v1_endpoints_coverage",
-    } <= checks

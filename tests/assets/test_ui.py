@@ -1,10 +1,16 @@
 """What `make ui` shows after CLI runs: the real webserver (dagster-webserver on the project's
-workspace.yaml), asked over its GraphQL API, lists the runs of `openrouter-catalog run` by job
-name, daily_snapshot, each with its partition, and the assets materialised for every date."""
+workspace.yaml), asked over its GraphQL API. One webserver for all of it: the code location
+`openrouter_catalog` with its assets, groups, checks, schedule and sensor; the runs of
+`openrouter-catalog run` by job name, daily_snapshot, each with its partition, and the assets
+materialised for every date; and a held date's run, red on its failed blocking check, whose
+metadata holds the figures."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -17,6 +23,22 @@ RUNS = """{ runsOrError { __typename ... on Runs { results {
     runId jobName status tags { key value } } } } }"""
 PARTITIONS = """{ assetNodeOrError(assetKey: {path: ["endpoints"]}) { __typename
     ... on AssetNode { assetMaterializations { partition runId } } } }"""
+LOCATION = """{
+  workspaceOrError { ... on Workspace { locationEntries { name } } }
+  assetNodes { assetKey { path } description groupName isPartitioned
+               partitionDefinition { description } }
+  repositoriesOrError { ... on RepositoryConnection { nodes {
+      location { name }
+      schedules { name cronSchedule }
+      sensors { name }
+      assetGroups { groupName } } } }
+  assetCheckExecutions: assetNodes { assetChecksOrError { ... on AssetChecks {
+      checks { name blocking } } } }
+}"""
+HELD = """{ assetCheckExecutions(assetKey: {path: ["models"]}, checkName: "models_volume",
+    limit: 10) { runId evaluation { success severity
+    metadataEntries { label ... on IntMetadataEntry { intValue }
+                      ... on TextMetadataEntry { text } } } } }"""
 
 
 def query(port: int, text: str) -> dict:
@@ -25,35 +47,100 @@ def query(port: int, text: str) -> dict:
     return doc["data"]
 
 
-@pytest.fixture
-def webserver(tmp_path):
-    """Two days run as the demo runs them (CLI, one replay per day), recorded in a Dagster
-    home of this test; then the webserver on that home."""
-    home = tmp_path / "home"
+def _v1_models(folder) -> int:
+    return len(json.loads(gzip.decompress((folder / "v1_models" / "all.gz").read_bytes()))["data"])
+
+
+@pytest.fixture(scope="module")
+def webserver(tmp_path_factory):
+    """Two days run as the demo runs them (CLI, one replay per day), then the newest again
+    from a server whose model list and catalog answer ``{"data": []}`` (held), all recorded
+    in a Dagster home of this test; then the webserver on that home."""
+    tmp = tmp_path_factory.mktemp("ui")
+    home = tmp / "home"
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     dates = []
-    for date, folder in sample_days()[-2:]:
+    days = sample_days()[-2:]
+    for date, folder in days:
         with replay_server(str(folder)) as url:
             out = subprocess.run(
-                run_command(url, tmp_path / "data", date),
+                run_command(url, tmp / "data", date),
                 env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
             )  # fmt: skip
         assert out.returncode == 0, out.stderr[-2000:]
         dates.append(date)
+    held, folder = days[-1]
+    served = tmp / "served"
+    shutil.copytree(folder, served)
+    for source in ("v1_models", "frontend_catalog"):
+        (served / source / "all.gz").write_bytes(gzip.compress(b'{"data": []}'))
+    with replay_server(str(served)) as url:
+        out = subprocess.run(
+            run_command(url, tmp / "data", held, "--refetch"),
+            env=env, cwd=ROOT, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    assert out.returncode == 3, out.stderr[-2000:]
+    previous = _v1_models(days[0][1])
     with dagster_webserver(home) as port:
-        yield port, dates
+        yield port, dates, held, previous
+
+
+def test_the_location_is_named_and_lists_assets_checks_schedule_and_sensor(webserver):
+    port, *_ = webserver
+    data = query(port, LOCATION)
+    entries = [e["name"] for e in data["workspaceOrError"]["locationEntries"]]
+    assert entries == ["openrouter_catalog"]
+    nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
+    assert set(nodes) >= {"raw_v1", "raw_frontend", "models", "endpoints", "warehouse"}
+    assert all(n["description"] and n["isPartitioned"] for n in nodes.values())
+    assert {n["groupName"] for n in nodes.values()} == {"raw", "tables", "warehouse", "reports"}
+    assert "Daily" in nodes["models"]["partitionDefinition"]["description"]
+    (repo,) = data["repositoriesOrError"]["nodes"]
+    assert repo["location"]["name"] == "openrouter_catalog"
+    assert repo["schedules"] == [{"name": "daily_snapshot_schedule", "cronSchedule": "0 6 * * *"}]
+    assert repo["sensors"] == [{"name": "archive_folder_sensor"}]
+    checks = {
+        c["name"]: c["blocking"]
+        for n in data["assetCheckExecutions"]
+        for c in (n["assetChecksOrError"].get("checks") or [])
+    }
+    assert {"models_model_id_unique", "endpoints_reference_models", "v1_endpoints_coverage"} <= set(
+        checks
+    )
+    assert checks["models_volume"] and checks["api_fields_kept"]
+    assert not checks["api_fields_known"]  # a new field is reported, it holds nothing
 
 
 def test_the_ui_lists_cli_runs_as_daily_snapshot_with_their_partitions(webserver):
-    port, dates = webserver
+    port, dates, held, _ = webserver
     runs = query(port, RUNS)["runsOrError"]["results"]
-    assert len(runs) == len(dates)
+    assert len(runs) == len(dates) + 1
     assert {r["jobName"] for r in runs} == {"daily_snapshot"}
-    assert all(r["status"] == "SUCCESS" for r in runs)
-    partitions = sorted(
-        t["value"] for r in runs for t in r["tags"] if t["key"] == "dagster/partition"
+    by_status = sorted(
+        (r["status"], t["value"])
+        for r in runs
+        for t in r["tags"]
+        if t["key"] == "dagster/partition"
     )
-    assert partitions == sorted(dates)
+    assert by_status == sorted([("SUCCESS", d) for d in dates] + [("FAILURE", held)])
     node = query(port, PARTITIONS)["assetNodeOrError"]
     assert node["__typename"] == "AssetNode"
     assert sorted({m["partition"] for m in node["assetMaterializations"]}) == sorted(dates)
+    # the held run materialised nothing: the date's tables stayed those of its earlier run
+    failed = {r["runId"] for r in runs if r["status"] == "FAILURE"}
+    assert not {m["runId"] for m in node["assetMaterializations"]} & failed
+
+
+def test_a_held_date_shows_its_failed_blocking_check_with_its_figures(webserver):
+    port, _, held, previous = webserver
+    runs = query(port, RUNS)["runsOrError"]["results"]
+    (failed,) = [r for r in runs if r["status"] == "FAILURE"]
+    assert {"key": "dagster/partition", "value": held} in failed["tags"]
+    executions = query(port, HELD)["assetCheckExecutions"]
+    # the check is not partitioned: the evaluation is the held run's, whose partition says
+    (execution,) = [e for e in executions if e["runId"] == failed["runId"] and e["evaluation"]]
+    evaluation = execution["evaluation"]
+    assert evaluation["success"] is False and evaluation["severity"] == "ERROR"
+    entries = {e["label"]: e.get("intValue", e.get("text")) for e in evaluation["metadataEntries"]}
+    assert entries["v1_models"] == 0 and entries["previous_v1_models"] == previous
+    assert entries["figures"].startswith(f"v1 models 0 (previous {previous:,})")
