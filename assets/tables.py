@@ -334,10 +334,13 @@ def _materialize(
         # had it, and the history sees "not observed"). Still reported, since the warehouse
         # downstream reads the table's other dates.
         dropped = stage.drop(name, date)
+        source = CADENCED.get(name, name)
         why = (
             f"the archive imported for {date} holds none of its sources"
             if built.imported
-            else f"{CADENCED.get(name, name)} was not asked for {date} (its cadence)"
+            else f"{source} was absent on {date} (404 on every known path): not observed"
+            if source in docs.absent
+            else f"{source} was not asked for {date} (its cadence)"
         )
         skipped.append(
             dg.MaterializeResult(

@@ -31,13 +31,14 @@ class Cadence:
 
 def landed_ok(snap: RawSnapshot, source: str) -> bool:
     """The snapshot asked the source and got at least one settled answer (a 404 that means
-    "no data", as for apps or hourly uptime, counts: asking again would not add any)."""
+    "no data", as for apps or hourly uptime, counts: asking again would not add any), and the
+    source was not absent that day (every probe a 404)."""
     if not snap.exists():
         return False
-    return any(
-        r.get("source") == source and r.get("error") is None and r.get("status") is not None
-        for r in snap.log_rows()
-    )
+    rows = [r for r in snap.log_rows() if r.get("source") == source]
+    if any(r.get("absent") for r in rows):  # absent that day: the next day probes again
+        return False
+    return any(r.get("error") is None and r.get("status") is not None for r in rows)
 
 
 def due(source: str, date: dt.date, every_days: int, snapshot_of: Landed) -> tuple[bool, str]:

@@ -1,11 +1,12 @@
-"""The HTTP client: one aiohttp connection pool, bounded concurrency, timeouts, retries that
-honour Retry-After (stamina), a shared request rate that adapts to the server's 429s
-(``pipeline.fetch.rate``), an optional fixed requests-per-second cap and per-source limits
-(aiolimiter).
+"""The HTTP client: one httpx client (on the ``httpx-aiohttp`` transport), bounded
+concurrency, a timeout on every request, retries that honour Retry-After (stamina), a shared
+request rate that adapts to the server's 429s (``pipeline.fetch.rate``), an optional fixed
+requests-per-second cap and per-source limits (aiolimiter).
 
-aiohttp alone: httpx on an aiohttp transport cost 0.7 ms of CPU per request against 0.08 ms
-for aiohttp by itself (``bench/fetch.py``), and the fetch is CPU-bound at a few hundred
-requests per second.
+Why that transport: httpx's own async stack costs 2.3-2.7 ms of CPU per request here, the
+aiohttp transport 0.5-0.7 ms (``bench/README.md``), which keeps a day's fetch under a
+millisecond of CPU per request. It hands the URL to aiohttp as text, which re-reads it by
+RFC 3986: an id with a segment of dots only cannot be sent (``pipeline/sources/request.py``).
 
 It never raises for an HTTP or transport failure: it returns a FetchResult that says what
 happened, and whether trying again later could help, so the caller can record the failure
@@ -23,11 +24,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import aiohttp
+import httpx
 import orjson
 import stamina
-import yarl
 from aiolimiter import AsyncLimiter
+from httpx_aiohttp import AiohttpTransport
 
 from pipeline import USER_AGENT
 from pipeline.fetch.rate import AdaptiveRate
@@ -116,7 +117,18 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-TRANSPORT_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError)
+class TransportError(Exception):
+    """The request got no usable answer: connection refused or reset, a truncated body, a
+    timeout. A transport's own exception that httpx-aiohttp does not map to httpx's (its
+    table covers the common ones) is taken as one too, by this name."""
+
+
+TRANSPORT_ERRORS = (httpx.TransportError, httpx.DecodingError, TimeoutError, TransportError)
+
+
+def _transport_failure(exc: BaseException) -> bool:
+    """An exception of the transport under httpx that reached us unmapped (an aiohttp one)."""
+    return type(exc).__module__.split(".", 1)[0] == "aiohttp" or isinstance(exc, OSError)
 
 
 RETRIED = (RetryableStatus, InvalidJson, *TRANSPORT_ERRORS)  # what _backoff_hook retries
@@ -164,8 +176,8 @@ class ApiClient:
         if send_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
         self._concurrency = concurrency
-        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
-        self._session: aiohttp.ClientSession | None = None
+        self._timeout_s = timeout_s
+        self._client: httpx.AsyncClient | None = None
         self._sem = asyncio.Semaphore(concurrency)
         self.rate = AdaptiveRate()
         self._cap = AsyncLimiter(requests_per_second, 1) if requests_per_second else None
@@ -181,34 +193,49 @@ class ApiClient:
         self.limited = 0  # answers of 429 (or with Retry-After) seen by this client
 
     async def __aenter__(self) -> ApiClient:
-        self._session = aiohttp.ClientSession(
+        limits = httpx.Limits(max_connections=self._concurrency)
+        self._client = httpx.AsyncClient(
+            transport=AiohttpTransport(limits=limits, trust_env=False),
             headers=self._headers,
-            timeout=self._timeout,
-            connector=aiohttp.TCPConnector(limit=self._concurrency),
+            timeout=httpx.Timeout(self._timeout_s),
+            follow_redirects=False,  # a redirect elsewhere would take the key along
             trust_env=False,  # no proxy from the environment sees the key
         )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._session is not None:
-            await self._session.close()
+        if self._client is not None:
+            await self._client.aclose()
 
-    async def _read(self, url: yarl.URL) -> tuple[int, bytes, str | None, str | None]:
-        """One GET, read in chunks so that the size cap holds before the body is in memory."""
-        assert self._session is not None, "use `async with ApiClient(...)`"
-        async with self._session.get(url, allow_redirects=False) as resp:
-            declared = resp.content_length
-            if declared is not None and declared > self._max_body:
-                raise BodyTooLarge(self._too_large(f"declares {declared:,} bytes"))
+    async def _read(self, url: httpx.URL) -> tuple[int, bytes, str | None, str | None]:
+        """One GET, streamed so that the size cap holds before the body is in memory, within
+        the timeout as a whole (httpx's own applies per phase)."""
+        assert self._client is not None, "use `async with ApiClient(...)`"
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                return await self._stream(url)
+        except (BodyTooLarge, *TRANSPORT_ERRORS):
+            raise
+        except Exception as exc:
+            if _transport_failure(exc):
+                raise TransportError(f"{type(exc).__name__}: {exc}") from None
+            raise
+
+    async def _stream(self, url: httpx.URL) -> tuple[int, bytes, str | None, str | None]:
+        assert self._client is not None
+        async with self._client.stream("GET", url) as resp:
+            declared = resp.headers.get("Content-Length")
+            if declared is not None and declared.isdigit() and int(declared) > self._max_body:
+                raise BodyTooLarge(self._too_large(f"declares {int(declared):,} bytes"))
             chunks, size = [], 0
-            async for chunk in resp.content.iter_chunked(CHUNK):
+            async for chunk in resp.aiter_bytes(CHUNK):  # decoded: a bomb is counted whole
                 size += len(chunk)
                 if size > self._max_body:
                     raise BodyTooLarge(self._too_large(f"exceeds {size:,} bytes"))
                 chunks.append(chunk)
             headers = resp.headers
             return (
-                resp.status,
+                resp.status_code,
                 b"".join(chunks),
                 headers.get("Content-Type"),
                 headers.get("Retry-After"),
@@ -227,7 +254,7 @@ class ApiClient:
         return await self.rate.wait()
 
     async def _try(
-        self, source: str, target: yarl.URL, state: _Attempts, expect_json: bool
+        self, source: str, target: httpx.URL, state: _Attempts, expect_json: bool
     ) -> None:
         """One attempt; what it received stays in ``state`` even when it raises."""
         state.attempts += 1
@@ -250,7 +277,7 @@ class ApiClient:
                 raise InvalidJson(f"body is not JSON ({exc})") from None
 
     async def _retrying(
-        self, first: Exception, source: str, target: yarl.URL, state: _Attempts, expect_json: bool
+        self, first: Exception, source: str, target: httpx.URL, state: _Attempts, expect_json: bool
     ) -> None:
         """The attempts after a failed first one, paced by stamina. The first failure is
         replayed as stamina's first attempt, so it counts and is waited on exactly as if
@@ -282,7 +309,7 @@ class ApiClient:
     ) -> FetchResult:
         request = request_target(path, params)
         url = f"{self.base_url}{request}"
-        target = yarl.URL(url, encoded=True)  # sent exactly as built: no re-normalised '..'
+        target = httpx.URL(url)  # the path as built: already percent-encoded
         fetched_at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
         state = _Attempts()
         error: str | None = None

@@ -25,12 +25,19 @@ from pipeline import sources
 from pipeline.fetch.client import RETRY_STATUSES, ApiClient, FetchResult
 from pipeline.raw.store import RawSnapshot
 from pipeline.sources import frontend_rankings
+from pipeline.sources.request import UnaddressableId
 
 Log = Callable[[str], None]
 # A line every few seconds shows a slow fetch moving; a fast one says only that it ended
 # (each line is an event in Dagster's storage: 7 ms apiece in SQLite).
 PROGRESS_EVERY_S = 5.0
-OK, PERMANENT, TRANSIENT = "ok", "permanent", "transient"
+OK, PERMANENT, TRANSIENT, ABSENT = "ok", "permanent", "transient", "absent"
+# A source whose first calls all answer 404 on every known path is absent that day: its other
+# calls are not asked (a first run spent 1,016 requests on 404s). The busiest keys are asked
+# first, so a source that is there answers at once; absent is recorded, not failed, and the
+# next day probes again.
+PROBE = 5
+ABSENT_KEY = "(absent)"
 # Calls whose 404 means "nothing to report" (no endpoints, no apps, no hourly series, no such
 # rankings view), an answer like any other: settled, and no table row.
 NO_DATA_404 = frozenset({200, 404})
@@ -43,6 +50,8 @@ class FetchError(RuntimeError):
 def row_state(row: dict[str, Any]) -> str:
     """ok, permanent or transient, for a log row (rows logged before the ``transient`` field
     existed are judged by their status: none, or one the client retries, is transient)."""
+    if row.get("absent"):
+        return ABSENT
     if row.get("error") is None:
         return OK
     transient = row.get("transient")
@@ -59,6 +68,7 @@ class SourceStats:
     transient: int = 0  # of those failed, the ones a later run may still fetch
     retried: int = 0  # calls of this run that took more than one attempt
     fetched_now: int = 0  # calls made by this run (the others were settled already)
+    absent: int = 0  # calls not asked: the source answered 404 on every known path
 
 
 @dataclass
@@ -83,8 +93,11 @@ class FetchReport:
     def count(self, row: dict[str, Any], *, now: bool) -> None:
         """One call's outcome: made now, or settled by an earlier fetch of the snapshot."""
         st = self.source(row["source"])
-        st.requested += 1
         state = row_state(row)
+        if state == ABSENT:
+            st.absent += row.get("not_asked") or 0
+            return
+        st.requested += 1
         if now:
             st.fetched_now += 1
             st.retried += (row.get("attempts") or 0) > 1
@@ -144,12 +157,17 @@ def latest_rows(rows: Iterable[dict[str, Any]]) -> dict[tuple[str, str], dict[st
 
 def coverage(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
     """Per source, the calls of a snapshot by how they ended (their last row): ok,
-    permanent, transient (what a later run could still fetch)."""
+    permanent, transient (what a later run could still fetch); and, for a source absent that
+    day, ``absent``: the calls not asked."""
     out: dict[str, dict[str, int]] = {}
     for (source, _), row in latest_rows(rows).items():
         counts = out.setdefault(source, {"calls": 0, OK: 0, PERMANENT: 0, TRANSIENT: 0})
+        state = row_state(row)
+        if state == ABSENT:  # not a call: how many were not asked
+            counts[ABSENT] = row.get("not_asked") or 0
+            continue
         counts["calls"] += 1
-        counts[row_state(row)] += 1
+        counts[state] += 1
     return dict(sorted(out.items()))
 
 
@@ -230,13 +248,21 @@ async def _fan_out(
     calls: list[tuple[str, str, dict]],
     ok_statuses: frozenset[int] = frozenset({200}),
     inspect: Callable[[str, Any], None] | None = None,
+    probe: bool = False,
 ) -> list[Outcome]:
     """Run the calls of one source not settled by an earlier fetch, with a progress line every
     few seconds and one at the end. ``inspect(key, data)`` sees the data of every answer
-    (settled ones too), for a later call that depends on it."""
+    (settled ones too), for a later call that depends on it. With ``probe``, the first
+    ``PROBE`` calls go first, and when every one answers 404 on every known path of the
+    source, it is absent: the rest are not asked (``ABSENT_KEY`` says so in the log)."""
     spec = sources.SOURCES_BY_NAME[source]
     outcomes: list[Outcome] = []
+    marker = landing.settled(source, ABSENT_KEY) if probe else None
+    if marker is not None:  # a resumed fetch: absent already today
+        landing.reuse(marker)
+        return outcomes
     todo = []
+    answered_before = False
     for key, path, params in calls:
         row = landing.settled(source, key)
         if row is None:
@@ -244,15 +270,17 @@ async def _fan_out(
         else:
             landing.reuse(row)
             outcomes.append(Outcome(key, row_state(row), row.get("error")))
+            answered_before |= row.get("status") not in (None, 404)
             if inspect is not None and row.get("error") is None and row.get("file"):
                 inspect(key, _data(landing.body(row)))
     if len(todo) < len(calls):
         landing.log(f"{source}: {len(calls) - len(todo)} of {len(calls)} calls already landed")
     total, done, last = len(todo), 0, time.monotonic()
 
-    async def one(key: str, path: str, params: dict) -> None:
+    async def one(key: str, path: str, params: dict) -> int | None:
         nonlocal done, last
         r = await client.get(source, key, path, params)
+        status = r.status
         if r.status in ok_statuses and r.error and r.error.startswith("HTTP "):
             r.error = None  # an expected status (404 = "no endpoints" on stats/endpoint)
         await landing.land(_checked(spec, r))
@@ -269,9 +297,55 @@ async def _fan_out(
             last = time.monotonic()
             s = landing.report.source(source)
             landing.log(f"{source}: {done}/{total} done, {s.failed} failed, {s.retried} retried")
+        return status
 
+    if probe and not answered_before and len(todo) > PROBE:
+        head, todo = todo[:PROBE], todo[PROBE:]
+        statuses = await asyncio.gather(*(one(k, p, q) for k, p, q in head))
+        tried = [head[0][1]]
+        for other in (p for p in spec.paths if p != head[0][1]):
+            if any(st != 404 for st in statuses):
+                break
+            # every known path before giving up: the source may have moved
+            total += len(head)
+            statuses = await asyncio.gather(*(one(k, other, q) for k, _, q in head))
+            tried.append(other)
+            todo = [(k, other, q) for k, _, q in todo]
+        if all(st == 404 for st in statuses):
+            _absent(landing, client, source, tried, len(todo))
+            return outcomes
     await asyncio.gather(*(one(k, p, q) for k, p, q in todo))
     return outcomes
+
+
+def _absent(landing: _Landing, client: ApiClient, source: str, tried: list[str], n: int) -> None:
+    """Record a source absent today: a log row that is no request, the count, a line."""
+    paths = ", ".join(tried)
+    row = {
+        "source": source,
+        "key": ABSENT_KEY,
+        "url": client.base_url + tried[-1],
+        "request": tried[-1],
+        "status": None,
+        "attempts": 0,
+        "bytes": None,
+        "duration_ms": 0.0,
+        "error": None,
+        "transient": None,
+        "sha256": None,
+        "fetched_at": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+        "file": None,
+        "file_offset": None,
+        "file_length": None,
+        "content_type": None,
+        "absent": True,
+        "not_asked": n,
+    }
+    landing.rows.append(row)
+    landing.report.count(row, now=True)
+    why = f"the first {PROBE} calls answered 404 on {paths}"
+    landing.report.missing.append(f"{source}: absent today ({why}; {n:,} calls not asked)")
+    landing.log(f"{source}: absent today ({why}); {n:,} calls not asked, probed again next run")
 
 
 def _kind(value: object) -> str:
@@ -320,6 +394,15 @@ async def _single(
     return r.ok, _data(r.json()) if r.ok else r
 
 
+def _not_asked(client: ApiClient, source: str, key: str, why: Exception) -> FetchResult:
+    """A call that is logged but never made (an id no URL can carry): failed for good."""
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+    request = f"/api/v1/models/{key}/endpoints"
+    return FetchResult(
+        source, key, client.base_url + request, request, None, None, None, 0, 0.0, str(why), now
+    )
+
+
 def _write(snap: RawSnapshot, group: str, landing: _Landing, report: FetchReport) -> None:
     """The log, then the manifest (complete or partial): last, after every body."""
     landing.flush()
@@ -363,7 +446,15 @@ async def fetch_v1(
                 f"v1_models: {len(models) - len(ids)} records without a string id or repeating "
                 "one; one endpoints call per distinct id"
             )
-        calls = [(mid, sources.endpoints_path(mid), {}) for mid in ids if "/" in mid]
+        calls = []
+        for mid in ids:
+            if "/" not in mid:
+                continue
+            try:
+                calls.append((mid, sources.endpoints_path(mid), {}))
+            except UnaddressableId as exc:
+                if landing.settled(sources.V1_ENDPOINTS.name, mid) is None:
+                    await landing.land(_not_asked(client, sources.V1_ENDPOINTS.name, mid, exc))
         (providers_ok, providers), outcomes = await asyncio.gather(
             _single(client, landing, sources.V1_PROVIDERS, sources.V1_PROVIDERS.paths[0]),
             _fan_out(client, landing, sources.V1_ENDPOINTS.name, calls),
@@ -477,14 +568,17 @@ async def fetch_frontend(
             path = path_of(src)
             if path is None or src.name in skip:
                 return asyncio.sleep(0, result=[])
+            # the busiest first (by the month's tokens, when known): they answer if anyone
+            # does, so the probe that finds a source absent cannot be fooled by quiet rows
             calls = [
                 (sources.stats_key(p, v), path, {**src.params, "permaslug": p, "variant": v})
-                for p, v in sorted(pairs)
+                for p, v in sorted(pairs, key=lambda pv: (-tokens.get(pv, 0), pv))
             ]
-            return _fan_out(client, landing, src.name, calls, **kw)
+            return _fan_out(client, landing, src.name, calls, probe=True, **kw)
 
         # rankings first: the month's list says which endpoint-less rows still had traffic
         month: set[tuple[str, str]] | None = None
+        tokens: dict[tuple[str, str], float] = {}  # the month's tokens per (permaslug, variant)
 
         def ranked(key: str, data: Any) -> None:  # noqa: ANN401
             nonlocal month
@@ -494,6 +588,13 @@ async def fetch_frontend(
                     for r in data
                     if isinstance(r, dict) and isinstance(r.get("model_permaslug"), str)
                 }
+                for r in data:
+                    if isinstance(r, dict) and isinstance(r.get("model_permaslug"), str):
+                        n = (r.get("total_prompt_tokens") or 0) + (
+                            r.get("total_completion_tokens") or 0
+                        )
+                        pair = (r["model_permaslug"], r.get("variant") or "standard")
+                        tokens[pair] = tokens.get(pair, 0) + n
 
         rankings = sources.FRONTEND_RANKINGS
         rank_path = path_of(rankings)
@@ -556,7 +657,13 @@ async def fetch_frontend(
                 return
             uuids = busiest_endpoints(counts, hourly_endpoints)
             calls = [(u, path, {"id": u}) for u in uuids]
-            await _fan_out(client, landing, hourly_src.name, calls, ok_statuses=NO_DATA_404)
+            await _fan_out(
+                client, landing, hourly_src.name, calls, ok_statuses=NO_DATA_404, probe=True
+            )
+
+        async def top_apps() -> None:
+            await rank_task  # the busiest first: most models have no apps (a 404)
+            await per_pair(sources.FRONTEND_TOP_APPS, served, ok_statuses=NO_DATA_404)
 
         recent = sources.FRONTEND_UPTIME_RECENT
         recent_path = path_of(recent)
@@ -566,8 +673,8 @@ async def fetch_frontend(
             rank_task,
             traffic(),
             hourly(),
-            per_pair(sources.FRONTEND_TOP_APPS, served, ok_statuses=NO_DATA_404),
-            _fan_out(client, landing, recent.name, recent_calls)
+            top_apps(),
+            _fan_out(client, landing, recent.name, recent_calls, probe=True)
             if recent_path is not None and recent.name not in skip
             else asyncio.sleep(0),
         )

@@ -56,6 +56,12 @@ class RawDocs:
         return {r["source"] for r in self.log_rows if r.get("source")}
 
     @property
+    def absent(self) -> set[str]:
+        """Sources absent that day: their first calls answered 404 on every known path, and
+        the rest were not asked (``pipeline/fetch/snapshot.py``). Not observed, not empty."""
+        return {r["source"] for r in self.log_rows if r.get("absent") and r.get("source")}
+
+    @property
     def derived(self) -> set[str]:
         """Sources every landed body of which is marked ``derived`` in the log: built by the
         sample and test tools from other answers (v1 endpoints from frontend records, say),

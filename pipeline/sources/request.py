@@ -23,11 +23,20 @@ class Source:
     max_requests_per_minute: float | None = None
 
 
+class UnaddressableId(ValueError):
+    """An id no URL can carry faithfully: its request is not made, and says why."""
+
+
 def encode_segment(segment: str) -> str:
-    """Percent-encode one path segment: '/', '?', '#', '%', spaces and non-ASCII, nothing else;
-    a segment that is only dots is encoded whole, or the URL would be normalised upwards."""
+    """Percent-encode one path segment: '/', '?', '#', '%', spaces and non-ASCII, nothing else.
+    A segment of dots only has no encoding: RFC 3986 makes ``%2E`` the same as ``.``, so
+    clients, proxies and servers may all remove it as ``..`` (httpx-aiohttp's does), and the
+    request would name another path."""
     if segment and set(segment) == {"."}:
-        return "%2E" * len(segment)
+        raise UnaddressableId(
+            f"segment {segment!r} is dots only: any URL carrying it names another path "
+            "(RFC 3986 reads %2E as '.'); not requested"
+        )
     return quote(segment, safe=_PCHAR_SAFE)
 
 
@@ -39,7 +48,7 @@ def endpoints_path(model_id: str) -> str:
     """
     author, _, slug = model_id.partition("/")
     if not author or not slug:
-        raise ValueError(f"model id {model_id!r} is not of the form author/slug")
+        raise UnaddressableId(f"model id {model_id!r} is not of the form author/slug")
     return f"/api/v1/models/{encode_segment(author)}/{encode_segment(slug)}/endpoints"
 
 

@@ -131,7 +131,7 @@ def build_tables(docs: RawDocs) -> CatalogBuild:
                 src.get("frontend_uptime_recent"), src.get("frontend_uptime_hourly")
             )
         )
-        asked = docs.asked
+        asked = docs.asked - docs.absent  # an absent source is not observed that day
         derived = docs.derived
         out.imported = docs.imported
         for name, build in builders.items():

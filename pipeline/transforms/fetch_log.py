@@ -23,6 +23,8 @@ _SCHEMA = {
     "file_offset": pl.Int64,
     "file_length": pl.Int64,
     "imported": pl.Boolean,
+    "absent": pl.Boolean,
+    "not_asked": pl.Int64,
 }
 
 
@@ -30,5 +32,6 @@ def fetch_log_table(rows: list[dict[str, Any]]) -> pl.DataFrame:
     df = pl.DataFrame(rows, schema=_SCHEMA, strict=False).with_columns(
         pl.col("fetched_at").str.to_datetime(time_zone="UTC", strict=False),
         pl.col("imported").fill_null(False),
+        pl.col("absent").fill_null(False),
     )
     return conform(df, "fetch_log")

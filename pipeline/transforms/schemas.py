@@ -291,6 +291,13 @@ FETCH_LOG = [
         "true: not fetched but landed from an archived response by openrouter-catalog import "
         "(url then names the archive file, fetched_at the import time)",
     ),
+    Column(
+        "absent",
+        B,
+        "true: no request, but the source's absence that day (its first calls answered 404 on "
+        "every known path; key '(absent)', url the last path tried)",
+    ),
+    Column("not_asked", I, "for an absent source: the calls it had that were not asked"),
 ]
 
 MODEL_MODALITIES = [

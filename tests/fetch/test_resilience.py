@@ -56,10 +56,16 @@ def test_faults_are_retried_into_the_identical_snapshot(clean_build, tmp_path):
     # aiohttp itself re-sends once when a reused keep-alive connection turns out reset
     must_retry = {u for u, f in faults.items() if f is not None and f.kind != "reset"}
     assert must_retry <= set(retried["url"]) <= chosen and len(must_retry) > 100
-    # same bytes as the clean run, URL by URL
-    key = ["source", "key"]
-    both = log.select(*key, "sha256").join(
-        fetch_log(clean).select(*key, pl.col("sha256").alias("clean")), on=key
+    # same bytes as the clean run, URL by URL (a probe asks a key on each known path)
+    key = ["source", "key", "path"]
+    path = pl.col("url").str.replace(r"^https?://[^/]+", "").alias("path")
+    both = (
+        log.with_columns(path)
+        .select(*key, "sha256")
+        .join(
+            fetch_log(clean).with_columns(path).select(*key, pl.col("sha256").alias("clean")),
+            on=key,
+        )
     )
     assert both.height == log.height and (both["sha256"] == both["clean"]).all()
 

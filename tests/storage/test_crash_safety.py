@@ -106,7 +106,8 @@ def assert_readers_see_complete_partitions(
         )
     # every file a Parquet glob picks up is whole, and the warehouse (old or new) answers
     for table in TABLES:
-        pl.scan_parquet(layout.table_glob(table), hive_partitioning=True).collect()
+        if layout.has_any(table):  # a source absent on every date has no partition at all
+            pl.scan_parquet(layout.table_glob(table), hive_partitioning=True).collect()
     with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
         for view in ("models", "endpoints", "cheapest_endpoint_per_model", "price_changes"):
             con.sql(f"SELECT count(*) FROM {view}").fetchall()

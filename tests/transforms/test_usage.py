@@ -279,7 +279,13 @@ def test_a_week_of_daily_runs_at_the_default_cadence_loses_no_uptime_day(tmp_pat
     assert due("frontend_uptime_recent", start + dt.timedelta(days=8), 2, landed)[0]
 
 
-def test_a_run_the_day_after_does_not_ask_uptime_or_apps_again(replay_url, tmp_path):
+def test_a_run_the_day_after_does_not_ask_uptime_again_and_probes_what_was_absent(
+    replay_url, tmp_path
+):
+    """The sample answers uptime-recent, and 404 for every key of uptime-hourly and top apps
+    (never recorded): the day after, uptime is not due, and the two absent sources are probed
+    again, a few calls each, not swept."""
+    from pipeline.fetch.snapshot import PROBE
     from tests.conftest import materialize_snapshot
 
     for day in ("2026-07-19", "2026-07-20"):
@@ -287,12 +293,21 @@ def test_a_run_the_day_after_does_not_ask_uptime_or_apps_again(replay_url, tmp_p
         assert result.success
     layout = Layout(str(tmp_path))
 
+    def rows(day: str) -> list[dict]:
+        return raw_snapshot(layout, dt.date.fromisoformat(day)).log_rows()
+
     def asked(day: str) -> set[str]:
-        return {r["source"] for r in raw_snapshot(layout, dt.date.fromisoformat(day)).log_rows()}
+        return {r["source"] for r in rows(day)}
 
     cadenced = {"frontend_uptime_recent", "frontend_uptime_hourly", "frontend_top_apps"}
+    absent = {"frontend_uptime_hourly", "frontend_top_apps"}
     assert cadenced <= asked("2026-07-19")
-    assert not cadenced & asked("2026-07-20")
+    for day in ("2026-07-19", "2026-07-20"):
+        assert {r["source"] for r in rows(day) if r.get("absent")} == absent
+        for source in absent:  # a probe on each of the two known paths
+            made = [r for r in rows(day) if r["source"] == source and not r.get("absent")]
+            assert len(made) == 2 * PROBE and {r["status"] for r in made} == {404}
+    assert cadenced & asked("2026-07-20") == absent
     assert layout.dates("endpoint_uptime_observations") == [dt.date(2026, 7, 19)]
     assert layout.dates("model_activity") == [dt.date(2026, 7, 19), dt.date(2026, 7, 20)]
     with duckdb.connect(str(layout.warehouse_path), read_only=True) as c:
