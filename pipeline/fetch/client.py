@@ -1,6 +1,6 @@
-"""The HTTP client: one httpx client (on the ``httpx-aiohttp`` transport), bounded
-concurrency, a timeout on every request, retries that honour Retry-After (stamina), a shared
-request rate that adapts to the server's 429s (``pipeline.fetch.rate``), an optional fixed
+"""The HTTP client: httpx requests over one ``httpx-aiohttp`` transport, bounded concurrency,
+a timeout on every request, retries that honour Retry-After (stamina), a shared request rate
+that adapts to the server's 429s (``pipeline.fetch.rate``), an optional fixed
 requests-per-second cap and per-source limits (aiolimiter).
 
 Why that transport: httpx's own async stack costs 2.3-2.7 ms of CPU per request here, the
@@ -172,12 +172,16 @@ class ApiClient:
         parts = urlsplit(self.base_url)
         # The key goes only to the configured host, and never in clear text off this machine.
         send_key = bool(api_key) and (parts.scheme == "https" or _is_loopback(parts.hostname or ""))
-        self._headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        self._headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",  # decoded by httpx, counted by the cap
+        }
         if send_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
         self._concurrency = concurrency
         self._timeout_s = timeout_s
-        self._client: httpx.AsyncClient | None = None
+        self._transport: AiohttpTransport | None = None
         self._sem = asyncio.Semaphore(concurrency)
         self.rate = AdaptiveRate()
         self._cap = AsyncLimiter(requests_per_second, 1) if requests_per_second else None
@@ -192,25 +196,30 @@ class ApiClient:
         self.key_sent = send_key
         self.limited = 0  # answers of 429 (or with Retry-After) seen by this client
 
+    @property
+    def concurrency(self) -> int:
+        """Requests in flight at most."""
+        return self._concurrency
+
     async def __aenter__(self) -> ApiClient:
+        # httpx's transport API, given httpx Requests: AsyncClient's machinery on top (a cookie
+        # jar read on every response, URL and header merging, redirect and auth flows) does
+        # nothing here, where there are no cookies, redirects are refused and the key is a
+        # header, and cost 0.2-0.3 ms of CPU a request (bench/README.md). Its trust_env is off:
+        # no proxy from the environment sees the key; redirects are never followed.
         limits = httpx.Limits(max_connections=self._concurrency)
-        self._client = httpx.AsyncClient(
-            transport=AiohttpTransport(limits=limits, trust_env=False),
-            headers=self._headers,
-            timeout=httpx.Timeout(self._timeout_s),
-            follow_redirects=False,  # a redirect elsewhere would take the key along
-            trust_env=False,  # no proxy from the environment sees the key
-        )
+        self._transport = AiohttpTransport(limits=limits, trust_env=False)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        if self._transport is not None:
+            await self._transport.aclose()
 
     async def _read(self, url: httpx.URL) -> tuple[int, bytes, str | None, str | None]:
         """One GET, streamed so that the size cap holds before the body is in memory, within
-        the timeout as a whole (httpx's own applies per phase)."""
-        assert self._client is not None, "use `async with ApiClient(...)`"
+        one timeout for the whole request (per-phase timeouts would be aiohttp timers re-armed
+        on every read: a fifth of the client's CPU at 50 ms)."""
+        assert self._transport is not None, "use `async with ApiClient(...)`"
         try:
             async with asyncio.timeout(self._timeout_s):
                 return await self._stream(url)
@@ -222,8 +231,10 @@ class ApiClient:
             raise
 
     async def _stream(self, url: httpx.URL) -> tuple[int, bytes, str | None, str | None]:
-        assert self._client is not None
-        async with self._client.stream("GET", url) as resp:
+        assert self._transport is not None
+        request = httpx.Request("GET", url, headers=self._headers)
+        resp = await self._transport.handle_async_request(request)
+        try:
             declared = resp.headers.get("Content-Length")
             if declared is not None and declared.isdigit() and int(declared) > self._max_body:
                 raise BodyTooLarge(self._too_large(f"declares {int(declared):,} bytes"))
@@ -240,6 +251,8 @@ class ApiClient:
                 headers.get("Content-Type"),
                 headers.get("Retry-After"),
             )
+        finally:
+            await resp.aclose()
 
     def _too_large(self, what: str) -> str:
         return f"body {what}, over the {self._max_body:,}-byte cap (max_body_mb); not retried"

@@ -314,7 +314,15 @@ async def _fan_out(
         if all(st == 404 for st in statuses):
             _absent(landing, client, source, tried, len(todo))
             return outcomes
-    await asyncio.gather(*(one(k, p, q) for k, p, q in todo))
+    # a few workers take the calls in turn: a task per call up front held every call's
+    # coroutine at once (tens of thousands at 10x the catalog)
+    pending = iter(todo)
+
+    async def worker() -> None:
+        for k, p, q in pending:
+            await one(k, p, q)
+
+    await asyncio.gather(*(worker() for _ in range(min(client.concurrency, len(todo)))))
     return outcomes
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,33 +22,68 @@ def unwrap(doc: Any) -> Any:
     return doc
 
 
+# the sources the tables are built from, in the order their records are read
+TABULATED = (
+    "v1_models",
+    "v1_endpoints",
+    "v1_providers",
+    "frontend_catalog",
+    "frontend_all_providers",
+    "frontend_stats_endpoint",
+    *sources.RECORDS,
+)
+# JSON parsed at a time: a source is framed batch by batch, so the parsed records held at once
+# do not grow with the catalog (its frames, a tenth of their size, do). Batches are cut by
+# bytes, not bodies: each frame chunk carries some fixed overhead, so fewer, fuller chunks.
+BATCH_BYTES = 4 * 1024 * 1024
+
+
 @dataclass
 class RawDocs:
-    v1_models: list[dict[str, Any]] = field(default_factory=list)
-    v1_endpoints: list[dict[str, Any]] = field(default_factory=list)  # one doc per model
-    v1_providers: list[dict[str, Any]] = field(default_factory=list)
-    frontend_catalog: list[dict[str, Any]] = field(default_factory=list)
-    frontend_all_providers: list[dict[str, Any]] = field(default_factory=list)
-    frontend_stats_endpoints: list[dict[str, Any]] = field(default_factory=list)
-    # the usage sources (pipeline.sources.USAGE_MODULES), each framed by its ``records``
-    usage: dict[str, list[dict[str, Any]]] = field(
-        default_factory=lambda: {name: [] for name in sources.RECORDS}
-    )
-    log_rows: list[dict[str, Any]] = field(default_factory=list)
-    present: set[str] = field(default_factory=set)  # sources with at least one good response
-    origins: dict[str, list[str]] = field(default_factory=dict)  # source → file per record
+    """A snapshot's landed answers, read one source at a time (``batches``): what the log
+    says was asked and landed, and the bodies, parsed only when a source is framed."""
 
-    def by_source(self) -> dict[str, list[dict[str, Any]]]:
-        """The records of every tabulated source, under the source's name."""
-        return {
-            "v1_models": self.v1_models,
-            "v1_endpoints": self.v1_endpoints,
-            "v1_providers": self.v1_providers,
-            "frontend_catalog": self.frontend_catalog,
-            "frontend_all_providers": self.frontend_all_providers,
-            "frontend_stats_endpoint": self.frontend_stats_endpoints,
-            **self.usage,
+    snap: RawSnapshot | None = None
+    log_rows: list[dict[str, Any]] = field(default_factory=list)
+    # source → the rows of its latest good answers, in key order
+    chosen: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # records given directly (tests, archives read elsewhere): source → records
+    given: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def present(self) -> set[str]:
+        """Sources with at least one good response."""
+        return {s for s, rows in self.chosen.items() if rows} | {
+            s for s, recs in self.given.items() if recs
         }
+
+    def batches(
+        self, source: str, limit: int = BATCH_BYTES
+    ) -> Iterator[tuple[list[dict[str, Any]], list[str]]]:
+        """The source's records, about ``limit`` bytes of JSON at a time: (records, the file
+        of each)."""
+        if source in self.given:
+            yield self.given[source], ["(given)"] * len(self.given[source])
+            return
+        rows = self.chosen.get(source, [])
+        if not rows or self.snap is None:
+            return
+        reader = _Bodies(str(self.snap.folder))
+        records: list[dict[str, Any]] = []
+        origins: list[str] = []
+        size = 0
+        with gc_paused():
+            for row in rows:
+                body = reader.read(row)
+                size += len(body)
+                found = _records(source, unwrap(orjson.loads(body)), row["key"])
+                records.extend(found)
+                origins.extend([reader.where(row)] * len(found))
+                if size >= limit:
+                    yield records, origins
+                    records, origins, size = [], [], 0
+            if records:
+                yield records, origins
 
     @property
     def asked(self) -> set[str]:
@@ -109,36 +145,25 @@ class _Bodies:
         return zlib.decompress(data, wbits=31)  # gzip framing, without gzip.py's overhead
 
 
+def _records(source: str, data: Any, key: str) -> list[dict[str, Any]]:  # noqa: ANN401
+    """One body's records: a usage source's by its ``records``, a v1 endpoints answer is one
+    record (the model and its list), a list's its object elements."""
+    if source in sources.RECORDS:
+        return sources.RECORDS[source](data, key)
+    if source == sources.V1_ENDPOINTS.name:
+        return [data] if isinstance(data, dict) else []
+    return [d for d in data if isinstance(d, dict)] if isinstance(data, list) else []
+
+
 def read_snapshot(snap: RawSnapshot) -> RawDocs:
-    """Every successful response of the snapshot, parsed; the last row per request wins."""
-    with gc_paused():
-        return _read_snapshot(snap)
-
-
-def _read_snapshot(snap: RawSnapshot) -> RawDocs:
-    docs = RawDocs(log_rows=snap.log_rows())
+    """The snapshot's log, and which answer stands for each call (the last row per request
+    wins); the bodies are read later, a source at a time."""
+    docs = RawDocs(snap=snap, log_rows=snap.log_rows())
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for row in docs.log_rows:
         if row.get("error") is None and row.get("status") == 200 and row.get("file"):
             latest[(row["source"], row["key"])] = row
-    targets = docs.by_source()
-    chosen = [(source, row) for (source, _), row in sorted(latest.items()) if source in targets]
-    bodies = _Bodies(str(snap.folder))
-    for source, row in chosen:
-        data = unwrap(orjson.loads(bodies.read(row)))
-        path = bodies.where(row)
-        docs.present.add(source)
-        origin = docs.origins.setdefault(source, [])
-        if source in sources.RECORDS:
-            records = sources.RECORDS[source](data, row["key"])
-            targets[source].extend(records)
-            origin.extend([path] * len(records))
-        elif source == sources.V1_ENDPOINTS.name:
-            if isinstance(data, dict):
-                docs.v1_endpoints.append(data)
-                origin.append(path)
-        elif isinstance(data, list):
-            records = [d for d in data if isinstance(d, dict)]
-            targets[source].extend(records)
-            origin.extend([path] * len(records))
+    for (source, _), row in sorted(latest.items()):
+        if source in TABULATED:
+            docs.chosen.setdefault(source, []).append(row)
     return docs

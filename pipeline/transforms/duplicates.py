@@ -26,7 +26,7 @@ def duplicates_report(docs: RawDocs, frames: SourceFrames) -> list[str]:
         df = None if sf is None else sf.df
         if df is None or key not in df.columns or df.is_empty():
             continue
-        origins = docs.origins.get(source) or []
+        origins = sf.origins if sf is not None else []
         ids = df.select(
             pl.col(key),
             pl.Series("file", origins if len(origins) == df.height else [None] * df.height),

@@ -7,6 +7,7 @@ each bad input changes a known number of rows, and the check must count exactly 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import json
 from decimal import Decimal
@@ -258,10 +259,10 @@ def test_an_archive_far_from_the_previous_snapshot_is_not_compared(built):
 
 
 def test_a_renamed_price_key_vanishes_and_reads_as_unknown(docs, built, sample_v1):
-    bent = copy.copy(docs)
-    bent.v1_models = copy.deepcopy(docs.v1_models)
-    for m in bent.v1_models:
+    models = copy.deepcopy(next(docs.batches("v1_models"))[0])
+    for m in models:
         m["pricing"]["output"] = m["pricing"].pop("completion")
+    bent = dataclasses.replace(docs, given={"v1_models": models})
     renamed = build_tables(bent)
     models = renamed.frames["models"].filter(pl.col("in_v1"))
     assert models["completion_usd_per_token"].null_count() == len(sample_v1)
