@@ -95,7 +95,12 @@ ENDPOINT = Obj(
         "is_byok_only": Bool("→ endpoints.is_byok_only"),
         "moderation_required": Bool("→ endpoints.moderation_required"),
         "data_policy": data_policy("endpoint"),
-        "pricing": pricing("endpoints", "endpoint_variable_pricings", display=True),
+        "pricing": pricing(
+            "endpoints",
+            "endpoint_variable_pricings",
+            "endpoint_price_windows",
+            display=True,
+        ),
         "display_pricing": ListOf(
             f"→ one row per item (and per tier) in {ITEMS}, service_tier 'default'",
             display_item(ITEMS),

@@ -53,21 +53,44 @@ TIER_COMPONENTS: tuple[str, ...] = (
 )
 
 
-def override(table: str) -> Obj:
-    """One entry of ``pricing.overrides``: above ``min_prompt_tokens`` these prices apply."""
+# The conditions of an override entry that make it a time-of-day window, not a context tier.
+WINDOW_CONDITIONS: tuple[str, ...] = ("utc_start", "utc_end", "utc_days")
+
+
+def override(table: str, windows_table: str) -> Obj:
+    """One entry of ``pricing.overrides``: its conditions (above ``min_prompt_tokens``; inside
+    a UTC window) and the prices that apply when they all hold."""
     return Obj(
         "",
         {
             "min_prompt_tokens": Int(
                 f"→ {table}.min_prompt_tokens (the tier applies above this many prompt tokens)"
             ),
-            **{c: Text(f"→ {table}.{c}_usd_per_token") for c in TIER_COMPONENTS},
+            "utc_start": Int(
+                f"→ {windows_table}.utc_start (HHMM, UTC: the window opens at this time)"
+            ),
+            "utc_end": Int(
+                f"→ {windows_table}.utc_end (HHMM, UTC, exclusive; a window may wrap midnight)"
+            ),
+            "utc_days": ListOf(
+                f"→ {windows_table}.utc_days (the days the window applies; absent: every day)",
+                Text(f"→ {windows_table}.utc_days"),
+            ),
+            **{
+                c: Text(f"→ {table}.{c}_usd_per_token or {windows_table}.{c}_usd_per_token")
+                for c in TIER_COMPONENTS
+            },
         },
     )
 
 
 def pricing(
-    prices_table: str, tiers_table: str, *, discount: bool = True, display: bool = False
+    prices_table: str,
+    tiers_table: str,
+    windows_table: str,
+    *,
+    discount: bool = True,
+    display: bool = False,
 ) -> Obj:
     """A pricing object: one decimal string per component, the discount, context tiers."""
     fields = {
@@ -79,7 +102,9 @@ def pricing(
             f"→ {prices_table}.discount (already applied to every price; list_* undo it)"
         )
     fields["overrides"] = ListOf(
-        "→ context-threshold tiers, one row each in " + tiers_table, override(tiers_table)
+        f"→ context-threshold tiers, one row each in {tiers_table}, and time-of-day windows, "
+        f"one row each in {windows_table}",
+        override(tiers_table, windows_table),
     )
     if display:
         fields["display_pricing"] = Dropped(
@@ -98,6 +123,10 @@ def display_item(table: str) -> Obj:
             "price": Text(f"→ {table}.usd_per_unit (× displayMultiplier: per displayed unit)"),
             "displayMultiplier": Float(f"→ {table}.usd_per_unit (how many units are shown)"),
             "unitLabel": Str(f"→ {table}.unit (without the leading '/')"),
+            "scheduleWindows": Dropped(
+                "the UTC hours at which this displayed price holds: the windows of "
+                "pricing.overrides, read there (endpoint_price_windows)"
+            ),
             "tiers": ListOf(
                 f"→ one row per tier in {table}",
                 Obj(

@@ -18,7 +18,7 @@ ENDPOINT = Obj(
         "model_id": Str("the model's permaslug; the row's model_id is the requested id"),
         "model_name": Str("repeats the model name (models.name)"),
         "context_length": Int("→ endpoints.context_length"),
-        "pricing": pricing("endpoints", "endpoint_variable_pricings"),
+        "pricing": pricing("endpoints", "endpoint_variable_pricings", "endpoint_price_windows"),
         "provider_name": Str("→ endpoints.provider_name"),
         "tag": Str("→ endpoints.provider_tag (pairs the endpoint with its frontend record)"),
         "quantization": Str("→ endpoints.quantization"),

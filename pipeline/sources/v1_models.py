@@ -45,7 +45,9 @@ CONTRACT = Contract(
                     "instruct_type": Str("→ models.instruct_type ('none' → null)"),
                 },
             ),
-            "pricing": pricing("models", "model_price_tiers", discount=False),
+            "pricing": pricing(
+                "models", "model_price_tiers", "model_price_windows", discount=False
+            ),
             "top_provider": Obj(
                 "",
                 {

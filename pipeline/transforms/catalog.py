@@ -31,6 +31,10 @@ from pipeline.transforms.price_tiers import (
     endpoint_variable_pricings_table,
     model_price_tiers_table,
 )
+from pipeline.transforms.price_windows import (
+    endpoint_price_windows_table,
+    model_price_windows_table,
+)
 from pipeline.transforms.providers import providers_table
 from pipeline.transforms.schemas import conform
 from pipeline.transforms.usage import (
@@ -58,9 +62,11 @@ SOURCES_OF = {
     "models": ("v1_models",),
     "model_modalities": ("v1_models",),
     "model_price_tiers": ("v1_models",),
+    "model_price_windows": ("v1_models",),
     "endpoints": ("v1_endpoints", "frontend_stats_endpoint"),
     "endpoint_supported_parameters": ("v1_endpoints", "frontend_stats_endpoint"),
     "endpoint_variable_pricings": ("v1_endpoints", "frontend_stats_endpoint"),
+    "endpoint_price_windows": ("v1_endpoints", "frontend_stats_endpoint"),
     "endpoint_price_items": ("v1_endpoints", "frontend_stats_endpoint"),
     "providers": ("v1_providers", "frontend_all_providers"),
     "data_policies": ("frontend_all_providers", "frontend_stats_endpoint"),
@@ -105,6 +111,8 @@ def build_tables(docs: RawDocs) -> CatalogBuild:
             ),
             "endpoint_variable_pricings": lambda: endpoint_variable_pricings_table(rows, stats),
             "model_price_tiers": lambda: model_price_tiers_table(src.get("v1_models")),
+            "endpoint_price_windows": lambda: endpoint_price_windows_table(rows),
+            "model_price_windows": lambda: model_price_windows_table(src.get("v1_models")),
             "endpoint_price_items": lambda: endpoint_price_items_table(rows),
             "model_activity": lambda: model_activity_table(
                 src.get("frontend_model_activity"), ids()

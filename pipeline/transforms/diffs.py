@@ -14,6 +14,7 @@ import polars as pl
 from pipeline.transforms.catalog_changes import catalog_changes_table
 from pipeline.transforms.history import HISTORIES, History, events_table
 from pipeline.transforms.price_changes import price_changes_table
+from pipeline.transforms.price_windows import window_changes_table
 
 Frames = Mapping[str, pl.DataFrame]
 
@@ -42,6 +43,12 @@ def _events(h: History) -> Callable[[Frames | None, Frames, dt.date | None], pl.
 DIFFS: tuple[Diff, ...] = (
     Diff("endpoint_price_changes", "endpoints", ("endpoints",), _price_changes),
     Diff("catalog_change_events", "endpoints", ("models", "endpoints"), _catalog_changes),
+    Diff(
+        "price_window_changes",
+        "endpoints",
+        ("endpoints", "endpoint_price_windows"),
+        lambda prev, cur, prev_date: window_changes_table(prev, dict(cur), prev_date),
+    ),
     *(Diff(h.table, h.base, h.inputs, _events(h)) for h in HISTORIES),
 )
 DIFF_TABLES = tuple(d.table for d in DIFFS)

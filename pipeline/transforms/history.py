@@ -40,6 +40,7 @@ class History:
     state: tuple[str, ...]
     tiers: str | None = None  # a tiers table, folded into a ``tiers`` state column
     tier_key: str | None = None
+    windows: str | None = None  # a time-of-day windows table, folded into ``windows``
     keep: str | None = None  # a boolean column: only its true rows are followed
     # the warehouse's names for it (pipeline/warehouse/_history.sql, _removed.sql)
     view: str = ""  # the intervals
@@ -48,11 +49,12 @@ class History:
 
     @property
     def inputs(self) -> tuple[str, ...]:
-        return (self.base, self.tiers) if self.tiers else (self.base,)
+        return tuple(t for t in (self.base, self.tiers, self.windows) if t)
 
     @property
     def state_columns(self) -> tuple[str, ...]:
-        return (*self.state, "tiers") if self.tiers else self.state
+        folded = (("tiers",) if self.tiers else ()) + (("windows",) if self.windows else ())
+        return (*self.state, *folded)
 
 
 HISTORIES: tuple[History, ...] = (
@@ -64,6 +66,7 @@ HISTORIES: tuple[History, ...] = (
         state=(*PRICES, "is_variable_price", "discount"),
         tiers="endpoint_variable_pricings",
         tier_key="endpoint_id",
+        windows="endpoint_price_windows",
         view="endpoint_price_history",
         as_of="endpoints_as_of",
         removed="removed_endpoints",
@@ -76,6 +79,7 @@ HISTORIES: tuple[History, ...] = (
         state=(*PRICES, "is_variable_price"),
         tiers="model_price_tiers",
         tier_key="model_id",
+        windows="model_price_windows",
         keep="in_v1",  # the models offered; not those only the frontend catalog lists
         view="model_price_history",
         as_of="models_as_of",
@@ -120,6 +124,24 @@ def tiers_text(tiers: pl.DataFrame, key: str) -> pl.DataFrame:
     )
 
 
+WINDOW_STATE = ("override_index", "utc_start", "utc_end", "utc_days", "min_prompt_tokens")
+
+
+def windows_text(windows: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Every window of a key as one canonical JSON text, like ``tiers_text``."""
+    if windows.is_empty():
+        return pl.DataFrame(schema={key: pl.String, "windows": pl.String})
+    one = windows.sort(key, "override_index").select(
+        key,
+        pl.struct(*WINDOW_STATE, *[_decimal_text(c) for c in TIER_PRICES])
+        .struct.json_encode()
+        .alias("window"),
+    )
+    return one.group_by(key, maintain_order=True).agg(
+        ("[" + pl.col("window").str.join(",") + "]").alias("windows")
+    )
+
+
 def state_frame(h: History, frames: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     """Key, carried and state columns of one snapshot, one row per key."""
     base = frames[h.base]
@@ -132,6 +154,14 @@ def state_frame(h: History, frames: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
             tiers_text(tiers, h.tier_key)
             if tiers is not None
             else pl.DataFrame(schema={h.tier_key: pl.String, "tiers": pl.String})
+        )
+        df = df.join(text, on=h.tier_key, how="left")
+    if h.windows:
+        windows = frames.get(h.windows)
+        text = (
+            windows_text(windows, h.tier_key)
+            if windows is not None
+            else pl.DataFrame(schema={h.tier_key: pl.String, "windows": pl.String})
         )
         df = df.join(text, on=h.tier_key, how="left")
     return df.unique(list(h.key), keep="first", maintain_order=True)

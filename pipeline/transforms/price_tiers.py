@@ -9,6 +9,9 @@ the only place a tier is stated. One row per (endpoint, threshold): the first so
 order that lists the threshold names the row, and a component it leaves out is taken from the
 next. ``pricing_json`` holds list prices; its tier prices are discounted like the others.
 
+Entries of ``pricing.overrides`` with a time condition are windows, not tiers
+(``pipeline/transforms/price_windows.py``).
+
 A threshold means "more than": the API labels the base price "≤200K" and the tier ">200K" for
 ``min_prompt_tokens`` 200000 (``display_pricing`` of every tiered endpoint says so).
 """
@@ -24,6 +27,7 @@ import polars as pl
 from pipeline.sources.shapes import TIER_COMPONENTS
 from pipeline.transforms.common import decimal, per_mtok
 from pipeline.transforms.frames import SourceFrame
+from pipeline.transforms.price_windows import is_window
 from pipeline.transforms.schemas import conform
 
 SOURCES = ("pricing_overrides", "variable_pricings", "pricing_json")
@@ -159,7 +163,10 @@ def endpoint_variable_pricings_table(rows: pl.DataFrame, fe: SourceFrame) -> pl.
     t = pl.col("tier")
     parts = [
         _tier_frame(
-            overrides.explode("tier").drop_nulls("tier").select("endpoint_id", t.struct.unnest()),
+            overrides.explode("tier")
+            .drop_nulls("tier")
+            .filter(~is_window(t))  # a time-of-day window: endpoint_price_windows
+            .select("endpoint_id", t.struct.unnest()),
             "pricing_overrides",
             0,
         ),
@@ -213,6 +220,7 @@ def model_price_tiers_table(models: SourceFrame) -> pl.DataFrame:
         .unique("model_id", keep="first", maintain_order=True)
         .explode("tier")
         .drop_nulls("tier")
+        .filter(~is_window(t))  # a time-of-day window: model_price_windows
         .select("model_id", t.struct.unnest())
         .drop_nulls("min_prompt_tokens")
         .with_columns(pl.lit("pricing_overrides").alias("tier_source"))

@@ -335,6 +335,81 @@ MODEL_PRICE_TIERS = [
     *_tier_prices("the model's default"),
 ]
 
+
+def _window_prices(scope: str) -> list[Column]:
+    return [
+        col
+        for c in TIER_COMPONENTS
+        for col in (
+            Column(
+                f"{c}_usd_per_token",
+                PER_TOKEN,
+                f"{scope} {c} price in USD per {PRICE_UNITS[c]} inside the window; null when "
+                "the window does not change it (the base price applies)",
+            ),
+            Column(f"{c}_usd_per_mtok", PER_MTOK, "the same per million units"),
+        )
+    ]
+
+
+_WINDOW = [
+    Column(
+        "override_index",
+        I,
+        "the entry's position in pricing.overrides (0-based): where several entries apply, "
+        "the later one wins per price key (the API's rule)",
+    ),
+    Column("utc_start", I, "the window opens at this UTC time, HHMM as a number (1000 = 10:00)"),
+    Column(
+        "utc_end",
+        I,
+        "the window closes at this UTC time, HHMM, exclusive; below utc_start it wraps past "
+        "midnight (1000 → 100 is 10:00 → 01:00); 0 is midnight",
+    ),
+    Column(
+        "utc_days",
+        LS,
+        "the UTC days of the week the window applies, lower-cased as the API gives them; null "
+        "when every day",
+    ),
+    Column(
+        "min_prompt_tokens",
+        I,
+        "null, or a context condition of the same entry: the window then applies only to "
+        "requests of more prompt tokens",
+    ),
+    Column("minutes_per_day", I, "how long the window is open on a day it applies"),
+]
+ENDPOINT_PRICE_WINDOWS = [
+    Column("endpoint_id", S, "endpoint id (see endpoints)"),
+    Column("model_id", S, "model id"),
+    Column("provider_name", S, "provider name"),
+    *_WINDOW,
+    *_window_prices("window"),
+]
+MODEL_PRICE_WINDOWS = [
+    Column("model_id", S, "model id (see models)"),
+    *_WINDOW,
+    *_window_prices("the model's default"),
+]
+
+PRICE_WINDOW_CHANGES = [
+    Column("endpoint_id", S, "endpoint id (see endpoints)"),
+    Column("model_id", S, "model id"),
+    Column("provider_name", S, "provider name"),
+    Column("component", S, "the price component the windows set (prompt, completion, …)"),
+    Column("change", S, "appeared (no window set it before), changed, or ended (none now)"),
+    Column(
+        "old_windows",
+        S,
+        "the windows that set the component in the previous snapshot, in the API's order: "
+        "'10:00-01:00 0.66; 04:00-06:00 0.66' (UTC, USD per million units); null when none",
+    ),
+    Column("new_windows", S, "the same now; null when none"),
+    Column("base_usd_per_mtok", PER_MTOK, "the component's base price now (outside windows)"),
+    Column("from_date", pl.Date, "the previous snapshot date of the endpoints table"),
+]
+
 ENDPOINT_PRICE_ITEMS = [
     Column("endpoint_id", S, "endpoint id (see endpoints)"),
     Column("model_id", S, "model id"),
@@ -423,6 +498,12 @@ _TIERS = Column(
     "every context tier as one canonical JSON text (sorted; prices as exact decimal strings "
     "per million units); null when none",
 )
+_WINDOWS = Column(
+    "windows",
+    S,
+    "every time-of-day price window as one canonical JSON text (sorted; prices as exact "
+    "decimal strings per million units); null when none",
+)
 _EVENT_PRICES = [
     c for c in ENDPOINTS if c.name.endswith("_usd_per_mtok") and not c.name.startswith("list_")
 ]
@@ -432,6 +513,7 @@ ENDPOINT_PRICE_EVENTS = [
     *_EVENT_PRICES,
     *_pick(ENDPOINTS, ("is_variable_price", "discount")),
     _TIERS,
+    _WINDOWS,
 ]
 MODEL_PRICE_EVENTS = [
     *_pick(MODELS, ("model_id", "name")),
@@ -439,6 +521,7 @@ MODEL_PRICE_EVENTS = [
     *[c for c in MODELS if c.name.endswith("_usd_per_mtok")],
     *_pick(MODELS, ("is_variable_price",)),
     _TIERS,
+    _WINDOWS,
 ]
 # the policy columns whose change starts a new interval of policy_history
 POLICY_STATE = (
@@ -620,6 +703,14 @@ TABLE_DESCRIPTIONS = {
     "from whichever source lists the tier.",
     "model_price_tiers": "Context-threshold price tiers of a model's default (v1) prices: "
     "above min_prompt_tokens prompt tokens, these prices apply.",
+    "endpoint_price_windows": "Time-of-day price windows per endpoint (pricing.overrides "
+    "entries with utc_start / utc_end / utc_days): inside the window, these prices apply. One "
+    "row per endpoint and window, the same whichever part of the API (v1 or the frontend) "
+    "states it. The warehouse's price_at and cheapest_endpoint_at apply them.",
+    "model_price_windows": "Time-of-day price windows of a model's default (v1) prices.",
+    "price_window_changes": "One row per (endpoint, price component) whose time-of-day "
+    "windows appeared, changed or ended since the previous snapshot; written and rewritten "
+    "like endpoint_price_changes. The price_changes view and the digest read it.",
     "endpoint_price_items": "Every price of every endpoint in its own unit: per million tokens, "
     "per image, second of video, minute of audio, megapixel, search, request, …; one row per "
     "endpoint, service tier, priced item and tier. Prices are after the discount; list_* "
@@ -673,6 +764,9 @@ TABLES: dict[str, list[Column]] = {
     "endpoint_supported_parameters": ENDPOINT_SUPPORTED_PARAMETERS,
     "endpoint_variable_pricings": ENDPOINT_VARIABLE_PRICINGS,
     "model_price_tiers": MODEL_PRICE_TIERS,
+    "endpoint_price_windows": ENDPOINT_PRICE_WINDOWS,
+    "model_price_windows": MODEL_PRICE_WINDOWS,
+    "price_window_changes": PRICE_WINDOW_CHANGES,
     "endpoint_price_items": ENDPOINT_PRICE_ITEMS,
     "endpoint_price_changes": ENDPOINT_PRICE_CHANGES,
     "catalog_change_events": CATALOG_CHANGE_EVENTS,
