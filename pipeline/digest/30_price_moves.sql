@@ -2,5 +2,5 @@
 -- from or to 0 has no percentage and comes last). Grain: (endpoint, component).
 SELECT model_id, provider_name, component, old_usd_per_mtok, new_usd_per_mtok, pct_change
 FROM price_changes
-WHERE to_date = $d
+WHERE to_date = $d AND change = 'price'
 ORDER BY abs(pct_change) DESC NULLS LAST, model_id, provider_name, component;

@@ -1,7 +1,8 @@
 """The daily digest: what changed in the catalog on one snapshot date, as Markdown that reads
 in a terminal, a pull request or a chat message: new and removed models, the largest price
-moves, data-policy changes and new free variants. One query file per section, run on the
-warehouse as it stood on the date (the history views answer "against the snapshot before").
+moves, time-of-day prices (when any changed), data-policy changes and new free variants. One
+query file per section, run on the warehouse as it stood on the date (the history views answer
+"against the snapshot before").
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ TITLES = {
     "new_models": "New models",
     "removed_models": "Removed models",
     "price_moves": "Largest price moves",
+    "price_windows": "Time-of-day prices",
     "policy_changes": "Data-policy changes",
     "new_free": "New free variants",
 }
 MAX_ROWS = 25
+# sections shown only on a date that has rows (a new kind of news, absent from most days)
+ONLY_WHEN_ANY = frozenset({"price_windows"})
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,8 @@ def build_digest(layout: Layout, date: dt.date | None = None) -> Digest:
             cur = con.execute(path.read_text(), {"d": date})
             columns = [c[0] for c in cur.description]
             rows = cur.fetchall()
+            if name in ONLY_WHEN_ANY and not rows:
+                continue
             counts[name] = len(rows)
             body = _table(columns, rows) if rows else "None."
             sections.append(f"## {TITLES[name]} ({len(rows)})\n\n{body}\n")

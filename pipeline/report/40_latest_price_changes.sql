@@ -1,5 +1,6 @@
 -- The latest price changes: every price component of an endpoint that changed between the
--- two newest snapshots. One row per (endpoint, component), biggest changes first.
+-- two newest snapshots (base prices; time-of-day windows are in the digest). One row per
+-- (endpoint, component), biggest changes first.
 SELECT
     model_id,
     provider_name,
@@ -10,5 +11,5 @@ SELECT
     from_date,
     to_date
 FROM price_changes
-WHERE to_date = (SELECT max(snapshot_date) FROM endpoints_history)
+WHERE to_date = (SELECT max(snapshot_date) FROM endpoints_history) AND change = 'price'
 ORDER BY abs(pct_change) DESC NULLS LAST, model_id, provider_name, component

@@ -4,7 +4,8 @@
 -- Price: blended_usd_per_mtok (3 prompt : 1 completion, USD per million tokens). Ties break
 -- on higher uptime (1 day), then higher median throughput, then provider name, then endpoint
 -- id, so the answer is deterministic. Models priced per image, second, minute, … are in
--- cheapest_endpoint_per_unit instead.
+-- cheapest_endpoint_per_unit instead. Base prices: a time-of-day window (endpoint_price_windows)
+-- is left out; cheapest_by_hour and cheapest_endpoint_at (55_prices_at.sql) apply them.
 CREATE OR REPLACE VIEW cheapest_endpoint_per_model AS
 WITH ranked AS (
     SELECT

@@ -1,8 +1,14 @@
 -- price_changes: what changed in price, endpoint by endpoint, from one snapshot to the next?
--- Grain: one row per (endpoint, price component, pair of consecutive snapshot dates) whose
--- price differs (a price becoming or ceasing to be variable counts as a change).
--- The diff is computed when a date's tables are written (table endpoint_price_changes, whose
--- partition D compares D with the snapshot before it); this view only reads it.
+-- Grain: one row per (endpoint, price component, pair of consecutive snapshot dates, change)
+-- whose price differs (a price becoming or ceasing to be variable counts as a change), or
+-- whose time-of-day windows appeared, changed or ended.
+--   change: 'price' (the base price; old_ / new_usd_per_mtok and pct_change say how), or
+--     'window appeared' / 'window changed' / 'window ended' (old_windows → new_windows:
+--     '10:00-01:00 0.66; 04:00-06:00 0.66', UTC, USD per million units; the usd columns then
+--     hold the base price, unchanged).
+-- The diffs are computed when a date's tables are written (tables endpoint_price_changes and
+-- price_window_changes, whose partition D compares D with the snapshot before it); this view
+-- only reads them.
 CREATE OR REPLACE VIEW price_changes AS
 SELECT
     model_id,
@@ -13,8 +19,26 @@ SELECT
     new_usd_per_mtok,
     pct_change,
     from_date,
-    snapshot_date AS to_date
-FROM endpoint_price_changes_history;
+    snapshot_date AS to_date,
+    'price' AS change,
+    CAST(NULL AS VARCHAR) AS old_windows,
+    CAST(NULL AS VARCHAR) AS new_windows
+FROM endpoint_price_changes_history
+UNION ALL
+SELECT
+    model_id,
+    provider_name,
+    endpoint_id,
+    component,
+    base_usd_per_mtok,
+    base_usd_per_mtok,
+    NULL,
+    from_date,
+    snapshot_date,
+    'window ' || change,
+    old_windows,
+    new_windows
+FROM price_window_changes_history;
 
 -- catalog_changes: which models and endpoints appeared, disappeared, or went free ↔ paid?
 -- Grain: one row per (change kind, model or endpoint, pair of consecutive snapshot dates).

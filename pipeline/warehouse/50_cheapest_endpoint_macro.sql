@@ -2,7 +2,8 @@
 -- this size cheapest, per model? request_usd is the cost of that one request: every token at
 -- the price of the context tier the prompt falls in (endpoint_variable_pricings, applied with
 -- tier_applies to prompt, completion, cache read and cache write prices alike), plus the
--- per-request fee.
+-- per-request fee. Base prices: time-of-day windows are left out (cheapest_endpoint_at,
+-- 55_prices_at.sql, answers at a moment).
 -- Grain: one row per model_id with a usable endpoint (usable_endpoints, latest snapshot) that
 -- can take the request: context_length ≥ prompt + completion tokens, max_prompt_tokens ≥
 -- prompt tokens, max_completion_tokens ≥ completion tokens (null = no limit). Same tie-break
@@ -21,12 +22,16 @@ CREATE OR REPLACE MACRO quantization_bits(q) AS
         WHEN 'fp4' THEN 4 WHEN 'int4' THEN 4
     END;
 
--- cheapest_endpoint_on(snapshot, …): the same answer on one snapshot date of the history;
--- cheapest_endpoint is it on the newest, cheapest_endpoint_as_of (80_history.sql) on the
--- snapshot a date falls on.
-CREATE OR REPLACE MACRO cheapest_endpoint_on(
+-- cheapest_endpoint_priced(snapshot, …, at_time := ts): the rule itself, on one snapshot date of
+-- the history, at base prices (at_time NULL) or at the moment at_time, where the time-of-day
+-- windows open then (endpoint_windows_at, 45_price_windows.sql) set the prices they name.
+-- A window and a context tier on one endpoint: the window's price wins where both set a
+-- component (no endpoint of the recorded data has both). cheapest_endpoint_on is it at base
+-- prices; cheapest_endpoint at base prices on the newest snapshot, cheapest_endpoint_as_of
+-- (80_history.sql) on the snapshot a date falls on, cheapest_endpoint_at at a moment.
+CREATE OR REPLACE MACRO cheapest_endpoint_priced(
     snapshot, prompt_tokens, completion_tokens, min_quantization := NULL,
-    cache_read_tokens := 0, cache_write_tokens := 0
+    cache_read_tokens := 0, cache_write_tokens := 0, at_time := NULL
 ) AS TABLE
 -- the snapshot resolved once (MATERIALIZED): with the date given as a subquery, DuckDB 2.0
 -- otherwise dropped tiers that exist on that date only (tests/test_history.py)
@@ -47,19 +52,28 @@ tier AS (
     FROM endpoint_variable_pricings_history
     WHERE snapshot_date = (SELECT s FROM pick) AND tier_applies(prompt_tokens, min_prompt_tokens)
 ),
+win AS (
+    SELECT * FROM endpoint_windows_at((SELECT s FROM pick), at_time, prompt_tokens)
+),
 priced AS (
     SELECT
         c.*,
-        coalesce(t.prompt_usd_per_token, c.prompt_usd_per_token)::DOUBLE AS p_prompt,
-        coalesce(t.completion_usd_per_token, c.completion_usd_per_token)::DOUBLE AS p_completion,
-        coalesce(t.input_cache_read_usd_per_token, c.input_cache_read_usd_per_token)::DOUBLE
-            AS p_cache_read,
-        coalesce(t.input_cache_write_usd_per_token, c.input_cache_write_usd_per_token)::DOUBLE
-            AS p_cache_write,
+        coalesce(w.w_prompt, t.prompt_usd_per_token, c.prompt_usd_per_token)::DOUBLE
+            AS p_prompt,
+        coalesce(w.w_completion, t.completion_usd_per_token, c.completion_usd_per_token)::DOUBLE
+            AS p_completion,
+        coalesce(w.w_input_cache_read, t.input_cache_read_usd_per_token,
+                 c.input_cache_read_usd_per_token)::DOUBLE AS p_cache_read,
+        coalesce(w.w_input_cache_write, t.input_cache_write_usd_per_token,
+                 c.input_cache_write_usd_per_token)::DOUBLE AS p_cache_write,
         t.endpoint_id IS NOT NULL AS tier_applied,
-        t.min_prompt_tokens AS tier_min_prompt_tokens
+        t.min_prompt_tokens AS tier_min_prompt_tokens,
+        w.endpoint_id IS NOT NULL AS window_applied,
+        w.window_utc_start,
+        w.window_utc_end
     FROM candidates c
     LEFT JOIN tier t ON t.endpoint_id = c.endpoint_id AND t.k = 1
+    LEFT JOIN win w ON w.endpoint_id = c.endpoint_id
 ),
 costed AS (
     SELECT
@@ -90,8 +104,19 @@ SELECT model_id, provider_name, provider_tag, endpoint_id, request_usd, discount
        CASE WHEN coalesce(discount, 0) > 0 AND discount < 1
             THEN request_usd / (1 - discount) ELSE request_usd END AS list_request_usd,
        tier_applied, tier_min_prompt_tokens, endpoint_count, runner_up_provider,
-       runner_up_request_usd, quantization, context_length, snapshot_date
+       runner_up_request_usd, quantization, context_length, snapshot_date,
+       window_applied, window_utc_start, window_utc_end
 FROM ranked WHERE r = 1;
+
+CREATE OR REPLACE MACRO cheapest_endpoint_on(
+    snapshot, prompt_tokens, completion_tokens, min_quantization := NULL,
+    cache_read_tokens := 0, cache_write_tokens := 0
+) AS TABLE
+SELECT * EXCLUDE (window_applied, window_utc_start, window_utc_end)
+FROM cheapest_endpoint_priced(
+    snapshot, prompt_tokens, completion_tokens, min_quantization := min_quantization,
+    cache_read_tokens := cache_read_tokens, cache_write_tokens := cache_write_tokens
+);
 
 CREATE OR REPLACE MACRO cheapest_endpoint(
     prompt_tokens, completion_tokens, min_quantization := NULL,
