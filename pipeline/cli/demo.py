@@ -13,6 +13,28 @@ from pipeline.replay.server import BUNDLED_SAMPLE
 from pipeline.storage.layout import Layout
 
 SAMPLE_DATE = "2026-07-19"  # the bundled sample's own day (data/sample/README.md)
+# a later real day with time-of-day prices, run into a data folder of its own: its recorder
+# kept no catalog, so against the three days its catalog would read as half removed
+BY_THE_HOUR = "by-the-hour"
+HOURLY_MODEL = "deepseek/deepseek-v4-pro-0813"
+# the cheapest provider of a model through the day, as stretches of hours at one price
+HOURLY_SQL = """
+WITH c AS (
+    SELECT *, provider_name || ' ' || round(blended_usd_per_mtok, 4) AS k
+    FROM cheapest_by_hour WHERE model_id = '{model}'
+),
+r AS (
+    SELECT *, sum(CASE WHEN k IS DISTINCT FROM before THEN 1 ELSE 0 END)
+        OVER (ORDER BY hour_utc) AS stretch
+    FROM (SELECT *, lag(k) OVER (ORDER BY hour_utc) AS before FROM c)
+)
+SELECT printf('%02d:00-%02d:00', min(hour_utc), max(hour_utc) + 1) AS utc_hours,
+       any_value(provider_name) AS cheapest_provider,
+       round(any_value(blended_usd_per_mtok), 4) AS blended_usd_per_mtok,
+       any_value(base_provider_name) AS base_price_answer,
+       round(any_value(base_blended_usd_per_mtok), 4) AS base_blended_usd_per_mtok
+FROM r GROUP BY stretch ORDER BY min(hour_utc)
+"""
 SUMMARY = Path(__file__).parents[1] / "report" / "00_summary.sql"
 
 # What the demo prints after the runs: the first rows of a few views, under the views' own
@@ -126,6 +148,9 @@ def run_demo(data_dir: str, rows: int) -> int:
         for view, sql in SHOW:
             print(f"\n== {view} (first {rows} rows) ==")
             con.sql(sql.format(n=rows)).show(max_width=200)
+    code = show_prices_by_the_hour(Path(data_dir) / BY_THE_HOUR)
+    if code != 0:
+        return code
     print(
         f"\ndemo: warehouse at {layout.warehouse_path}; open it with duckdb.connect(path, "
         "read_only=True); 'make ui' shows the runs and assets"
@@ -136,4 +161,35 @@ def run_demo(data_dir: str, rows: int) -> int:
         f"demo: what changed on {newest}: {layout.digest_path(newest)} "
         "(openrouter-catalog digest prints it)"
     )
+    return 0
+
+
+def show_prices_by_the_hour(data_dir: Path, sample: Path = BUNDLED_SAMPLE) -> int:
+    """The bundled later day (data/sample/by-the-hour/) run into ``data_dir``, and the model
+    whose cheapest provider changes with the hour, stretch by stretch."""
+    day = next(iter(sorted((sample / BY_THE_HOUR).glob("20??-??-??"))), None)
+    if day is None:
+        print("demo: no later day bundled (data/sample/by-the-hour/): prices by the hour skipped")
+        return 0
+    with replay_server(str(day)) as url:
+        print(
+            f"\ndemo: prices by the hour: {day.name} (a later real day, with time-of-day "
+            f"prices), replayed at {url} into {data_dir}",
+            flush=True,
+        )
+        code = subprocess.call(run_command(url, data_dir, day.name, "--refetch"))
+    if code != 0:
+        print(f"demo: the run of {day.name} failed (exit {code})", file=sys.stderr)
+        return code
+    with duckdb.connect(str(Layout(str(data_dir)).warehouse_path), read_only=True) as con:
+        changing = con.sql(
+            "SELECT count(DISTINCT model_id) FROM cheapest_by_hour "
+            "WHERE provider_name <> base_provider_name"
+        ).fetchall()[0][0]
+        print(
+            f"demo: on {day.name}, {changing} models have a cheaper provider than the "
+            "base-price answer for part of the day (view cheapest_by_hour)"
+        )
+        print(f"\n== cheapest_by_hour: {HOURLY_MODEL}, {day.name}, in stretches of hours ==")
+        con.sql(HOURLY_SQL.format(model=HOURLY_MODEL)).show(max_width=200)
     return 0

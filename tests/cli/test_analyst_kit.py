@@ -3,11 +3,13 @@ charted, self-contained) and `openrouter-catalog query` (table, CSV, JSON, error
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import json
 import re
+import shutil
 import subprocess
 import sys
 from collections import defaultdict
@@ -23,6 +25,8 @@ from pipeline.report.build import build_report
 from tests.conftest import DAYS, ROOT
 from tests.support.day_checks import dec, healthy, priced_per_token
 from tests.warehouse.test_price_changes import prices, stats_endpoints
+from tests.warehouse.test_price_windows import ISSUE_0821
+from tests.warehouse.test_price_windows import MODEL as HOURLY_MODEL
 
 # --- the notebook ------------------------------------------------------------------------
 
@@ -35,8 +39,52 @@ def run_notebook(data_dir: Path) -> tuple[nbformat.NotebookNode, dict]:
 
 
 @pytest.fixture(scope="module")
-def notebook_run(history_layout):
-    return run_notebook(history_layout.base)
+def hourly_demo(history_layout, tmp_path_factory) -> tuple[Path, str]:
+    """The three days, and beside them the demo's later day with time-of-day prices, run into
+    ``by-the-hour/`` by the demo's own step; with what that step printed."""
+    from pipeline.cli.demo import show_prices_by_the_hour
+
+    data = tmp_path_factory.mktemp("hourly") / "data"
+    shutil.copytree(history_layout.base, data)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert show_prices_by_the_hour(data / "by-the-hour") == 0
+    return data, out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def notebook_run(hourly_demo):
+    return run_notebook(hourly_demo[0])
+
+
+def test_the_demo_shows_the_cheapest_provider_of_a_model_by_the_hour(hourly_demo):
+    """In stretches of hours, as the issue's table of 2026-08-21 has them (which
+    tests/warehouse/test_price_windows.py derives from raw)."""
+    _, printed = hourly_demo
+    assert f"cheapest_by_hour: {HOURLY_MODEL}, 2026-08-21" in printed
+    stretches, start = [], 0
+    for hour in range(1, 25):
+        if hour == 24 or ISSUE_0821[hour] != ISSUE_0821[start]:
+            stretches.append((start, hour, *ISSUE_0821[start]))
+            start = hour
+    assert len(stretches) == 6
+    shown = []
+    for line in printed.splitlines():
+        cells = [c.strip() for c in line.strip("│ ").split("│")]
+        if re.fullmatch(r"\d\d:00-\d\d:00", cells[0]):
+            shown.append((cells[0], cells[1], round(float(cells[2]), 2), cells[3]))
+    assert shown == [
+        (f"{a:02d}:00-{b:02d}:00", provider, price, "Alibaba")
+        for a, b, provider, price in stretches
+    ]
+
+
+def test_notebook_names_a_model_whose_cheapest_provider_depends_on_the_hour(notebook_run):
+    _, answers = notebook_run
+    q5 = answers["q5"]
+    assert q5["data"] == "by-the-hour" and q5["polars_matches_view"]
+    assert q5["model"] == HOURLY_MODEL and q5["models_depending_on_the_hour"] >= 1
+    assert q5["providers_by_hour"] == [ISSUE_0821[h][0] for h in range(24)]
 
 
 def test_notebook_runs_top_to_bottom_and_draws_charts(notebook_run):
@@ -118,6 +166,9 @@ def test_notebook_on_the_demo_data_alone_says_there_is_one_snapshot(clean_build)
     assert answers["q3"] is None and answers["q1"]["endpoints"] > 5
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     assert "only one snapshot" in text
+    # a day without time-of-day prices: question 5 says so
+    assert answers["q5"]["models_depending_on_the_hour"] == 0
+    assert "no model's cheapest provider depends on the hour" in text
 
 
 # --- the report --------------------------------------------------------------------------
