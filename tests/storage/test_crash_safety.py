@@ -160,13 +160,20 @@ def test_kill_from_outside_at_a_random_moment_of_the_fetch(
     raw = layout.raw_dir(DATE) / "v1_endpoints"
     before = {p.name: p.stat().st_mtime_ns for p in raw.glob("*.gz")}
     deadline = time.monotonic() + 120
+
+    def members(p: Path) -> int:
+        """Gzip members of a pack the refetch wrote (0 for the old ones; a refetch starts the
+        date over, so an old pack may vanish between the listing and the read)."""
+        try:
+            if before.get(p.name) == p.stat().st_mtime_ns:
+                return 0
+            return p.read_bytes().count(GZIP_MEMBER)
+        except FileNotFoundError:
+            return 0
+
     while time.monotonic() < deadline and proc.poll() is None:
         # the refetch lands its bodies in a new pack: count its gzip members (their header)
-        landed = sum(
-            p.read_bytes().count(GZIP_MEMBER)
-            for p in raw.glob("*.gz")
-            if before.get(p.name) != p.stat().st_mtime_ns
-        )
+        landed = sum(members(p) for p in raw.glob("*.gz"))
         if landed >= 40:
             break
         time.sleep(0.02)
