@@ -104,42 +104,35 @@ def _decimal_text(col: str) -> pl.Expr:
     return text.str.replace(r"(\.\d*?)0+$", "$1").str.replace(r"\.$", "").alias(col)
 
 
-def tiers_text(tiers: pl.DataFrame, key: str) -> pl.DataFrame:
-    """Every tier of a key as one canonical JSON text (sorted, prices as exact decimals): two
-    days' tiers are equal exactly when their texts are, and a reader can still parse it."""
-    if tiers.is_empty():
-        return pl.DataFrame(schema={key: pl.String, "tiers": pl.String})
-    one = tiers.sort(key, "tier_source", "min_prompt_tokens").select(
+def _as_text(rows: pl.DataFrame, key: str, order: tuple[str, ...], fields: tuple[str, ...],
+             column: str) -> pl.DataFrame:  # fmt: skip
+    """Every row of a key as one canonical JSON text (in ``order``, prices as exact decimals):
+    two days' rows are equal exactly when their texts are, and a reader can still parse it."""
+    if rows.is_empty():
+        return pl.DataFrame(schema={key: pl.String, column: pl.String})
+    one = rows.sort(key, *order).select(
         key,
-        pl.struct(
-            "tier_source",
-            "min_prompt_tokens",
-            *[_decimal_text(c) for c in TIER_PRICES],
-        )
+        pl.struct(*fields, *[_decimal_text(c) for c in TIER_PRICES])
         .struct.json_encode()
-        .alias("tier"),
+        .alias("r"),
     )
     return one.group_by(key, maintain_order=True).agg(
-        ("[" + pl.col("tier").str.join(",") + "]").alias("tiers")
+        ("[" + pl.col("r").str.join(",") + "]").alias(column)
     )
+
+
+def tiers_text(tiers: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Every context tier of a key as one text: the ``tiers`` state column."""
+    order = ("tier_source", "min_prompt_tokens")
+    return _as_text(tiers, key, order, order, "tiers")
 
 
 WINDOW_STATE = ("override_index", "utc_start", "utc_end", "utc_days", "min_prompt_tokens")
 
 
 def windows_text(windows: pl.DataFrame, key: str) -> pl.DataFrame:
-    """Every window of a key as one canonical JSON text, like ``tiers_text``."""
-    if windows.is_empty():
-        return pl.DataFrame(schema={key: pl.String, "windows": pl.String})
-    one = windows.sort(key, "override_index").select(
-        key,
-        pl.struct(*WINDOW_STATE, *[_decimal_text(c) for c in TIER_PRICES])
-        .struct.json_encode()
-        .alias("window"),
-    )
-    return one.group_by(key, maintain_order=True).agg(
-        ("[" + pl.col("window").str.join(",") + "]").alias("windows")
-    )
+    """Every time-of-day window of a key as one text: the ``windows`` state column."""
+    return _as_text(windows, key, ("override_index",), WINDOW_STATE, "windows")
 
 
 def state_frame(h: History, frames: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
@@ -148,22 +141,12 @@ def state_frame(h: History, frames: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     if h.keep:
         base = base.filter(pl.col(h.keep).fill_null(False))
     df = base.select(*h.key, *h.carried, *h.state)
-    if h.tiers:
-        tiers = frames.get(h.tiers)
-        text = (
-            tiers_text(tiers, h.tier_key)
-            if tiers is not None
-            else pl.DataFrame(schema={h.tier_key: pl.String, "tiers": pl.String})
-        )
-        df = df.join(text, on=h.tier_key, how="left")
-    if h.windows:
-        windows = frames.get(h.windows)
-        text = (
-            windows_text(windows, h.tier_key)
-            if windows is not None
-            else pl.DataFrame(schema={h.tier_key: pl.String, "windows": pl.String})
-        )
-        df = df.join(text, on=h.tier_key, how="left")
+    for table, as_text in ((h.tiers, tiers_text), (h.windows, windows_text)):
+        if table:
+            rows = frames.get(table)
+            # a snapshot without the table (written before it existed) has none
+            text = as_text(rows if rows is not None else pl.DataFrame(), h.tier_key)
+            df = df.join(text, on=h.tier_key, how="left")
     return df.unique(list(h.key), keep="first", maintain_order=True)
 
 

@@ -55,7 +55,9 @@ def _prices(scope: str) -> list[Column]:
     return cols
 
 
-def _tier_prices(scope: str) -> list[Column]:
+def _tier_prices(scope: str, kind: str = "tier") -> list[Column]:
+    """The prices of an override entry: a context ``tier`` or a time-of-day ``window``."""
+    where = "above the threshold" if kind == "tier" else "inside the window"
     return [
         col
         for c in TIER_COMPONENTS
@@ -63,8 +65,8 @@ def _tier_prices(scope: str) -> list[Column]:
             Column(
                 f"{c}_usd_per_token",
                 PER_TOKEN,
-                f"{scope} {c} price in USD per {PRICE_UNITS[c]} above the threshold; null when "
-                "the tier does not change it (the base price applies)",
+                f"{scope} {c} price in USD per {PRICE_UNITS[c]} {where}; null when "
+                f"the {kind} does not change it (the base price applies)",
             ),
             Column(f"{c}_usd_per_mtok", PER_MTOK, "the same per million units"),
         )
@@ -336,22 +338,6 @@ MODEL_PRICE_TIERS = [
 ]
 
 
-def _window_prices(scope: str) -> list[Column]:
-    return [
-        col
-        for c in TIER_COMPONENTS
-        for col in (
-            Column(
-                f"{c}_usd_per_token",
-                PER_TOKEN,
-                f"{scope} {c} price in USD per {PRICE_UNITS[c]} inside the window; null when "
-                "the window does not change it (the base price applies)",
-            ),
-            Column(f"{c}_usd_per_mtok", PER_MTOK, "the same per million units"),
-        )
-    ]
-
-
 _WINDOW = [
     Column(
         "override_index",
@@ -385,12 +371,12 @@ ENDPOINT_PRICE_WINDOWS = [
     Column("model_id", S, "model id"),
     Column("provider_name", S, "provider name"),
     *_WINDOW,
-    *_window_prices("window"),
+    *_tier_prices("window", "window"),
 ]
 MODEL_PRICE_WINDOWS = [
     Column("model_id", S, "model id (see models)"),
     *_WINDOW,
-    *_window_prices("the model's default"),
+    *_tier_prices("the model's default", "window"),
 ]
 
 PRICE_WINDOW_CHANGES = [

@@ -18,7 +18,6 @@ replay answers 404 and the pipeline finds those sources absent.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -26,9 +25,8 @@ from urllib.parse import urlencode
 
 from pipeline import sources
 from pipeline.raw.store import RawSnapshot
-from tests.support.recorded_day import v1_endpoint
+from tests.support.recorded_day import land_v1_endpoints, lander
 
-BASE = "https://openrouter.ai"
 VIEWS = ("day", "week", "month")
 
 
@@ -51,27 +49,7 @@ def build_pulse_day(day: Path, out: Path) -> int:
     snap = RawSnapshot(out)
     logs: dict[str, list[dict]] = {"v1": [], "frontend": []}
 
-    def land(source: sources.Source, key: str, request: str, payload: object, **kw: bool) -> None:
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-        rel = snap.write_body(source.name, key, body, level=9)
-        logs[source.group].append(
-            {
-                "source": source.name,
-                "key": key,
-                "url": BASE + request,
-                "request": request,
-                "status": 200,
-                "attempts": 1,
-                "bytes": len(body),
-                "duration_ms": None,
-                "error": None,
-                "sha256": hashlib.sha256(body).hexdigest(),
-                "fetched_at": fetched_at,
-                "file": rel,
-                "content_type": "application/json",
-                "derived": kw.get("derived", False),
-            }
-        )
+    land = lander(snap, logs, fetched_at)
 
     models = _load(day / "models.json.gz")
     providers = _load(day / "providers.json.gz")
@@ -132,23 +110,7 @@ def build_pulse_day(day: Path, out: Path) -> int:
         {"data": all_providers},
         derived=True,
     )
-    for m in models["data"]:  # type: ignore[index]
-        eps = [
-            e
-            for e in by_slug.get(m["id"], {}).values()
-            if not e.get("is_hidden") and not e.get("is_disabled")
-        ]
-        doc = {
-            "data": {
-                "id": m["id"],
-                "name": m["name"],
-                "created": m["created"],
-                "description": m.get("description"),
-                "architecture": m["architecture"],
-                "endpoints": [v1_endpoint(e) for e in eps],
-            }
-        }
-        land(sources.V1_ENDPOINTS, m["id"], sources.endpoints_path(m["id"]), doc, derived=True)
+    land_v1_endpoints(land, models["data"], by_slug)  # type: ignore[index]
     for group, rows in logs.items():
         snap.write_log(group, rows)
     return sum(len(r) for r in logs.values())

@@ -16,6 +16,7 @@ import gzip
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -103,28 +104,12 @@ def uptime_recent(day: Path, days: int = 3) -> dict[str, dict[str, list[dict]]]:
     return out
 
 
-def build_day(day: Path, out: Path) -> int:
-    """A scraper's daily bundle (models, catalog, providers, model_stats) as a raw snapshot
-    folder; returns the number of responses written."""
-    date = day.name
-    fetched_at = f"{date}T00:00:00Z"
+Land = Callable[..., None]
 
-    def load(name: str):
-        with gzip.open(day / name) as fh:
-            return json.load(fh)
 
-    models, catalog, all_providers = (
-        load("models.json.gz"),
-        load("catalog.json.gz"),
-        load("providers.json.gz"),
-    )
-    stats_lines = _stats_lines(day)
-
-    for child in out.glob("*"):
-        if child.name != "README.md":
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
-    snap = RawSnapshot(out)
-    logs: dict[str, list[dict]] = {"v1": [], "frontend": []}
+def lander(snap: RawSnapshot, logs: dict[str, list[dict]], fetched_at: str) -> Land:
+    """``land(source, key, request, payload, status=200, derived=False)``: one response body
+    written to ``snap`` and its log row added to ``logs`` (per group), as a fetch logs it."""
 
     def land(
         source: sources.Source,
@@ -154,6 +139,56 @@ def build_day(day: Path, out: Path) -> int:
                 "derived": derived,
             }
         )
+
+    return land
+
+
+def land_v1_endpoints(land: Land, models: list[dict], by_slug: dict[str, dict[str, dict]]) -> None:
+    """The v1 per-model endpoints call of every model, derived from the same day's
+    stats/endpoint objects (by ``model_variant_slug``; hidden and disabled left out)."""
+    for m in models:
+        eps = [
+            e
+            for e in by_slug.get(m["id"], {}).values()
+            if not e.get("is_hidden") and not e.get("is_disabled")
+        ]
+        doc = {
+            "data": {
+                "id": m["id"],
+                "name": m["name"],
+                "created": m["created"],
+                "description": m.get("description"),
+                "architecture": m["architecture"],
+                "endpoints": [v1_endpoint(e) for e in eps],
+            }
+        }
+        land(sources.V1_ENDPOINTS, m["id"], sources.endpoints_path(m["id"]), doc, derived=True)
+
+
+def build_day(day: Path, out: Path) -> int:
+    """A scraper's daily bundle (models, catalog, providers, model_stats) as a raw snapshot
+    folder; returns the number of responses written."""
+    date = day.name
+    fetched_at = f"{date}T00:00:00Z"
+
+    def load(name: str):
+        with gzip.open(day / name) as fh:
+            return json.load(fh)
+
+    models, catalog, all_providers = (
+        load("models.json.gz"),
+        load("catalog.json.gz"),
+        load("providers.json.gz"),
+    )
+    stats_lines = _stats_lines(day)
+
+    for child in out.glob("*"):
+        if child.name != "README.md":
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    snap = RawSnapshot(out)
+    logs: dict[str, list[dict]] = {"v1": [], "frontend": []}
+
+    land = lander(snap, logs, fetched_at)
 
     land(sources.V1_MODELS, "all", "/api/v1/models?output_modalities=all", {"data": models})
     land(sources.FRONTEND_CATALOG, "all", sources.FRONTEND_CATALOG.paths[0], {"data": catalog})
@@ -222,23 +257,7 @@ def build_day(day: Path, out: Path) -> int:
             derived=True,
         )
 
-    for m in models:
-        eps = [
-            e
-            for e in by_variant_slug.get(m["id"], {}).values()
-            if not e.get("is_hidden") and not e.get("is_disabled")
-        ]
-        doc = {
-            "data": {
-                "id": m["id"],
-                "name": m["name"],
-                "created": m["created"],
-                "description": m.get("description"),
-                "architecture": m["architecture"],
-                "endpoints": [v1_endpoint(e) for e in eps],
-            }
-        }
-        land(sources.V1_ENDPOINTS, m["id"], sources.endpoints_path(m["id"]), doc, derived=True)
+    land_v1_endpoints(land, models, by_variant_slug)
 
     for group, rows in logs.items():
         snap.write_log(group, rows)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+# written out here, not imported from pipeline.sources.shapes: a component the code forgot to
+# read must fail these checks, not drop out of both sides
 COMPONENTS = (
     "prompt",
     "completion",
