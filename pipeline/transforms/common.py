@@ -24,6 +24,19 @@ def per_mtok(per_token: pl.Expr) -> pl.Expr:
     return (per_token * 1_000_000).cast(PER_MTOK)
 
 
+def tier_price_columns(components: tuple[str, ...]) -> list[pl.Expr]:
+    """``<c>_usd_per_token`` and ``<c>_usd_per_mtok`` of an override entry's price columns
+    (strings, null where the entry leaves the base price)."""
+    out = []
+    for c in components:
+        per_token = decimal(pl.col(c).cast(pl.String))
+        out += [
+            per_token.alias(f"{c}_usd_per_token"),
+            per_mtok(per_token).alias(f"{c}_usd_per_mtok"),
+        ]
+    return out
+
+
 def price_columns(pricing: pl.Expr) -> list[pl.Expr]:
     """Per-token and per-million-token decimals parsed exactly from the API's strings.
 

@@ -25,7 +25,7 @@ from typing import Any
 import polars as pl
 
 from pipeline.sources.shapes import TIER_COMPONENTS
-from pipeline.transforms.common import decimal, per_mtok
+from pipeline.transforms.common import tier_price_columns
 from pipeline.transforms.frames import SourceFrame
 from pipeline.transforms.price_windows import is_window
 from pipeline.transforms.schemas import conform
@@ -136,17 +136,6 @@ def _tier_frame(df: pl.DataFrame, source: str, priority: int) -> pl.DataFrame:
     )
 
 
-def _with_prices(df: pl.DataFrame) -> list[pl.Expr]:
-    out = []
-    for c in TIER_COMPONENTS:
-        per_token = decimal(pl.col(c))
-        out += [
-            per_token.alias(f"{c}_usd_per_token"),
-            per_mtok(per_token).alias(f"{c}_usd_per_mtok"),
-        ]
-    return out
-
-
 def endpoint_variable_pricings_table(rows: pl.DataFrame, fe: SourceFrame) -> pl.DataFrame:
     """From ``endpoint_rows`` (ids, pricing objects, 2025 variable_pricings) and the frontend
     records (pricing_json)."""
@@ -202,7 +191,9 @@ def endpoint_variable_pricings_table(rows: pl.DataFrame, fe: SourceFrame) -> pl.
             *[pl.col(c).drop_nulls().first() for c in TIER_COMPONENTS],
         )
     )
-    df = tiers.join(ids, on="endpoint_id", how="left").with_columns(_with_prices(tiers))
+    df = tiers.join(ids, on="endpoint_id", how="left").with_columns(
+        tier_price_columns(TIER_COMPONENTS)
+    )
     return conform(
         df.sort("model_id", "provider_name", "endpoint_id", "min_prompt_tokens"),
         "endpoint_variable_pricings",
@@ -225,5 +216,5 @@ def model_price_tiers_table(models: SourceFrame) -> pl.DataFrame:
         .drop_nulls("min_prompt_tokens")
         .with_columns(pl.lit("pricing_overrides").alias("tier_source"))
     )
-    df = df.with_columns(_with_prices(df))
+    df = df.with_columns(tier_price_columns(TIER_COMPONENTS))
     return conform(df.sort("model_id", "min_prompt_tokens"), "model_price_tiers")

@@ -20,7 +20,7 @@ import datetime as dt
 import polars as pl
 
 from pipeline.sources.shapes import TIER_COMPONENTS, WINDOW_CONDITIONS
-from pipeline.transforms.common import decimal, per_mtok
+from pipeline.transforms.common import tier_price_columns
 from pipeline.transforms.frames import SourceFrame
 from pipeline.transforms.schemas import conform, empty
 
@@ -56,13 +56,6 @@ def _entries(lists: pl.DataFrame, key: str) -> pl.DataFrame:
 
 def _finish(df: pl.DataFrame, table: str, sort: tuple[str, ...]) -> pl.DataFrame:
     start, end = _minutes(pl.col("utc_start")), _minutes(pl.col("utc_end"))
-    prices = []
-    for c in TIER_COMPONENTS:
-        per_token = decimal(pl.col(c).cast(pl.String))
-        prices += [
-            per_token.alias(f"{c}_usd_per_token"),
-            per_mtok(per_token).alias(f"{c}_usd_per_mtok"),
-        ]
     df = df.with_columns(
         # a window of start = end covers the whole day (the convention of time-of-use
         # schedules); an open bound means midnight
@@ -71,7 +64,7 @@ def _finish(df: pl.DataFrame, table: str, sort: tuple[str, ...]) -> pl.DataFrame
         .otherwise((end.fill_null(0) - start.fill_null(0)) % (24 * 60))
         .alias("minutes_per_day"),
         pl.col("utc_days").list.eval(pl.element().str.to_lowercase()),
-        *prices,
+        *tier_price_columns(TIER_COMPONENTS),
     )
     return conform(df.sort(*sort), table)
 
