@@ -7,6 +7,7 @@ from pipeline.sources.fields import (
     Bool,
     Contract,
     Dropped,
+    Float,
     Int,
     ListOf,
     Obj,
@@ -15,6 +16,10 @@ from pipeline.sources.fields import (
 )
 from pipeline.sources.request import Source
 from pipeline.sources.shapes import pricing
+
+# The figures of each benchmark source, in the order the API lists them.
+AA_METRICS: tuple[str, ...] = ("intelligence_index", "coding_index", "agentic_index")
+ARENA_METRICS: tuple[str, ...] = ("elo", "win_rate", "rank")
 
 SOURCE = Source("v1_models", "v1", ("/api/v1/models",), {"output_modalities": "all"})
 
@@ -84,8 +89,35 @@ CONTRACT = Contract(
             "links": Dropped(
                 "links.details drops the variant; the endpoints path is built from id"
             ),
-            "benchmarks": Dropped(
-                "third-party benchmark scores (Artificial Analysis, Design Arena); " + KEPT_IN_RAW
+            "benchmarks": Obj(
+                "",
+                {
+                    "artificial_analysis": Obj(
+                        "",
+                        {
+                            metric: Float(
+                                f"→ model_benchmarks (source artificial_analysis, metric {metric})"
+                            )
+                            for metric in AA_METRICS
+                        },
+                    ),
+                    "design_arena": ListOf(
+                        "→ model_benchmarks: one row per arena, category and metric",
+                        Obj(
+                            "",
+                            {
+                                "arena": Str("→ model_benchmarks.arena (models, agents)"),
+                                "category": Str("→ model_benchmarks.category"),
+                                **{
+                                    metric: Float(
+                                        f"→ model_benchmarks (source design_arena, metric {metric})"
+                                    )
+                                    for metric in ARENA_METRICS
+                                },
+                            },
+                        ),
+                    ),
+                },
             ),
             "reasoning": Dropped(
                 "reasoning efforts, defaults and whether it is mandatory; " + KEPT_IN_RAW

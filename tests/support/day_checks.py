@@ -275,7 +275,77 @@ def check_day(day: Day, con: duckdb.DuckDBPyConnection) -> Outcome:
                 if c != "min_prompt_tokens" and row[f"{c}_usd_per_token"] != dec(v):
                     out.fail("model-tier", f"{m['id']} {c}: {row[f'{c}_usd_per_token']} ≠ {v}")
     out.counts["model_tiers"] = n_model_tiers
+
+    # 7: every benchmark figure of /api/v1/models is a row of model_benchmarks, exactly
+    check_benchmarks(day, con, out)
+
+    # 8: price_performance's frontier, computed here from the model list and the endpoints
+    best: dict[str, Decimal] = {}
+    for model, candidates in by_model.items():
+        usable = [x for x in candidates if healthy(x) and priced_per_token(x)]
+        if usable:
+            best[model] = min(blended(x) for x in usable)
+    want: dict[tuple[str, str], tuple[float, Decimal]] = {}
+    for m in {m["id"]: m for m in reversed(day.models)}.values():
+        aa = (m.get("benchmarks") or {}).get("artificial_analysis") or {}
+        for index, value in aa.items():
+            if value is not None and m["id"] in best:
+                want[(m["id"], index)] = (value, best[m["id"]])
+    frontier = {
+        key
+        for key, (value, price) in want.items()
+        if not any(k[1] == key[1] and p < price and v > value for k, (v, p) in want.items())
+    }
+    got = {
+        (r[0], r[1]): r[2:]
+        for r in con.sql(
+            "SELECT model_id, index_name, index_value, blended_usd_per_mtok, on_frontier "
+            "FROM price_performance"
+        ).fetchall()
+    }
+    if set(got) != set(want):
+        out.fail("price-performance", f"rows {sorted(set(got) ^ set(want))[:5]}")
+    for key, (value, price, on) in got.items():
+        if key not in want:
+            continue
+        if value != want[key][0] or abs(Decimal(str(price)) - want[key][1]) > Decimal("1e-9"):
+            out.fail("price-performance", f"{key}: {value}, {price} ≠ {want[key]}")
+        if on != (key in frontier):
+            out.fail("frontier", f"{key}: on_frontier {on}, computed {key in frontier}")
+    out.counts["price_performance_rows"] = len(want)
+    out.counts["frontier_rows"] = len(frontier)
     return out
+
+
+def check_benchmarks(day: Day, con: duckdb.DuckDBPyConnection, out: Outcome) -> None:
+    """Each figure under ``benchmarks`` of the day's model list against its row (the first
+    record of an id, as the table keeps)."""
+    rows: dict[tuple, float | None] = {}
+    for r in con.sql(
+        "SELECT model_id, source, arena, category, metric, value FROM model_benchmarks"
+    ).fetchall():
+        if r[:5] in rows:
+            out.fail("benchmark", f"{r[:5]} twice")
+        rows[r[:5]] = r[5]
+    stated: dict[tuple, float | None] = {}
+    for m in {m["id"]: m for m in reversed(day.models)}.values():
+        b = m.get("benchmarks") or {}
+        for metric, value in (b.get("artificial_analysis") or {}).items():
+            stated[(m["id"], "artificial_analysis", None, None, metric)] = value
+        for e in b.get("design_arena") or []:
+            for metric in ("elo", "win_rate", "rank"):
+                key = (m["id"], "design_arena", e["arena"], e["category"], metric)
+                stated[key] = e.get(metric)
+    for key, value in stated.items():
+        if key not in rows:
+            out.fail("benchmark", f"{key} missing")
+        elif rows[key] != value or (
+            value is not None and type(value) is float and repr(rows[key]) != repr(value)
+        ):
+            out.fail("benchmark", f"{key}: {rows[key]} ≠ {value}")
+    if set(rows) - set(stated):
+        out.fail("benchmark", f"rows not in the answer: {sorted(set(rows) - set(stated))[:3]}")
+    out.counts["benchmark_figures"] = len(stated)
 
 
 def build_day_warehouse(bundle: Path, work: Path) -> Path:
