@@ -8,6 +8,11 @@ import dagster as dg
 
 from assets.digest import catalog_digest
 from assets.executors import executor_from_env
+from assets.performance import (
+    endpoint_performance_samples,
+    performance_job,
+    performance_schedule,
+)
 from assets.raw import raw_frontend, raw_v1
 from assets.report import catalog_report
 from assets.resources import CatalogStorage, OpenRouterApi
@@ -20,7 +25,7 @@ ALL_ASSETS = [raw_v1, raw_frontend, catalog_tables, warehouse, catalog_report, c
 
 snapshot_job = dg.define_asset_job(
     "daily_snapshot",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.assets(*ALL_ASSETS),
     description="Fetch (or land archives), flatten and publish one snapshot date, and draw "
     "its report and digest.",
 )
@@ -57,9 +62,9 @@ def resources(settings: Settings | None = None) -> dict[str, object]:
 
 
 defs = dg.Definitions(
-    assets=ALL_ASSETS,
-    jobs=[snapshot_job],
-    schedules=[daily_schedule],
+    assets=[*ALL_ASSETS, endpoint_performance_samples],
+    jobs=[snapshot_job, performance_job],
+    schedules=[daily_schedule, performance_schedule],
     sensors=[archive_folder_sensor],
     resources=resources(),
     executor=executor_from_env(),

@@ -8,13 +8,14 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from pipeline.transforms.schemas import TABLES
+from pipeline.transforms.schemas import ALL_TABLES
 
 
 def column_schema(table: str) -> dg.TableSchema:
     return dg.TableSchema(
         columns=[
-            dg.TableColumn(c.name, str(c.dtype), description=c.description) for c in TABLES[table]
+            dg.TableColumn(c.name, str(c.dtype), description=c.description)
+            for c in ALL_TABLES[table]
         ]
         + [dg.TableColumn("snapshot_date", "Date", description="snapshot date (hive folder)")]
     )

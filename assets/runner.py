@@ -13,6 +13,7 @@ import dagster as dg
 
 from assets.definitions import ALL_ASSETS, snapshot_job
 from assets.definitions import resources as definition_resources
+from assets.performance import endpoint_performance_samples, performance_job
 from assets.progress import progress_logger
 from assets.raw import refetch_config
 from assets.stale_runs import close_dead_runs, process_tag
@@ -102,6 +103,63 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
+def _instance(settings: Settings) -> dg.DagsterInstance:
+    """The Dagster home of the settings (ephemeral for 'memory'), its runs left unfinished by
+    a dead process closed."""
+    home = settings.dagster_home_path()
+    if home is None:
+        return dg.DagsterInstance.ephemeral()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():  # else Dagster prints a notice and a telemetry banner
+        config.write_text(INSTANCE_YAML)
+    instance = dg.DagsterInstance.from_config(str(home))
+    for stale in close_dead_runs(instance):
+        date = stale.tags.get("dagster/partition", "?")
+        sys.stdout.write(
+            f"run: run {stale.run_id} of {date} was left unfinished by a process that is "
+            "gone; marked failed, and its API pool slot freed\n"
+        )
+    return instance
+
+
+def _logger(verbose: bool) -> dict:
+    return (
+        {"console": {"config": {"log_level": "DEBUG"}}} if verbose else {"progress": {"config": {}}}
+    )
+
+
+def run_sample(settings: Settings, at: dt.datetime | None, verbose: bool = False) -> RunOutcome:
+    """One hourly performance sample as a run of the ``hourly_performance`` job (the hour of
+    ``at``, or of now), recorded like a scheduled one. ``at`` stamps the sample (a replay of
+    recorded captures); without it the sample is of now."""
+    definitions = dg.Definitions(
+        assets=[endpoint_performance_samples],
+        jobs=[performance_job],
+        resources=definition_resources(settings),
+        loggers={"progress": progress_logger, "console": dg.default_loggers()["console"]},
+    )
+    job = definitions.resolve_job_def(performance_job.name)
+    moment = at or dt.datetime.now(dt.UTC)
+    config = {"at": at.strftime("%Y-%m-%dT%H:%M")} if at else {}
+    with _instance(settings) as instance:
+        result = job.execute_in_process(
+            partition_key=moment.strftime("%Y-%m-%d-%H:00"),
+            instance=instance,
+            raise_on_error=False,
+            run_config={
+                "loggers": _logger(verbose),
+                "ops": {endpoint_performance_samples.op.name: {"config": config}},
+            },
+            tags={"source": "openrouter-catalog sample", **process_tag()},
+        )
+    if not result.success:
+        if _interrupted(result):
+            raise KeyboardInterrupt
+        raise RunFailed(_first_failure(result))
+    return RunOutcome(moment.date(), result.run_id, result)
+
+
 def run_snapshot(
     settings: Settings,
     snapshot_date: dt.date,
@@ -121,23 +179,8 @@ def run_snapshot(
     with these settings from the environment, as a deployed worker would."""
     job = _definitions(settings).resolve_job_def(snapshot_job.name)
     home = settings.dagster_home_path()
-    if home is None:
-        instance = dg.DagsterInstance.ephemeral()
-    else:
-        home.mkdir(parents=True, exist_ok=True)
-        config = home / "dagster.yaml"
-        if not config.exists():  # else Dagster prints a notice and a telemetry banner
-            config.write_text(INSTANCE_YAML)
-        instance = dg.DagsterInstance.from_config(str(home))
-        for stale in close_dead_runs(instance):
-            date = stale.tags.get("dagster/partition", "?")
-            sys.stdout.write(
-                f"run: run {stale.run_id} of {date} was left unfinished by a process that is "
-                "gone; marked failed, and its API pool slot freed\n"
-            )
-    logger = (
-        {"console": {"config": {"log_level": "DEBUG"}}} if verbose else {"progress": {"config": {}}}
-    )
+    instance = _instance(settings)
+    logger = _logger(verbose)
     command = "accept" if accept else "import" if import_files else "run"
     tags = {"source": f"openrouter-catalog {command}", **process_tag()}
     if accept:

@@ -177,6 +177,49 @@ def run(
     typer.echo(f"run: snapshot {date} done (daily_snapshot run {outcome.run_id}{recorded})")
 
 
+@app.command()
+def sample(
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help="YYYY-MM-DDTHH:MM (UTC): the moment to stamp the sample with; default now"
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="API base URL [env OPENROUTER_BASE_URL]")
+    ] = None,
+    data_dir: DataDirOpt = None,
+    root: RootOpt = None,
+    dagster_home: HomeOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Take one hourly performance sample: a run of the hourly_performance job for the hour of
+    --at (or now), asking every endpoint the latest published snapshot lists."""
+    settings = _settings(base_url=base_url, data_dir=data_dir, root=root, dagster_home=dagster_home)
+    moment = None
+    if at is not None:
+        try:
+            moment = dt.datetime.strptime(at, "%Y-%m-%dT%H:%M").replace(tzinfo=dt.UTC)
+        except ValueError:
+            _fail(f"--at {at!r} is not YYYY-MM-DDTHH:MM (UTC)")
+        if moment > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
+            _fail(f"--at {at} is in the future")
+    _check_data_dir(settings.data_dir)
+    _check_root(settings)
+    try:
+        from assets.runner import RunFailed, run_sample  # Dagster loads here only
+
+        outcome = run_sample(settings, moment, verbose=verbose)
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted; sample not taken", err=True)
+        raise typer.Exit(code=130) from None
+    except RunFailed as exc:
+        _fail(f"sample not taken: {exc}")
+    where = settings.dagster_home_path()
+    recorded = f", recorded in {where}" if where else ""
+    typer.echo(f"sample: done (hourly_performance run {outcome.run_id}{recorded})")
+
+
 @app.command("import")
 def import_(
     files: Annotated[list[Path], typer.Argument(help="archived responses (JSON, or gzip of it)")],
@@ -336,6 +379,13 @@ def replay(
     require_api_key: Annotated[
         str | None, typer.Option(help="answer 401 unless this key is sent as Bearer")
     ] = None,
+    captures: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="CSV of hourly stats/endpoint captures (perf_hourly/<date>.csv.gz) served at "
+            "the replay's clock (GET /_replay/clock?at=ISO), over the snapshot's records"
+        ),
+    ] = None,
 ) -> None:
     """Serve a recorded snapshot with OpenRouter's paths, for tests, the demo and benchmarks."""
     from pipeline.replay.faults import FaultPlan
@@ -349,8 +399,10 @@ def replay(
         _fail(f"--rate-limit must be above 0, got {rate_limit}")
     options = ReplayOptions(latency_ms, retry_after, require_api_key, rate_limit)
     try:
-        server = make_server(snapshot or BUNDLED_SAMPLE, host, port, options, plan, scale)
-    except (FileNotFoundError, OSError, ValueError) as exc:
+        server = make_server(
+            snapshot or BUNDLED_SAMPLE, host, port, options, plan, scale, list(captures or ())
+        )
+    except (FileNotFoundError, OSError, ValueError, KeyError) as exc:
         _fail(str(exc))
     h, p = server.server_address[:2]
     print(f"{READY_PREFIX}{snapshot or BUNDLED_SAMPLE} at http://{h}:{p}", flush=True)

@@ -7,6 +7,7 @@ Tests, the demo and benchmarks talk real HTTP to it instead of the internet. Sta
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 import struct
@@ -15,7 +16,9 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
+from pipeline.replay.captures import CLOCK_PATH, STATS_PATHS, Captures
 from pipeline.replay.faults import FaultPlan
 from pipeline.replay.ratelimit import TokenBucket
 from pipeline.replay.snapshot import RecordedSnapshot, normalise_request
@@ -40,7 +43,10 @@ def _error_body(code: int, message: str) -> bytes:
 
 
 def make_handler(
-    snapshot: RecordedSnapshot, options: ReplayOptions, plan: FaultPlan
+    snapshot: RecordedSnapshot,
+    options: ReplayOptions,
+    plan: FaultPlan,
+    captures: Captures | None = None,
 ) -> type[BaseHTTPRequestHandler]:
     bucket = TokenBucket(options.rate_limit) if options.rate_limit else None
 
@@ -83,8 +89,38 @@ def make_handler(
             if left > 0:
                 time.sleep(left)
 
+        def _clock(self) -> None:
+            """Set the moment whose capture stats/endpoint serves (captures only)."""
+            query = parse_qs(urlsplit(self.path).query)
+            if captures is None or "at" not in query:
+                self._send(400, _error_body(400, "the clock needs --captures and ?at=ISO"))
+                return
+            try:
+                at = dt.datetime.fromisoformat(query["at"][0]).astimezone(dt.UTC)
+            except ValueError as exc:
+                self._send(400, _error_body(400, f"at: {exc}"))
+                return
+            served = captures.set_clock(at)
+            self._send(200, json.dumps({"capture": served.isoformat()}).encode())
+
+        def _captured(self, target: str) -> tuple[int, bytes] | None:
+            """The capture's answer for a stats/endpoint request, when replaying captures."""
+            parts = urlsplit(target)
+            if captures is None or parts.path.rstrip("/") not in STATS_PATHS:
+                return None
+            query = parse_qs(parts.query)
+            permaslug = query.get("permaslug", [""])[0]
+            variant = query.get("variant", ["standard"])[0]
+            body = captures.answer(permaslug, variant)
+            if body is None:
+                return 404, _error_body(404, "No endpoints found")
+            return 200, body
+
         def do_GET(self) -> None:  # noqa: N802
             started = time.perf_counter()
+            if urlsplit(self.path).path == CLOCK_PATH:
+                self._clock()
+                return
             if (
                 options.require_bearer is not None
                 and self.headers.get("Authorization") != f"Bearer {options.require_bearer}"
@@ -102,7 +138,12 @@ def make_handler(
                 return
             target = normalise_request(self.path)
             fault = plan.decide(target)
-            found = None if fault and fault != "truncated" else snapshot.lookup(self.path)
+            captured = None if fault and fault != "truncated" else self._captured(self.path)
+            found = (
+                None
+                if (fault and fault != "truncated") or captured is not None
+                else snapshot.lookup(self.path)
+            )
             self._wait(started)
             if fault == "reset":
                 self._reset()
@@ -118,6 +159,8 @@ def make_handler(
                 )
             elif fault == "html503":
                 self._send(503, HTML_503, "text/html; charset=utf-8")
+            elif captured is not None:
+                self._send(captured[0], captured[1], truncate=fault == "truncated")
             elif found is None:
                 self._send(404, _error_body(404, f"No route or record for GET {self.path}"))
             else:
@@ -149,13 +192,20 @@ def make_server(
     options: ReplayOptions | None = None,
     plan: FaultPlan | None = None,
     scale: int = 1,
+    captures: list[Path | str] | None = None,
 ) -> ThreadingHTTPServer:
+    """``captures``: CSV files of hourly stats/endpoint captures (pipeline/replay/captures.py)
+    served instead of the snapshot's own stats/endpoint answers, at the replay's clock."""
     snapshot = RecordedSnapshot(snapshot_dir, scale=scale)
     snapshot.warm_up()
+    played = None
+    if captures:
+        played = Captures(list(captures))
+        played.load_records(snapshot.stats_answers())
     # Handler threads sleep (latency) and then need the GIL back; the default 5 ms switch
     # interval would add up to 5 ms to every response whenever another thread is busy.
     sys.setswitchinterval(0.0005)
-    handler = make_handler(snapshot, options or ReplayOptions(), plan or FaultPlan())
+    handler = make_handler(snapshot, options or ReplayOptions(), plan or FaultPlan(), played)
     server = _QuietServer((host, port), handler)
     server.daemon_threads = True
     server.request_queue_size = 128

@@ -14,12 +14,16 @@ from pipeline import sources
 from pipeline.raw.reader import unwrap
 from pipeline.raw.store import RawSnapshot
 from pipeline.replay import scale as scaling
+from pipeline.sources import CACHE_BUSTER
 
 
 def normalise_request(target: str) -> str:
-    """One spelling per request: decoded path, query pairs sorted (so %3A and ':' match)."""
+    """One spelling per request: decoded path, query pairs sorted (so %3A and ':' match), a
+    cache-buster dropped (it asks the CDN for a fresh copy; the answer is the same)."""
     parts = urlsplit(target)
-    query = sorted(parse_qsl(parts.query, keep_blank_values=True))
+    query = sorted(
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != CACHE_BUSTER
+    )
     path = unquote(parts.path).rstrip("/") or "/"
     return path + ("?" + "&".join(f"{k}={v}" for k, v in query) if query else "")
 
@@ -105,6 +109,14 @@ class RecordedSnapshot:
         for rec in self.index.values():
             if self.scale > 1 and rec.status == 200 and rec.source in _LIST_SOURCES:
                 self._scaled_list(rec)
+
+    def stats_answers(self) -> dict[tuple[str, str], bytes]:
+        """The recorded stats/endpoint bodies that answered 200, by (permaslug, variant)."""
+        return {
+            sources.split_stats_key(rec.key): self._original(rec)
+            for rec in self.index.values()
+            if rec.source == "frontend_stats_endpoint" and rec.status == 200 and rec.clone == 0
+        }
 
     def lookup(self, target: str) -> tuple[Recorded, bytes] | None:
         rec = self.index.get(normalise_request(target))

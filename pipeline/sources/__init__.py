@@ -23,6 +23,8 @@ from pipeline.sources import (
 )
 from pipeline.sources.fields import Contract
 from pipeline.sources.request import (
+    CACHE_BUSTER,
+    ModelVariant,
     Source,
     encode_segment,
     endpoints_path,
@@ -30,7 +32,15 @@ from pipeline.sources.request import (
     stats_key,
 )
 
-__all__ = ["Source", "encode_segment", "endpoints_path", "split_stats_key", "stats_key"]
+__all__ = [
+    "CACHE_BUSTER",
+    "ModelVariant",
+    "Source",
+    "encode_segment",
+    "endpoints_path",
+    "split_stats_key",
+    "stats_key",
+]
 
 V1_MODELS = v1_models.SOURCE
 V1_ENDPOINTS = v1_endpoints.SOURCE

@@ -164,7 +164,8 @@ ENDPOINT = Obj(
         **{
             k: Dropped(
                 "success / error / rate-limited request counts behind the v1 uptime "
-                "figures (endpoints.uptime_last_*); " + KEPT_IN_RAW
+                "figures (endpoints.uptime_last_*); " + KEPT_IN_RAW + "; the hourly sample "
+                "reads status_heuristics into endpoint_performance_samples"
             )
             for k in ("status_heuristics", "status_heuristics_5m", "status_heuristics_1d")
         },

@@ -61,3 +61,18 @@ def split_stats_key(key: str) -> tuple[str, str]:
     """(permaslug, variant) of a key made by ``stats_key`` (variants hold no colon)."""
     permaslug, _, variant = key.rpartition(":")
     return (permaslug, variant) if permaslug else (key, "standard")
+
+
+@dataclass(frozen=True)
+class ModelVariant:
+    """One (model, variant) with endpoints: the model id the v1 endpoints call is keyed by,
+    and the permaslug and variant the frontend's per-model calls are keyed by."""
+
+    model_id: str
+    permaslug: str
+    variant: str
+
+
+# The parameter a public scraper adds to stats/endpoint: a CDN serves copies up to 5 minutes
+# old otherwise, and an hourly sample must see the figures of now.
+CACHE_BUSTER = "_cb"

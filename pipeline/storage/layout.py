@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # polars loads only where a partition is read or written, not
     import polars as pl
 
 PART_FILE = "part-0.parquet"
+SAMPLE_PREFIX = "sample_"
 _MIRRORS: dict[str, Path] = {}
 
 
@@ -220,10 +221,71 @@ class Layout:
         )
 
     def has_any(self, table: str) -> bool:
-        """Whether ``table`` has a partition of any date."""
+        """Whether ``table`` has a partition of any date (for a sampled table: a sample)."""
         if self.remote:
-            return bool(self.dates(table))
-        return any(self.table_dir(table).glob(f"snapshot_date=*/{PART_FILE}"))
+            return bool(self.dates(table)) or bool(self.bucket.list(f"tables/{table}"))
+        return any(self.table_dir(table).glob(f"snapshot_date=*/{PART_FILE}")) or any(
+            self.table_dir(table).glob(f"snapshot_date=*/{SAMPLE_PREFIX}*.parquet")
+        )
+
+    # A sampled table (several samples a day, endpoint_performance_samples) holds one file per
+    # sample in its date's partition, each renamed (or PUT) into place whole: a reader sees
+    # every sample that landed and none half, and the views read the partition like any other.
+    @staticmethod
+    def sample_key(table: str, at: dt.datetime) -> str:
+        return (
+            f"tables/{table}/snapshot_date={at.date().isoformat()}/"
+            f"{SAMPLE_PREFIX}{at.strftime('%H%M')}.parquet"
+        )
+
+    def write_sample(self, table: str, at: dt.datetime, df: pl.DataFrame) -> str:
+        """One sample's rows as its own file; a sample taken again at the same minute
+        replaces it. Returns where it is."""
+        key = self.sample_key(table, at)
+        if self.remote:
+            buf = io.BytesIO()
+            df.write_parquet(buf, compression="zstd", statistics=True)
+            self.bucket.put(key, buf.getvalue(), crash_detail=table)
+            return self.bucket.url(key)
+        target = self.base / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        sweep_stale(target.parent)
+        with replacing(target) as tmp:
+            df.write_parquet(tmp, compression="zstd", statistics=True)
+            crashpoints.reached("parquet_write", table)
+        return str(target)
+
+    def sample_times(self, table: str) -> list[dt.datetime]:
+        """Every sample of a sampled table, oldest first."""
+        if self.remote:
+            keys = self.bucket.list(f"tables/{table}")
+        else:
+            keys = [
+                p.relative_to(self.base).as_posix()
+                for p in self.table_dir(table).glob(f"snapshot_date=*/{SAMPLE_PREFIX}*.parquet")
+            ]
+        out = []
+        for key in keys:
+            parts = key.split("/")
+            if len(parts) != 4 or not parts[3].startswith(SAMPLE_PREFIX):
+                continue
+            day = parts[2].removeprefix("snapshot_date=")
+            hhmm = parts[3].removeprefix(SAMPLE_PREFIX).removesuffix(".parquet")
+            out.append(dt.datetime.fromisoformat(f"{day}T{hhmm[:2]}:{hhmm[2:]}+00:00"))
+        return sorted(out)
+
+    def sample_raw_key(self, at: dt.datetime) -> str:
+        """The answers of one sample as received (gzip JSON lines)."""
+        return f"raw_samples/snapshot_date={at.date().isoformat()}/{at.strftime('%H%M')}.jsonl.gz"
+
+    def write_sample_raw(self, at: dt.datetime, data: bytes) -> str:
+        key = self.sample_raw_key(at)
+        if self.remote:
+            self.bucket.put(key, data)
+            return self.bucket.url(key)
+        target = self.base / key
+        atomic_write_bytes(target, data)
+        return str(target)
 
     def previous_date(self, table: str, date: dt.date) -> dt.date | None:
         """The newest snapshot of ``table`` before ``date``, if any."""

@@ -15,6 +15,7 @@ import polars as pl
 
 from pipeline.raw.gc_pause import gc_paused
 from pipeline.raw.reader import RawDocs
+from pipeline.transforms.benchmarks import model_benchmarks_table
 from pipeline.transforms.data_policies import data_policies_table
 from pipeline.transforms.duplicates import duplicates_report
 from pipeline.transforms.endpoints import endpoint_rows, provider_slugs
@@ -61,6 +62,7 @@ CADENCED = {
 SOURCES_OF = {
     "models": ("v1_models",),
     "model_modalities": ("v1_models",),
+    "model_benchmarks": ("v1_models",),
     "model_price_tiers": ("v1_models",),
     "model_price_windows": ("v1_models",),
     "endpoints": ("v1_endpoints", "frontend_stats_endpoint"),
@@ -106,6 +108,7 @@ def build_tables(docs: RawDocs) -> CatalogBuild:
             "data_policies": lambda: data_policies_table(src.get("frontend_all_providers"), stats),
             "fetch_log": lambda: fetch_log_table(docs.log_rows),
             "model_modalities": lambda: model_modalities_table(frames["models"]),
+            "model_benchmarks": lambda: model_benchmarks_table(src.get("v1_models")),
             "endpoint_supported_parameters": lambda: endpoint_supported_parameters_table(
                 frames["endpoints"]
             ),

@@ -11,7 +11,11 @@ from pathlib import Path
 
 from pipeline.sources import CONTRACTS, SOURCES_BY_NAME
 from pipeline.sources.fields import Dropped, Field, ListOf, MapOf, Obj, Scalar
-from pipeline.transforms.schemas import TABLE_DESCRIPTIONS, TABLES
+from pipeline.transforms.schemas import (
+    ALL_TABLES,
+    SAMPLED_DESCRIPTIONS,
+    TABLE_DESCRIPTIONS,
+)
 
 PATH = Path(__file__).resolve().parents[2] / "docs" / "DATA_DICTIONARY.md"
 
@@ -50,11 +54,12 @@ def render() -> str:
         "## Tables",
         "",
     ]
-    for table, columns in TABLES.items():
+    descriptions = {**TABLE_DESCRIPTIONS, **SAMPLED_DESCRIPTIONS}
+    for table, columns in ALL_TABLES.items():
         out += [
             f"### `{table}`",
             "",
-            TABLE_DESCRIPTIONS[table],
+            descriptions[table],
             "",
             "| column | type | meaning |",
             "|---|---|---|",

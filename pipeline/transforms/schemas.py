@@ -308,6 +308,25 @@ MODEL_MODALITIES = [
     Column("modality", S, "text, image, file, audio, video, …"),
 ]
 
+MODEL_BENCHMARKS = [
+    Column("model_id", S, "model id (v1 list)"),
+    Column("source", S, "who scored it: artificial_analysis or design_arena"),
+    Column("arena", S, "Design Arena's arena (models, agents); null for Artificial Analysis"),
+    Column(
+        "category",
+        S,
+        "Design Arena's category (website, gamedev, …); null for Artificial Analysis, whose "
+        "indexes cover the model as a whole",
+    ),
+    Column(
+        "metric",
+        S,
+        "intelligence_index, coding_index, agentic_index (Artificial Analysis); elo, win_rate "
+        "(%), rank (Design Arena)",
+    ),
+    Column("value", F, "the figure as the API sent it; null when the API named it without one"),
+]
+
 ENDPOINT_SUPPORTED_PARAMETERS = [
     Column("endpoint_id", S, "endpoint id (see endpoints)"),
     Column("model_id", S, "model id"),
@@ -684,6 +703,9 @@ TABLE_DESCRIPTIONS = {
     "model_modalities": "One row per (model, direction, modality): input and output "
     "modalities in long form.",
     "endpoint_supported_parameters": "One row per (endpoint, supported request parameter).",
+    "model_benchmarks": "Third-party benchmark figures of each model as /api/v1/models sends "
+    "them (benchmarks): one row per model, source, arena, category and metric. The warehouse's "
+    "price_performance and best_model_under weigh prices by them.",
     "endpoint_variable_pricings": "Context-threshold price tiers per endpoint: above "
     "min_prompt_tokens prompt tokens, these prices apply. One row per endpoint and threshold, "
     "from whichever source lists the tier.",
@@ -740,6 +762,85 @@ TABLE_DESCRIPTIONS = {
     "endpoint_price_changes; the warehouse view catalog_changes reads every partition.",
 }
 
+_PERCENTILES = [
+    Column(
+        f"{metric}_{p}_{unit}",
+        F,
+        f"{p} {what} over the answer's window (window_minutes before sampled_at)"
+        + ("; frontend only" if p == "p95" else ""),
+    )
+    for metric, unit, what in (
+        ("latency", "ms", "time to first token, ms"),
+        ("throughput", "tps", "output tokens per second"),
+    )
+    for p in ("p50", "p75", "p90", "p95", "p99")
+]
+ENDPOINT_PERFORMANCE_SAMPLES = [
+    Column(
+        "sampled_at",
+        TS,
+        "the sample's moment (UTC, to the minute): the partition's hour, or `sample --at`",
+    ),
+    Column(
+        "endpoint_id",
+        S,
+        "endpoint id (see endpoints): the frontend UUID; from v1, the id "
+        "the latest published endpoints table gives the endpoint",
+    ),
+    Column(
+        "model_id",
+        S,
+        "the model id the sample asked for (a '~' alias is its own model, "
+        "and its answer its own figures)",
+    ),
+    Column("permaslug", S, "the permaslug asked (frontend key)"),
+    Column("variant", S, "the variant asked"),
+    Column("provider_name", S, "provider name"),
+    Column("provider_tag", S, "the endpoint's tag (e.g. deepinfra/fp8)"),
+    *_PERCENTILES,
+    Column(
+        "uptime_last_5m",
+        F,
+        "uptime % over 5 minutes (v1 only: the frontend's answer has "
+        "none; null when sampled there)",
+    ),
+    Column("uptime_last_30m", F, "uptime % over 30 minutes (v1 only)"),
+    Column("uptime_last_1d", F, "uptime % over 1 day (v1 only)"),
+    Column("status", I, "endpoint status code at that moment (0 ok; negative = degraded)"),
+    Column("request_count", I, "requests behind the percentiles (frontend stats)"),
+    Column("success_count", I, "successful requests (frontend status_heuristics)"),
+    Column("rate_limited_count", I, "rate-limited requests (frontend status_heuristics)"),
+    Column(
+        "derankable_error_count",
+        I,
+        "errors that count against the endpoint's ranking (frontend status_heuristics)",
+    ),
+    Column(
+        "window_minutes",
+        I,
+        "the minutes the figures cover (30); null when the endpoint had no traffic to measure",
+    ),
+    Column(
+        "answered_by",
+        S,
+        "which call gave the row: frontend (stats/endpoint) or v1 "
+        "(/api/v1/models/…/endpoints, when the frontend is down)",
+    ),
+]
+
+# Tables written a sample at a time, several a day (one file per sample in the date's
+# partition), by their own job: not part of a snapshot's build or audit.
+SAMPLED_TABLES: dict[str, list[Column]] = {
+    "endpoint_performance_samples": ENDPOINT_PERFORMANCE_SAMPLES,
+}
+SAMPLED_DESCRIPTIONS = {
+    "endpoint_performance_samples": "One row per endpoint per hourly performance sample "
+    "(the hourly_performance job, `openrouter-catalog sample`): latency and throughput "
+    "percentiles, uptime, status and request counts of each endpoint the latest published "
+    "snapshot lists, as the API stated them at that moment. Partitioned by date, one file per "
+    "sample.",
+}
+
 TABLES: dict[str, list[Column]] = {
     "models": MODELS,
     "endpoints": ENDPOINTS,
@@ -748,6 +849,7 @@ TABLES: dict[str, list[Column]] = {
     "fetch_log": FETCH_LOG,
     "model_modalities": MODEL_MODALITIES,
     "endpoint_supported_parameters": ENDPOINT_SUPPORTED_PARAMETERS,
+    "model_benchmarks": MODEL_BENCHMARKS,
     "endpoint_variable_pricings": ENDPOINT_VARIABLE_PRICINGS,
     "model_price_tiers": MODEL_PRICE_TIERS,
     "endpoint_price_windows": ENDPOINT_PRICE_WINDOWS,
@@ -770,14 +872,18 @@ TABLES: dict[str, list[Column]] = {
 }
 
 
+# every declared table, sampled ones included
+ALL_TABLES: dict[str, list[Column]] = {**TABLES, **SAMPLED_TABLES}
+
+
 def empty(table: str) -> pl.DataFrame:
     """A table with no rows and exactly its declared columns."""
-    return pl.DataFrame(schema={c.name: c.dtype for c in TABLES[table]})
+    return pl.DataFrame(schema={c.name: c.dtype for c in ALL_TABLES[table]})
 
 
 def conform(df: pl.DataFrame, table: str) -> pl.DataFrame:
     """Exactly the declared columns, in order, with the declared types."""
-    cols = TABLES[table]
+    cols = ALL_TABLES[table]
     missing = [c.name for c in cols if c.name not in df.columns]
     if missing:
         raise ValueError(f"table {table}: transform did not produce {missing}")

@@ -17,7 +17,7 @@ from pipeline.storage import crashpoints
 from pipeline.storage.atomic import replacing, sweep_stale
 from pipeline.storage.layout import Layout
 from pipeline.transforms.history import HISTORIES
-from pipeline.transforms.schemas import TABLES
+from pipeline.transforms.schemas import ALL_TABLES
 
 SQL_DIR = Path(__file__).parent
 PLACEHOLDER = "{{tables}}"
@@ -27,7 +27,7 @@ HISTORY_TEMPLATE = SQL_DIR / "_history.sql"
 REMOVED_TEMPLATE = SQL_DIR / "_removed.sql"
 # every table gets its two views (the per-date diff tables are read through price_changes,
 # catalog_changes and the history views, which read their _history views)
-SNAPSHOT_TABLES = tuple(TABLES)
+SNAPSHOT_TABLES = tuple(ALL_TABLES)  # a sampled table's partition holds one file per sample
 KEY_VIEWS = (
     "models",
     "endpoints",
@@ -74,7 +74,9 @@ def as_of_sql(as_of: dt.date | None) -> str:
 def empty_table_sql(table: str) -> str:
     """The two views of a table that has no partition yet (a source on a cadence not asked
     so far): no rows, the declared columns, so the views built on it still work."""
-    cols = ", ".join(f'CAST(NULL AS {_duckdb_type(c.dtype)}) AS "{c.name}"' for c in TABLES[table])
+    cols = ", ".join(
+        f'CAST(NULL AS {_duckdb_type(c.dtype)}) AS "{c.name}"' for c in ALL_TABLES[table]
+    )
     return (
         f"CREATE OR REPLACE VIEW {table}_history AS SELECT {cols}, "
         f"CAST(NULL AS DATE) AS snapshot_date WHERE false;\n"

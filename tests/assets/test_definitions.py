@@ -21,6 +21,7 @@ EXPECTED = {
     "data_policies",
     "fetch_log",
     "model_modalities",
+    "model_benchmarks",
     "endpoint_supported_parameters",
     "endpoint_variable_pricings",
     "model_price_tiers",
@@ -44,6 +45,7 @@ EXPECTED = {
     "warehouse",
     "catalog_report",
     "catalog_digest",
+    "endpoint_performance_samples",
 }
 
 
@@ -53,7 +55,14 @@ def test_code_location_loads_with_every_asset():
     assert keys == EXPECTED
     assert defs.resolve_job_def("daily_snapshot")
     groups = {graph.get(dg.AssetKey(k)).group_name for k in keys}
-    assert groups == {"raw", "tables", "warehouse", "reports"}
+    assert groups == {"raw", "tables", "warehouse", "reports", "performance"}
+    # the daily job is what it was: every asset but the hourly sample, on daily partitions
+    daily = defs.resolve_job_def("daily_snapshot")
+    assert "endpoint_performance_samples" not in {
+        k.to_user_string() for k in daily.asset_layer.executable_asset_keys
+    }
+    hourly = defs.resolve_job_def("hourly_performance")
+    assert hourly.partitions_def.get_cron_schedule() == "0 * * * *"
 
 
 def test_every_asset_has_description_and_owner_and_is_partitioned():

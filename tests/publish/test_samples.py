@@ -1,0 +1,302 @@
+"""The hourly performance sample on a real day: 2026-07-21, published from its recorded
+bundle, then the captures a public scraper took that day (tests/fixtures/perf_hourly, CSV
+rows, not API responses) replayed through the replay server, one `openrouter-catalog sample`
+per capture. Every expected figure is read here from the CSV and the bundle's own files."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import gzip
+import json
+import statistics
+import threading
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli.app import app
+from pipeline.fetch.client import ApiClient
+from pipeline.publish.samples import TABLE, NothingToSample, sample_targets, take_sample
+from pipeline.replay.faults import FaultPlan
+from pipeline.replay.server import make_server
+from pipeline.storage.layout import Layout
+from pipeline.warehouse.build import build_warehouse
+from tests.conftest import rebuild_from_raw
+from tests.support.recorded_day import build_day
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+DAY = "2026-07-21"
+CAPTURES = FIXTURES / "perf_hourly" / f"{DAY}.csv.gz"
+BUNDLE = FIXTURES / "daily_2026-07" / DAY
+PERCENTILES = ("p50", "p75", "p90", "p95", "p99")
+
+
+def _num(text: str) -> float | None:
+    return None if text == "" else float(text)
+
+
+def _int(text: str) -> int | None:
+    return None if text == "" else int(text)
+
+
+def _model_id(slug: str, variant: str) -> str:
+    return slug if variant == "standard" else f"{slug}:{variant}"
+
+
+def _minute(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC).replace(second=0, microsecond=0)
+
+
+def csv_rows() -> list[dict[str, str]]:
+    with gzip.open(CAPTURES, "rt") as fh:
+        return list(csv.DictReader(fh))
+
+
+def recorded_ids() -> set[str]:
+    """Endpoints the day's bundle holds an object for (the replay can serve only those)."""
+    ids = set()
+    with gzip.open(BUNDLE / "model_stats.jsonl.gz") as fh:
+        for line in fh:
+            ids |= {e["id"] for e in json.loads(line)["endpoints"] or []}
+    return ids
+
+
+def served_pairs() -> set[tuple[str, str]]:
+    """(permaslug, variant) of every catalog row with an endpoint: what the published
+    snapshot lists with endpoints."""
+    with gzip.open(BUNDLE / "catalog.json.gz") as fh:
+        catalog = json.load(fh)
+    rows = catalog["data"] if isinstance(catalog, dict) else catalog
+    return {
+        (r.get("permaslug") or r["slug"], r.get("variant") or r["endpoint"].get("variant"))
+        for r in rows
+        if r.get("endpoint")
+    }
+
+
+def _serve(server) -> str:
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Layout:
+    layout = Layout(str(tmp_path_factory.mktemp("samples")))
+    build_day(BUNDLE, layout.raw_dir(dt.date.fromisoformat(DAY)))
+    assert rebuild_from_raw(layout, DAY, warehouse=False).success
+    return layout
+
+
+@pytest.fixture(scope="module")
+def sampled(published):
+    """One sample per capture of the day, each at its capture's minute, over HTTP."""
+    layout = published
+    server = make_server(layout.raw_dir(dt.date.fromisoformat(DAY)), captures=[CAPTURES])
+    url = _serve(server)
+    times = sorted({r["scraped_at"] for r in csv_rows()})
+    for t in times:
+        q = urllib.parse.urlencode({"at": t})
+        with urllib.request.urlopen(f"{url}/_replay/clock?{q}") as r:
+            assert json.load(r)["capture"] == dt.datetime.fromisoformat(t).isoformat()
+        at = _minute(t).strftime("%Y-%m-%dT%H:%M")
+        result = CliRunner().invoke(
+            app,
+            ["sample", "--at", at, "--base-url", url, "--data-dir", layout.root,
+             "--dagster-home", "memory"],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert f"sample {at}Z:" in result.output
+    server.shutdown()
+    build_warehouse(layout)
+    with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+        yield layout, con, times
+
+
+def test_samples_equal_the_captures_field_by_field(sampled):
+    layout, con, times = sampled
+    ids, pairs = recorded_ids(), served_pairs()
+    expected = {}
+    unservable = 0
+    for r in csv_rows():
+        if (r["permaslug"], r["variant"]) not in pairs:
+            continue
+        if r["endpoint_id"] not in ids:
+            unservable += 1
+            continue
+        key = (_minute(r["scraped_at"]), r["endpoint_id"], _model_id(r["model_slug"], r["variant"]))
+        assert key not in expected, key  # one row per endpoint, model and capture
+        expected[key] = r
+    rel = con.sql(f"SELECT * FROM {TABLE}_history")
+    got = {}
+    for row in rel.fetchall():
+        d = dict(zip(rel.columns, row, strict=True))
+        got[(d["sampled_at"].astimezone(dt.UTC), d["endpoint_id"], d["model_id"])] = d
+    assert len(expected) > 10_000 and unservable < 100
+    assert set(got) == set(expected)
+    for key, r in expected.items():
+        d = got[key]
+        for p in PERCENTILES:
+            assert d[f"throughput_{p}_tps"] == _num(r[f"{p}_throughput"]), (key, p)
+            assert d[f"latency_{p}_ms"] == _num(r[f"{p}_latency"]), (key, p)
+        assert d["request_count"] == _int(r["request_count"]), key
+        assert d["window_minutes"] == _int(r["stats_window_minutes"]), key
+        assert d["success_count"] == _int(r["success_count"]), key
+        assert d["derankable_error_count"] == _int(r["derankable_error_count"]), key
+        assert d["rate_limited_count"] == _int(r["rate_limited_count"]), key
+        assert d["status"] == int(r["status"]), key
+        assert d["permaslug"] == r["permaslug"] and d["variant"] == r["variant"]
+        assert d["answered_by"] == "frontend"
+    assert len({k[0] for k in got}) == len(times)
+
+
+def test_daily_median_and_fastest_endpoint_match_the_csv(sampled):
+    _, con, _ = sampled
+    ids, pairs = recorded_ids(), served_pairs()
+    by_endpoint: dict[tuple[str, str], list[float]] = {}
+    latency: dict[tuple[str, str], list[float]] = {}
+    for r in csv_rows():
+        if (r["permaslug"], r["variant"]) not in pairs or r["endpoint_id"] not in ids:
+            continue
+        key = (_model_id(r["model_slug"], r["variant"]), r["endpoint_id"])
+        by_endpoint.setdefault(key, [])
+        if r["p50_throughput"]:
+            by_endpoint[key].append(float(r["p50_throughput"]))
+        if r["p50_latency"]:
+            latency.setdefault(key, []).append(float(r["p50_latency"]))
+    daily = {
+        (m, e): v
+        for m, e, v in con.sql(
+            "SELECT model_id, endpoint_id, median_of_p50_throughput_tps "
+            "FROM endpoint_performance_daily"
+        ).fetchall()
+    }
+    assert set(daily) == set(by_endpoint)
+    for key, values in by_endpoint.items():
+        want = statistics.median(values) if values else None
+        assert daily[key] == pytest.approx(want) if want is not None else daily[key] is None, key
+
+    usable = {e for (e,) in con.sql("SELECT endpoint_id FROM usable_endpoints").fetchall()}
+    best: dict[str, list[tuple]] = {}
+    for (model, endpoint), values in by_endpoint.items():
+        if endpoint in usable and values:
+            lat = (
+                statistics.median(latency[(model, endpoint)])
+                if (model, endpoint) in latency
+                else float("inf")
+            )
+            best.setdefault(model, []).append((-statistics.median(values), lat, endpoint))
+    fastest = {
+        m: (e, v, r)
+        for m, e, v, r in con.sql(
+            "SELECT model_id, endpoint_id, median_of_p50_throughput_tps, runner_up_endpoint_id "
+            "FROM fastest_endpoint_per_model WHERE period = '24h'"
+        ).fetchall()
+    }
+    assert len(best) > 250 and set(fastest) == set(best)
+    for model, cands in best.items():
+        cands.sort()
+        endpoint, value, runner = fastest[model]
+        assert endpoint == cands[0][2], model
+        assert value == pytest.approx(-cands[0][0])
+        assert runner == (cands[1][2] if len(cands) > 1 else None), model
+    # the whole day is within 24 h of its last capture, so 7 days says the same
+    seven = dict(
+        con.sql(
+            "SELECT model_id, endpoint_id FROM fastest_endpoint_per_model WHERE period = '7d'"
+        ).fetchall()
+    )
+    assert seven == {m: v[0] for m, v in fastest.items()}
+
+
+def test_hourly_and_hour_of_day_views(sampled):
+    _, con, times = sampled
+    hours = {_minute(t).replace(minute=0) for t in times}
+    got = {
+        h for (h,) in con.sql("SELECT DISTINCT hour FROM endpoint_performance_hourly").fetchall()
+    }
+    assert got == {h.replace(tzinfo=None) for h in hours}
+    by_hour = con.sql(
+        "SELECT hour_of_day, sum(samples) FROM performance_by_hour_of_day GROUP BY ALL"
+    ).fetchall()
+    n = con.sql(f"SELECT count(*) FROM {TABLE}_history").fetchall()[0][0]
+    assert sum(s for _, s in by_hour) == n
+    assert {h for h, _ in by_hour} == {h.hour for h in hours}
+
+
+def test_one_call_per_pair_with_a_cache_buster(sampled):
+    layout, _, times = sampled
+    pairs = sample_targets(layout).pairs
+    first = _minute(times[0])
+    with gzip.open(Path(layout.root) / layout.sample_raw_key(first)) as fh:
+        lines = [json.loads(x) for x in fh]
+    assert len(lines) == len(pairs) == len({x["key"] for x in lines})
+    assert all("_cb=" in x["request"] and x["source"] == "frontend_stats_endpoint" for x in lines)
+    # the pairs asked are the catalog's rows with an endpoint, computed from the bundle
+    assert {(p.permaslug, p.variant) for p in pairs} == served_pairs()
+
+
+def test_frontend_down_the_v1_call_gives_latency_throughput_and_uptime(published, tmp_path):
+    layout = published
+    plan = FaultPlan(fail_always=("/api/frontend/*",))
+    server = make_server(layout.raw_dir(dt.date.fromisoformat(DAY)), plan=plan)
+    url = _serve(server)
+    at = dt.datetime(2026, 7, 21, 12, 0, tzinfo=dt.UTC)
+    own = Layout(str(tmp_path))  # the published tables of the module, read from their folder
+    for table in ("models", "endpoints"):
+        own.write_partition(table, at.date(), layout.read_partition(table, at.date()))
+
+    async def go():
+        async with ApiClient(url, max_attempts=1) as client:
+            return await take_sample(own, client, at)
+
+    outcome = asyncio.run(go())
+    pairs = sample_targets(own).pairs
+    assert outcome.answers.frontend_down
+    assert len(outcome.answers.frontend) == 3 and len(outcome.answers.v1) == len(pairs)
+    import polars as pl
+
+    df = pl.read_parquet(Path(own.root) / own.sample_key(TABLE, at))
+    assert set(df["answered_by"]) == {"v1"} and df.height > 900
+    # each row against the v1 answer read here over plain HTTP
+    ids = {
+        (r["model_id"], r["provider_name"], r["provider_tag"]): r["endpoint_id"]
+        for r in layout.read_partition("endpoints", at.date()).iter_rows(named=True)
+    }
+    checked = 0
+    for model in sorted(set(df["model_id"]))[:60]:
+        author, slug = model.split("/", 1)
+        path = f"/api/v1/models/{author}/{urllib.parse.quote(slug)}/endpoints"
+        with urllib.request.urlopen(url + path) as r:
+            answer = json.load(r)["data"]
+        for e in answer["endpoints"]:
+            row = df.filter(
+                (pl.col("model_id") == model)
+                & (pl.col("endpoint_id") == ids[(model, e["provider_name"], e["tag"])])
+            ).row(0, named=True)
+            assert row["uptime_last_30m"] == e["uptime_last_30m"]
+            assert row["uptime_last_1d"] == e["uptime_last_1d"]
+            for p in ("p50", "p75", "p90", "p99"):
+                lat, thr = e["latency_last_30m"], e["throughput_last_30m"]
+                assert row[f"latency_{p}_ms"] == (lat[p] if lat else None)
+                assert row[f"throughput_{p}_tps"] == (thr[p] if thr else None)
+            assert row["latency_p95_ms"] is None  # v1 has no p95
+            checked += 1
+    server.shutdown()
+    assert checked > 100
+
+
+def test_nothing_published_is_a_clear_error(tmp_path):
+    with pytest.raises(NothingToSample, match="run `openrouter-catalog run` first"):
+        sample_targets(Layout(str(tmp_path)))
+    result = CliRunner().invoke(
+        app, ["sample", "--base-url", "http://127.0.0.1:9", "--data-dir", str(tmp_path),
+              "--dagster-home", "memory"],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "no published snapshot" in result.output
