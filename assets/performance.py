@@ -13,6 +13,7 @@ from assets.metadata import column_schema
 from assets.raw import API_POOL
 from assets.resources import CatalogStorage, OpenRouterApi
 from pipeline.publish.samples import TABLE, NothingToSample, SampleIncomplete, take_sample
+from pipeline.warehouse.build import build_warehouse
 
 hourly_partitions = dg.HourlyPartitionsDefinition(start_date="2026-07-01-00:00", end_offset=1)
 # how late a partition may still be sampled: the schedule runs an hour's partition when it ends
@@ -64,11 +65,13 @@ def endpoint_performance_samples(
 ) -> dg.MaterializeResult:
     now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
     at = sample_moment(context.partition_key, config.at, now)
+    layout = storage.layout()
+    first = not layout.has_any(TABLE)
 
     async def go():  # noqa: ANN202
         async with api.client() as client:
             return await take_sample(
-                storage.layout(), client, at, min_coverage=api.min_coverage, log=context.log.info
+                layout, client, at, min_coverage=api.min_coverage, log=context.log.info
             )
 
     try:
@@ -76,6 +79,11 @@ def endpoint_performance_samples(
     except (NothingToSample, SampleIncomplete) as exc:
         raise dg.Failure(description=str(exc)) from None
     context.log.info(outcome.line())
+    if first and layout.warehouse_path.exists():
+        # the views read every sample file as it lands; only the first needs them rebuilt
+        # (until then the table had no file, and its views were the empty ones)
+        build_warehouse(layout)
+        context.log.info(f"warehouse: rebuilt with the first sample ({layout.warehouse_path})")
     return dg.MaterializeResult(
         metadata={
             "sampled_at": outcome.at.isoformat(),

@@ -68,7 +68,7 @@ SHOW = (
     ),
     (
         "price_changes",
-        "SELECT model_id, provider_name, component, "
+        "SELECT model_id, provider_name, provider_tag, component, "
         "round(old_usd_per_mtok, 4) AS old_usd_per_mtok, "
         "round(new_usd_per_mtok, 4) AS new_usd_per_mtok, round(pct_change, 1) AS pct_change, "
         "from_date, to_date FROM price_changes ORDER BY to_date DESC, abs(pct_change) DESC "
@@ -76,8 +76,9 @@ SHOW = (
     ),
     (
         "catalog_changes",
-        "SELECT change, model_id, provider_name, from_date, to_date FROM catalog_changes "
-        "ORDER BY to_date DESC, change, model_id, provider_name LIMIT {n}",
+        "SELECT change, model_id, provider_name, provider_tag, from_date, to_date "
+        "FROM catalog_changes "
+        "ORDER BY to_date DESC, change, model_id, provider_name, provider_tag LIMIT {n}",
     ),
     (
         "market_share_daily",
@@ -92,6 +93,15 @@ SHOW = (
         "SELECT model_id, tokens_last_7d, tokens_prev_7d, round(growth, 3) AS growth, "
         "rank_last_7d, rank_change FROM model_trends WHERE tokens_prev_7d > 1e9 "
         "ORDER BY growth DESC LIMIT {n}",
+    ),
+    (
+        "price_performance",
+        # the models nothing beats on both price and the intelligence index, cheapest first
+        "SELECT model_id, index_name, index_value, "
+        "round(blended_usd_per_mtok, 4) AS blended_usd_per_mtok, "
+        "round(usd_per_index_point, 5) AS usd_per_index_point, provider_name "
+        "FROM price_performance WHERE index_name = 'intelligence_index' AND on_frontier "
+        "ORDER BY blended_usd_per_mtok, model_id LIMIT {n}",
     ),
 )
 

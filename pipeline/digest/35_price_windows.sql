@@ -30,8 +30,9 @@ described AS (
     )
     GROUP BY endpoint_id
 )
-SELECT c.model_id, c.provider_name, c.change,
+SELECT c.model_id, c.provider_name, t.provider_tag, c.change,
     CASE WHEN c.change = 'ended' THEN 'no window since ' || $d
          ELSE coalesce(d.windows || ' from ' || $d, 'windows at the base price') END AS prices
 FROM changed c LEFT JOIN described d USING (endpoint_id)
-ORDER BY c.model_id, c.provider_name, c.endpoint_id, c.change;
+LEFT JOIN endpoint_tags t USING (endpoint_id)
+ORDER BY c.model_id, c.provider_name, t.provider_tag, c.endpoint_id, c.change;

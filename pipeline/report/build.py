@@ -138,6 +138,20 @@ def render(data: dict[str, pl.DataFrame]) -> str:
             "saved. View: effective_vs_list_price.",
             charts.effective_vs_list(data["effective_vs_list"]),
         ),
+        _section(
+            "Throughput through the day",
+            "The 6 models with the most requests in the newest day of hourly samples: the "
+            "median of their endpoints' p50 throughput at each sample (the half hour before "
+            "it). View: endpoint_performance_hourly.",
+            charts.throughput_by_hour(data["throughput_by_hour"]),
+        ),
+        _section(
+            "Price against intelligence",
+            "Each model's cheapest usable blended price against its Artificial Analysis "
+            "intelligence index; on the frontier, no other model is both cheaper and higher "
+            "on the index. View: price_performance.",
+            charts.price_vs_intelligence(data["price_vs_intelligence"]),
+        ),
     ]
     title = f"OpenRouter catalog on {date}" if date else "OpenRouter catalog"
     return (

@@ -1,4 +1,4 @@
-"""The report's four charts, as inline SVG (``pipeline.report.svg``).
+"""The report's charts, as inline SVG (``pipeline.report.svg``).
 
 Each takes the frame of its query (``pipeline/report/*.sql``) and returns one ``<svg>``; a
 frame with nothing to draw gives a chart that says why. Every mark carries a ``<title>``
@@ -224,4 +224,74 @@ def effective_vs_list(df: pl.DataFrame) -> str:
             f"{_usd(paid)} per Mtok, {hit:.0%} cache hits, {row['tokens']:,.0f} tokens"
         )
         c.circle(x(listed), y(paid), 4, DOWN if paid < listed else UP, 0.75, tip)
+    return c.render()
+
+
+def throughput_by_hour(df: pl.DataFrame) -> str:
+    """A line per busy model through the day: the median of its endpoints' p50 throughput
+    at each sample, so a model that slows at peak hours shows as a dip."""
+    if df.is_empty():
+        return svg.message("no performance samples yet (the hourly_performance job)")
+    models = df["model_id"].unique(maintain_order=True).to_list()
+    colour = {m: svg.PALETTE[i % len(svg.PALETTE)] for i, m in enumerate(models)}
+    legend_w = max(svg.text_width(m, svg.FONT_PX - 1) for m in models) + 30
+    y_lo, y_hi = svg.nice_range(0, df["median_of_p50_throughput_tps"].max())
+    y_labels = max(svg.text_width(svg.fmt(v)) for v in svg.linear_ticks(y_lo, y_hi))
+    left, top, bottom = y_labels + 34, 12, 300
+    right = WIDTH - legend_w - 10
+    x = Scale(0, 24, left, right)
+    y = Scale(y_lo, y_hi, bottom, top)
+    c = Canvas(WIDTH, bottom + 42, "Throughput through the day")
+    svg.x_axis(c, x, top, bottom, "hour of the day (UTC)")
+    svg.y_axis(c, y, left, right, "median of endpoints' p50 throughput (tokens per second)")
+    for model in models:
+        rows = df.filter(pl.col("model_id") == model).sort("hour_of_day").iter_rows(named=True)
+        points = [(r["hour_of_day"], r["median_of_p50_throughput_tps"], r) for r in rows]
+        for (x1, y1, _), (x2, y2, _) in zip(points, points[1:], strict=False):
+            c.line(x(x1), y(y1), x(x2), y(y2), colour[model], 1.5)
+        for hx, hy, r in points:
+            h, m = int(hx), round((hx - int(hx)) * 60)
+            tip = f"{model} at {h:02d}:{m:02d} UTC: {hy:,.1f} tps ({r['endpoints']} endpoints)"
+            c.circle(x(hx), y(hy), 3, colour[model], 0.9, tip)
+    svg.legend(c, [(m, colour[m]) for m in models], right + 16, top + 6)
+    return c.render()
+
+
+FRONTIER = "#dd8452"
+
+
+def price_vs_intelligence(df: pl.DataFrame) -> str:
+    """Each model's cheapest price (y, log) against its intelligence index (x); the frontier
+    (nothing both cheaper and smarter) joined and coloured, the rest grey."""
+    if df.is_empty():
+        return svg.message("no model has both an intelligence index and a usable endpoint")
+    price = df["blended_usd_per_mtok"].clip(lower_bound=PRICE_FLOOR)
+    y_lo, y_hi = svg.log_range(price.min(), price.max())
+    y_labels = max(svg.text_width(svg.fmt(v)) for v in svg.log_ticks(y_lo, y_hi))
+    left, top, bottom = y_labels + 34, 12, 380
+    right = WIDTH - 20
+    x_lo, x_hi = svg.nice_range(0, df["index_value"].max())
+    x = Scale(x_lo, x_hi, left, right)
+    y = Scale(y_lo, y_hi, bottom, top, log=True)
+    c = Canvas(WIDTH, bottom + 42, "Price against intelligence index")
+    svg.x_axis(c, x, top, bottom, "Artificial Analysis intelligence index")
+    svg.y_axis(c, y, left, right, "cheapest blended price, USD per Mtok (3 : 1)")
+    frontier = [
+        (r["index_value"], p)
+        for r, p in zip(df.iter_rows(named=True), price, strict=True)
+        if r["on_frontier"]
+    ]
+    frontier.sort()
+    for (x1, y1), (x2, y2) in zip(frontier, frontier[1:], strict=False):
+        c.line(x(x1), y(y1), x(x2), y(y2), FRONTIER, 1.5)
+    for row, p in zip(df.iter_rows(named=True), price, strict=True):
+        tip = (
+            f"{row['model_id']}: index {row['index_value']:g}, "
+            f"{_usd(row['blended_usd_per_mtok'])} per Mtok ({row['provider_name']})"
+            + (", on the frontier" if row["on_frontier"] else "")
+        )
+        on = row["on_frontier"]
+        c.circle(x(row["index_value"]), y(p), 4 if on else 3, FRONTIER if on else "#8c8c8c",
+                 0.95 if on else 0.6, tip)  # fmt: skip
+    svg.legend(c, [("on the frontier", FRONTIER), ("dominated", "#8c8c8c")], left + 12, top + 6)
     return c.render()

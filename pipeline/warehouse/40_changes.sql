@@ -8,12 +8,19 @@
 --     hold the base price, unchanged).
 -- The diffs are computed when a date's tables are written (tables endpoint_price_changes and
 -- price_window_changes, whose partition D compares D with the snapshot before it); this view
--- only reads them.
+-- only reads them. provider_tag (e.g. deepinfra/fp8) tells two endpoints of one provider
+-- apart: the endpoint's newest tag in endpoints_history (endpoint_tags).
+CREATE OR REPLACE VIEW endpoint_tags AS
+SELECT endpoint_id, arg_max(provider_tag, snapshot_date) AS provider_tag
+FROM endpoints_history
+GROUP BY endpoint_id;
+
 CREATE OR REPLACE VIEW price_changes AS
 SELECT
-    model_id,
-    provider_name,
-    endpoint_id,
+    c.model_id,
+    c.provider_name,
+    t.provider_tag,
+    c.endpoint_id,
     component,
     old_usd_per_mtok,
     new_usd_per_mtok,
@@ -23,12 +30,14 @@ SELECT
     'price' AS change,
     CAST(NULL AS VARCHAR) AS old_windows,
     CAST(NULL AS VARCHAR) AS new_windows
-FROM endpoint_price_changes_history
+FROM endpoint_price_changes_history c
+LEFT JOIN endpoint_tags t USING (endpoint_id)
 UNION ALL
 SELECT
-    model_id,
-    provider_name,
-    endpoint_id,
+    c.model_id,
+    c.provider_name,
+    t.provider_tag,
+    c.endpoint_id,
     component,
     base_usd_per_mtok,
     base_usd_per_mtok,
@@ -38,18 +47,22 @@ SELECT
     'window ' || change,
     old_windows,
     new_windows
-FROM price_window_changes_history;
+FROM price_window_changes_history c
+LEFT JOIN endpoint_tags t USING (endpoint_id);
 
 -- catalog_changes: which models and endpoints appeared, disappeared, or went free ↔ paid?
 -- Grain: one row per (change kind, model or endpoint, pair of consecutive snapshot dates).
 -- Computed when a date's tables are written (table catalog_change_events, whose partition D
--- compares D with the snapshot before it); this view only reads it.
+-- compares D with the snapshot before it); this view only reads it. provider_tag as in
+-- price_changes (null for a model's own change).
 CREATE OR REPLACE VIEW catalog_changes AS
 SELECT
-    change,
-    model_id,
-    provider_name,
-    endpoint_id,
-    from_date,
-    snapshot_date AS to_date
-FROM catalog_change_events_history;
+    c.change,
+    c.model_id,
+    c.provider_name,
+    t.provider_tag,
+    c.endpoint_id,
+    c.from_date,
+    c.snapshot_date AS to_date
+FROM catalog_change_events_history c
+LEFT JOIN endpoint_tags t USING (endpoint_id);

@@ -1,6 +1,7 @@
 -- What a model is worth for its price: the Artificial Analysis indexes of model_benchmarks
 -- against the cheapest usable blended price (usable_endpoints, blended_usd_per_mtok: 3
--- prompt : 1 completion, USD per million tokens, base prices).
+-- prompt : 1 completion, USD per million tokens, base prices). model_benchmarks is the latest
+-- snapshot's figures; model_benchmarks_history (from _table.sql) every snapshot's.
 
 -- price_performance: per model of the latest snapshot with a usable endpoint and an index.
 -- Grain: one row per (model_id, index_name), index_name one of intelligence_index,

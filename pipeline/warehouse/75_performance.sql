@@ -9,13 +9,18 @@
 -- session's TimeZone.
 CREATE OR REPLACE VIEW endpoint_performance_hourly AS
 SELECT
+    snapshot_date AS sample_date,
     date_trunc('hour', sampled_at AT TIME ZONE 'UTC') AS hour,
-    count(*) OVER (PARTITION BY model_id, endpoint_id, date_trunc('hour', sampled_at AT TIME ZONE 'UTC'))
-        AS samples,
+    count(*) OVER hours AS samples,
     * EXCLUDE (snapshot_date)
 FROM endpoint_performance_samples_history
+-- the date first in the partition: a filter on sample_date reaches the files
+WINDOW hours AS (
+    PARTITION BY snapshot_date, model_id, endpoint_id,
+                 date_trunc('hour', sampled_at AT TIME ZONE 'UTC'))
 QUALIFY row_number() OVER (
-    PARTITION BY model_id, endpoint_id, date_trunc('hour', sampled_at AT TIME ZONE 'UTC')
+    PARTITION BY snapshot_date, model_id, endpoint_id,
+                 date_trunc('hour', sampled_at AT TIME ZONE 'UTC')
     ORDER BY sampled_at DESC) = 1;
 
 -- endpoint_performance_daily: one row per (sample_date, model_id, endpoint_id).

@@ -25,10 +25,11 @@ PARTITIONS = """{ assetNodeOrError(assetKey: {path: ["endpoints"]}) { __typename
     ... on AssetNode { assetMaterializations { partition runId } } } }"""
 LOCATION = """{
   workspaceOrError { ... on Workspace { locationEntries { name } } }
-  assetNodes { assetKey { path } description groupName isPartitioned
+  assetNodes { assetKey { path } description groupName isPartitioned jobNames
                partitionDefinition { description } }
   repositoriesOrError { ... on RepositoryConnection { nodes {
       location { name }
+      jobs { name }
       schedules { name cronSchedule }
       sensors { name }
       assetGroups { groupName } } } }
@@ -93,11 +94,22 @@ def test_the_location_is_named_and_lists_assets_checks_schedule_and_sensor(webse
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
     assert set(nodes) >= {"raw_v1", "raw_frontend", "models", "endpoints", "warehouse"}
     assert all(n["description"] and n["isPartitioned"] for n in nodes.values())
-    assert {n["groupName"] for n in nodes.values()} == {"raw", "tables", "warehouse", "reports"}
+    groups = {"raw", "tables", "warehouse", "reports", "performance"}
+    assert {n["groupName"] for n in nodes.values()} == groups
     assert "Daily" in nodes["models"]["partitionDefinition"]["description"]
+    # the hourly sample: its own job, hourly partitions; the daily job's assets are the others
+    sample = nodes.pop("endpoint_performance_samples")
+    assert "Hourly" in sample["partitionDefinition"]["description"]
+    assert "hourly_performance" in sample["jobNames"] and "daily_snapshot" not in sample["jobNames"]
+    assert all("daily_snapshot" in n["jobNames"] for n in nodes.values())
+    assert not any("hourly_performance" in n["jobNames"] for n in nodes.values())
     (repo,) = data["repositoriesOrError"]["nodes"]
     assert repo["location"]["name"] == "openrouter_catalog"
-    assert repo["schedules"] == [{"name": "daily_snapshot_schedule", "cronSchedule": "0 6 * * *"}]
+    assert {"daily_snapshot", "hourly_performance"} <= {j["name"] for j in repo["jobs"]}
+    assert sorted(repo["schedules"], key=lambda s: s["name"]) == [
+        {"name": "daily_snapshot_schedule", "cronSchedule": "0 6 * * *"},
+        {"name": "hourly_performance_schedule", "cronSchedule": "5 * * * *"},
+    ]
     assert repo["sensors"] == [{"name": "archive_folder_sensor"}]
     checks = {
         c["name"]: c["blocking"]

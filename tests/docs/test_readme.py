@@ -26,7 +26,7 @@ def _commands() -> list[tuple[str, set[str]]]:
     """(subcommand, its --flags) of every `openrouter-catalog …` the README shows."""
     out = []
     for m in re.finditer(
-        r"openrouter-catalog (run|accept|query|replay|demo|import|digest|warehouse)\b"
+        r"openrouter-catalog (run|accept|query|replay|demo|import|digest|warehouse|sample)\b"
         r"([^`\n]*(?:\n  [^`\n]*)*)",
         README,
     ):
@@ -35,7 +35,8 @@ def _commands() -> list[tuple[str, set[str]]]:
 
 
 @pytest.mark.parametrize(
-    "command", ["run", "accept", "query", "replay", "demo", "import", "digest", "warehouse"]
+    "command",
+    ["run", "accept", "query", "replay", "demo", "import", "digest", "warehouse", "sample"],
 )
 def test_every_flag_the_readme_shows_exists(command):
     flags = set().union(*(f for c, f in _commands() if c == command))
@@ -93,9 +94,15 @@ def test_views_the_readme_names_are_in_the_warehouse(clean_build):
         "endpoint_uptime_hourly",
         "provider_scorecard",
         "model_price_spread",
+        "price_performance",
+        "endpoint_performance_hourly",
+        "endpoint_performance_daily",
+        "fastest_endpoint_per_model",
+        "performance_by_hour_of_day",
     ):
         assert name in named and name in views, name
     assert "cheapest_endpoint" in macros and "blended_usd_per_mtok" in macros
+    assert "best_model_under" in macros
 
 
 def test_the_demo_prints_the_views_own_column_names(clean_build):

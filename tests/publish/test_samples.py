@@ -26,7 +26,6 @@ from pipeline.publish.samples import TABLE, NothingToSample, sample_targets, tak
 from pipeline.replay.faults import FaultPlan
 from pipeline.replay.server import make_server
 from pipeline.storage.layout import Layout
-from pipeline.warehouse.build import build_warehouse
 from tests.conftest import rebuild_from_raw
 from tests.support.recorded_day import build_day
 
@@ -89,7 +88,7 @@ def _serve(server) -> str:
 def published(tmp_path_factory) -> Layout:
     layout = Layout(str(tmp_path_factory.mktemp("samples")))
     build_day(BUNDLE, layout.raw_dir(dt.date.fromisoformat(DAY)))
-    assert rebuild_from_raw(layout, DAY, warehouse=False).success
+    assert rebuild_from_raw(layout, DAY).success
     return layout
 
 
@@ -112,8 +111,11 @@ def sampled(published):
         )  # fmt: skip
         assert result.exit_code == 0, result.output
         assert f"sample {at}Z:" in result.output
+        # the views see each sample as it lands (the first rebuilt them: the table had none)
+        with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+            seen = con.sql(f"SELECT count(DISTINCT sampled_at) FROM {TABLE}").fetchall()[0][0]
+        assert seen == times.index(t) + 1
     server.shutdown()
-    build_warehouse(layout)
     with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
         yield layout, con, times
 
@@ -300,3 +302,32 @@ def test_nothing_published_is_a_clear_error(tmp_path):
     )  # fmt: skip
     assert result.exit_code == 1
     assert "no published snapshot" in result.output
+
+
+def test_the_report_draws_throughput_through_the_day_and_the_price_frontier(sampled):
+    layout, con, times = sampled
+    from pipeline.report.build import build_report
+
+    report = build_report(layout)
+    page = Path(report.path).read_text()
+    hourly = page.split("Throughput through the day</h2>")[1].split("</svg>")[0]
+    busiest = con.sql(
+        "SELECT model_id FROM endpoint_performance_hourly GROUP BY ALL "
+        "ORDER BY sum(request_count) DESC NULLS LAST, model_id LIMIT 6"
+    ).fetchall()
+    for (model,) in busiest:
+        assert f"{model} at " in hourly  # a point per sample, its value in the tip
+    assert hourly.count("<circle") == sum(
+        1 for (m,) in busiest for t in times
+        if con.execute(
+            "SELECT count(*) FROM endpoint_performance_hourly WHERE model_id = ? AND hour = ? "
+            "AND throughput_p50_tps IS NOT NULL",
+            [m, _minute(t).replace(minute=0, tzinfo=None)],
+        ).fetchall()[0][0]
+    )  # fmt: skip
+    frontier = page.split("Price against intelligence</h2>")[1].split("</svg>")[0]
+    on = con.sql(
+        "SELECT count(*) FROM price_performance "
+        "WHERE index_name = 'intelligence_index' AND on_frontier"
+    ).fetchall()[0][0]
+    assert on > 5 and frontier.count(", on the frontier</title>") == on

@@ -107,3 +107,24 @@ def test_models_appearing_and_disappearing_match_the_partitions(history, history
     assert got.get("model_appeared", 0) == len(b - a)
     assert got.get("model_disappeared", 0) == len(a - b)
     assert len(a ^ b) > 0  # the real days do differ
+
+
+def test_price_and_catalog_changes_carry_the_endpoints_tag(history):
+    """Two endpoints of one provider were two identical rows; the tag, from the raw record
+    of the endpoint, tells them apart."""
+    tags = {}
+    for day in DAYS:
+        tags.update({u: e["provider_slug"] for u, e in stats_endpoints(day).items()})
+    for view in ("price_changes", "catalog_changes"):
+        rows = history.sql(
+            f"SELECT endpoint_id, provider_tag FROM {view} WHERE endpoint_id IS NOT NULL"
+        ).fetchall()
+        assert rows, view
+        known = [(u, t) for u, t in rows if u in tags]
+        assert len(known) > 0.9 * len(rows), view
+        assert all(t == tags[u] for u, t in known), view
+    shared = history.sql(
+        "SELECT model_id, provider_name, component, to_date, count(DISTINCT provider_tag) AS n "
+        "FROM price_changes WHERE change = 'price' GROUP BY ALL HAVING count(*) > 1"
+    ).fetchall()
+    assert shared and all(n > 1 for *_, n in shared)

@@ -122,9 +122,15 @@ def test_a_window_that_appears_changes_or_ends_is_one_event_per_endpoint_and_com
 def test_the_digest_says_when_a_window_appeared(pulse):
     text = (pulse / "reports" / "digest_2026-08-17.md").read_text()
     assert "## Time-of-day prices (" in text
+    (DEEPSEEK_TAG,) = {
+        e["provider_slug"]
+        for e in raw_endpoints(FIXTURES / "2026-08-17").values()
+        if e["provider_name"] == "DeepSeek" and e["model_variant_slug"] == MODEL
+    }
+    # provider_tag beside the provider: the endpoint's tag, as its raw record states it
     assert (
-        f"| {MODEL} | DeepSeek | appeared | half price 10:00-01:00, 04:00-06:00 UTC from "
-        "2026-08-17 |"
+        f"| {MODEL} | DeepSeek | {DEEPSEEK_TAG} | appeared | half price 10:00-01:00, "
+        "04:00-06:00 UTC from 2026-08-17 |"
     ) in text
     # a day whose windows stay the same has no such section (built again: 08-18 was run
     # before 08-17, and its digest then compared it with 08-16)
