@@ -219,8 +219,9 @@ def test_report_is_written_with_its_charts_and_references_nothing_outside(clean_
     layout, result = clean_build
     page = layout.report_path.read_text()
     refs = check_self_contained(page)
-    assert refs.tags.get("svg") == 6  # six charts, inline
-    scatter, spread, policy, changes, share, paid = re.findall(r"<svg.*?</svg>", page, re.S)
+    assert refs.tags.get("svg") == 8  # eight charts, inline
+    charts = re.findall(r"<svg.*?</svg>", page, re.S)
+    scatter, spread, policy, changes, share, paid, hourly, frontier = charts
     rows = {
         name: query_rows(layout.warehouse_path, name)
         for name in ("price_vs_throughput", "price_spread", "training_policy")
@@ -235,6 +236,15 @@ def test_report_is_written_with_its_charts_and_references_nothing_outside(clean_
     # usage: a bar segment per (day, author) of the last 31 days; a dot per busy endpoint
     assert share.count("<rect") - 7 - 1 == query_rows(layout.warehouse_path, "market_share")
     assert paid.count("<circle") == query_rows(layout.warehouse_path, "effective_vs_list") > 20
+    # no hourly sample in a daily run: the chart says so; a dot per model with an index
+    assert "no performance samples yet" in hourly
+    assert frontier.count("<circle") == query_rows(layout.warehouse_path, "price_vs_intelligence")
+    with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+        on = con.sql(
+            "SELECT count(*) FROM price_performance "
+            "WHERE index_name = 'intelligence_index' AND on_frontier"
+        ).fetchall()[0][0]
+    assert frontier.count(", on the frontier</title>") == on > 3
     for title in (
         "Price versus throughput",
         "Price spread per model",
@@ -242,6 +252,8 @@ def test_report_is_written_with_its_charts_and_references_nothing_outside(clean_
         "Latest price changes",
         "Market share by author",
         "List price versus price paid",
+        "Throughput through the day",
+        "Price against intelligence",
     ):
         assert title in page
     meta = result.asset_materializations_for_node("catalog_report")[0].metadata
@@ -249,7 +261,7 @@ def test_report_is_written_with_its_charts_and_references_nothing_outside(clean_
     dated = layout.report_path_for(dt.date.fromisoformat(DAYS[2]))
     assert meta["open"].value == dated.as_uri()
     assert dated.read_text() == page
-    assert meta["charts"].value == 6 and meta["snapshot_shown"].value == DAYS[2]
+    assert meta["charts"].value == 8 and meta["snapshot_shown"].value == DAYS[2]
 
 
 def test_report_over_history_lists_the_latest_price_changes(history_layout):

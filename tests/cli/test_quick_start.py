@@ -74,4 +74,4 @@ def test_drawing_the_report_loads_neither_pyarrow_nor_a_plotting_library(clean_b
     # nor a complaint at exit (DuckDB's Arrow stream left some): only the path printed
     path = out.stderr.strip()
     assert path == str(copy / "reports" / "catalog_report_2026-07-19.html")
-    assert Path(path).read_text().count("<svg") == 6
+    assert Path(path).read_text().count("<svg") == 8

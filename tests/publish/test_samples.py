@@ -6,7 +6,6 @@ per capture. Every expected figure is read here from the CSV and the bundle's ow
 from __future__ import annotations
 
 import asyncio
-import csv
 import datetime as dt
 import gzip
 import json
@@ -27,56 +26,21 @@ from pipeline.replay.faults import FaultPlan
 from pipeline.replay.server import make_server
 from pipeline.storage.layout import Layout
 from tests.conftest import rebuild_from_raw
+from tests.support.perf_checks import (
+    check_rows,
+    csv_rows,
+    expected,
+    minute,
+    model_id,
+    recorded_ids,
+    served_pairs,
+)
 from tests.support.recorded_day import build_day
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 DAY = "2026-07-21"
 CAPTURES = FIXTURES / "perf_hourly" / f"{DAY}.csv.gz"
 BUNDLE = FIXTURES / "daily_2026-07" / DAY
-PERCENTILES = ("p50", "p75", "p90", "p95", "p99")
-
-
-def _num(text: str) -> float | None:
-    return None if text == "" else float(text)
-
-
-def _int(text: str) -> int | None:
-    return None if text == "" else int(text)
-
-
-def _model_id(slug: str, variant: str) -> str:
-    return slug if variant == "standard" else f"{slug}:{variant}"
-
-
-def _minute(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text).astimezone(dt.UTC).replace(second=0, microsecond=0)
-
-
-def csv_rows() -> list[dict[str, str]]:
-    with gzip.open(CAPTURES, "rt") as fh:
-        return list(csv.DictReader(fh))
-
-
-def recorded_ids() -> set[str]:
-    """Endpoints the day's bundle holds an object for (the replay can serve only those)."""
-    ids = set()
-    with gzip.open(BUNDLE / "model_stats.jsonl.gz") as fh:
-        for line in fh:
-            ids |= {e["id"] for e in json.loads(line)["endpoints"] or []}
-    return ids
-
-
-def served_pairs() -> set[tuple[str, str]]:
-    """(permaslug, variant) of every catalog row with an endpoint: what the published
-    snapshot lists with endpoints."""
-    with gzip.open(BUNDLE / "catalog.json.gz") as fh:
-        catalog = json.load(fh)
-    rows = catalog["data"] if isinstance(catalog, dict) else catalog
-    return {
-        (r.get("permaslug") or r["slug"], r.get("variant") or r["endpoint"].get("variant"))
-        for r in rows
-        if r.get("endpoint")
-    }
 
 
 def _serve(server) -> str:
@@ -98,12 +62,12 @@ def sampled(published):
     layout = published
     server = make_server(layout.raw_dir(dt.date.fromisoformat(DAY)), captures=[CAPTURES])
     url = _serve(server)
-    times = sorted({r["scraped_at"] for r in csv_rows()})
+    times = sorted({r["scraped_at"] for r in csv_rows(CAPTURES)})
     for t in times:
         q = urllib.parse.urlencode({"at": t})
         with urllib.request.urlopen(f"{url}/_replay/clock?{q}") as r:
             assert json.load(r)["capture"] == dt.datetime.fromisoformat(t).isoformat()
-        at = _minute(t).strftime("%Y-%m-%dT%H:%M")
+        at = minute(t).strftime("%Y-%m-%dT%H:%M")
         result = CliRunner().invoke(
             app,
             ["sample", "--at", at, "--base-url", url, "--data-dir", layout.root,
@@ -121,51 +85,27 @@ def sampled(published):
 
 
 def test_samples_equal_the_captures_field_by_field(sampled):
-    layout, con, times = sampled
-    ids, pairs = recorded_ids(), served_pairs()
-    expected = {}
-    unservable = 0
-    for r in csv_rows():
-        if (r["permaslug"], r["variant"]) not in pairs:
-            continue
-        if r["endpoint_id"] not in ids:
-            unservable += 1
-            continue
-        key = (_minute(r["scraped_at"]), r["endpoint_id"], _model_id(r["model_slug"], r["variant"]))
-        assert key not in expected, key  # one row per endpoint, model and capture
-        expected[key] = r
+    _, con, times = sampled
+    want = expected(CAPTURES, BUNDLE)
     rel = con.sql(f"SELECT * FROM {TABLE}_history")
     got = {}
     for row in rel.fetchall():
         d = dict(zip(rel.columns, row, strict=True))
         got[(d["sampled_at"].astimezone(dt.UTC), d["endpoint_id"], d["model_id"])] = d
-    assert len(expected) > 10_000 and unservable < 100
-    assert set(got) == set(expected)
-    for key, r in expected.items():
-        d = got[key]
-        for p in PERCENTILES:
-            assert d[f"throughput_{p}_tps"] == _num(r[f"{p}_throughput"]), (key, p)
-            assert d[f"latency_{p}_ms"] == _num(r[f"{p}_latency"]), (key, p)
-        assert d["request_count"] == _int(r["request_count"]), key
-        assert d["window_minutes"] == _int(r["stats_window_minutes"]), key
-        assert d["success_count"] == _int(r["success_count"]), key
-        assert d["derankable_error_count"] == _int(r["derankable_error_count"]), key
-        assert d["rate_limited_count"] == _int(r["rate_limited_count"]), key
-        assert d["status"] == int(r["status"]), key
-        assert d["permaslug"] == r["permaslug"] and d["variant"] == r["variant"]
-        assert d["answered_by"] == "frontend"
-    assert len({k[0] for k in got}) == len(times)
+    assert len(want.rows) > 10_000 and want.unservable < 100
+    assert check_rows(want, got) == []
+    assert len({k[0] for k in got}) == len(times) == len(want.times)
 
 
 def test_daily_median_and_fastest_endpoint_match_the_csv(sampled):
     _, con, _ = sampled
-    ids, pairs = recorded_ids(), served_pairs()
+    ids, pairs = recorded_ids(BUNDLE), served_pairs(BUNDLE)
     by_endpoint: dict[tuple[str, str], list[float]] = {}
     latency: dict[tuple[str, str], list[float]] = {}
-    for r in csv_rows():
+    for r in csv_rows(CAPTURES):
         if (r["permaslug"], r["variant"]) not in pairs or r["endpoint_id"] not in ids:
             continue
-        key = (_model_id(r["model_slug"], r["variant"]), r["endpoint_id"])
+        key = (model_id(r["model_slug"], r["variant"]), r["endpoint_id"])
         by_endpoint.setdefault(key, [])
         if r["p50_throughput"]:
             by_endpoint[key].append(float(r["p50_throughput"]))
@@ -218,7 +158,7 @@ def test_daily_median_and_fastest_endpoint_match_the_csv(sampled):
 
 def test_hourly_and_hour_of_day_views(sampled):
     _, con, times = sampled
-    hours = {_minute(t).replace(minute=0) for t in times}
+    hours = {minute(t).replace(minute=0) for t in times}
     got = {
         h for (h,) in con.sql("SELECT DISTINCT hour FROM endpoint_performance_hourly").fetchall()
     }
@@ -234,13 +174,13 @@ def test_hourly_and_hour_of_day_views(sampled):
 def test_one_call_per_pair_with_a_cache_buster(sampled):
     layout, _, times = sampled
     pairs = sample_targets(layout).pairs
-    first = _minute(times[0])
+    first = minute(times[0])
     with gzip.open(Path(layout.root) / layout.sample_raw_key(first)) as fh:
         lines = [json.loads(x) for x in fh]
     assert len(lines) == len(pairs) == len({x["key"] for x in lines})
     assert all("_cb=" in x["request"] and x["source"] == "frontend_stats_endpoint" for x in lines)
     # the pairs asked are the catalog's rows with an endpoint, computed from the bundle
-    assert {(p.permaslug, p.variant) for p in pairs} == served_pairs()
+    assert {(p.permaslug, p.variant) for p in pairs} == served_pairs(BUNDLE)
 
 
 def test_frontend_down_the_v1_call_gives_latency_throughput_and_uptime(published, tmp_path):
@@ -322,7 +262,7 @@ def test_the_report_draws_throughput_through_the_day_and_the_price_frontier(samp
         if con.execute(
             "SELECT count(*) FROM endpoint_performance_hourly WHERE model_id = ? AND hour = ? "
             "AND throughput_p50_tps IS NOT NULL",
-            [m, _minute(t).replace(minute=0, tzinfo=None)],
+            [m, minute(t).replace(minute=0, tzinfo=None)],
         ).fetchall()[0][0]
     )  # fmt: skip
     frontier = page.split("Price against intelligence</h2>")[1].split("</svg>")[0]
