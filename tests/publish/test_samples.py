@@ -271,3 +271,21 @@ def test_the_report_draws_throughput_through_the_day_and_the_price_frontier(samp
         "WHERE index_name = 'intelligence_index' AND on_frontier"
     ).fetchall()[0][0]
     assert on > 5 and frontier.count(", on the frontier</title>") == on
+
+
+def test_a_partition_is_sampled_only_while_it_is_now():
+    import dagster as dg
+
+    from assets.performance import sample_moment
+
+    now = dt.datetime(2026, 7, 21, 10, 5, tzinfo=dt.UTC)
+    # the schedule runs the hour just ended at five past: that is now
+    assert sample_moment("2026-07-21-09:00", None, now) == now
+    assert sample_moment("2026-07-21-10:00", None, now) == now
+    with pytest.raises(dg.Failure, match="the API answers for now only"):
+        sample_moment("2026-07-21-03:00", None, now)
+    # an explicit moment (sample --at, a replay of captures) is taken as given
+    at = sample_moment("2026-07-21-03:00", "2026-07-21T03:54", now)
+    assert at == dt.datetime(2026, 7, 21, 3, 54, tzinfo=dt.UTC)
+    with pytest.raises(dg.Failure, match="not YYYY-MM-DDTHH:MM"):
+        sample_moment("2026-07-21-03:00", "yesterday", now)
