@@ -289,3 +289,34 @@ def test_a_partition_is_sampled_only_while_it_is_now():
     assert at == dt.datetime(2026, 7, 21, 3, 54, tzinfo=dt.UTC)
     with pytest.raises(dg.Failure, match="not YYYY-MM-DDTHH:MM"):
         sample_moment("2026-07-21-03:00", "yesterday", now)
+
+
+def test_too_few_answers_fail_the_sample_and_keep_what_answered(published, tmp_path):
+    import polars as pl
+
+    from pipeline.publish.samples import SampleIncomplete
+
+    layout = published
+    # every pair whose permaslug starts with m-q fails: far more than 5 % of them, and not
+    # the first ones asked (whose failing together would read as the frontend down)
+    plan = FaultPlan(fail_always=("/api/frontend/v1/stats/endpoint?permaslug=[m-q]*",))
+    server = make_server(layout.raw_dir(dt.date.fromisoformat(DAY)), plan=plan)
+    url = _serve(server)
+    at = dt.datetime(2026, 7, 21, 13, 0, tzinfo=dt.UTC)
+    own = Layout(str(tmp_path))
+    for table in ("models", "endpoints"):
+        own.write_partition(table, at.date(), layout.read_partition(table, at.date()))
+    pairs = sample_targets(own).pairs
+    failing = [p for p in pairs if p.permaslug[0] in "mnopq"]
+
+    async def go():
+        async with ApiClient(url, max_attempts=1) as client:
+            return await take_sample(own, client, at)
+
+    with pytest.raises(SampleIncomplete, match=r"coverage \d+\.\d% \(below 95%") as err:
+        asyncio.run(go())
+    server.shutdown()
+    assert f"{len(failing)} failed" in str(err.value) and "HTTP 500" in str(err.value)
+    df = pl.read_parquet(Path(own.root) / own.sample_key(TABLE, at))
+    asked = {p.model_id for p in pairs} - {p.model_id for p in failing}
+    assert set(df["model_id"]) <= asked and len(set(df["model_id"])) > 0.8 * len(asked)
