@@ -183,15 +183,22 @@ def test_one_call_per_pair_with_a_cache_buster(sampled):
     assert {(p.permaslug, p.variant) for p in pairs} == served_pairs(BUNDLE)
 
 
+def _faulty(layout: Layout, folder: Path, plan: FaultPlan) -> tuple[object, str, Layout]:
+    """A replay of the day with ``plan``'s faults, and a layout of its own in ``folder``
+    holding the module's published models and endpoints (what a sample reads)."""
+    server = make_server(layout.raw_dir(dt.date.fromisoformat(DAY)), plan=plan)
+    own = Layout(str(folder))
+    for table in ("models", "endpoints"):
+        date = dt.date.fromisoformat(DAY)
+        own.write_partition(table, date, layout.read_partition(table, date))
+    return server, _serve(server), own
+
+
 def test_frontend_down_the_v1_call_gives_latency_throughput_and_uptime(published, tmp_path):
     layout = published
     plan = FaultPlan(fail_always=("/api/frontend/*",))
-    server = make_server(layout.raw_dir(dt.date.fromisoformat(DAY)), plan=plan)
-    url = _serve(server)
+    server, url, own = _faulty(layout, tmp_path, plan)
     at = dt.datetime(2026, 7, 21, 12, 0, tzinfo=dt.UTC)
-    own = Layout(str(tmp_path))  # the published tables of the module, read from their folder
-    for table in ("models", "endpoints"):
-        own.write_partition(table, at.date(), layout.read_partition(table, at.date()))
 
     async def go():
         async with ApiClient(url, max_attempts=1) as client:
@@ -300,12 +307,8 @@ def test_too_few_answers_fail_the_sample_and_keep_what_answered(published, tmp_p
     # every pair whose permaslug starts with m-q fails: far more than 5 % of them, and not
     # the first ones asked (whose failing together would read as the frontend down)
     plan = FaultPlan(fail_always=("/api/frontend/v1/stats/endpoint?permaslug=[m-q]*",))
-    server = make_server(layout.raw_dir(dt.date.fromisoformat(DAY)), plan=plan)
-    url = _serve(server)
+    server, url, own = _faulty(layout, tmp_path, plan)
     at = dt.datetime(2026, 7, 21, 13, 0, tzinfo=dt.UTC)
-    own = Layout(str(tmp_path))
-    for table in ("models", "endpoints"):
-        own.write_partition(table, at.date(), layout.read_partition(table, at.date()))
     pairs = sample_targets(own).pairs
     failing = [p for p in pairs if p.permaslug[0] in "mnopq"]
 
