@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline.publish import decisions
 from pipeline.storage.layout import Layout
-from pipeline.warehouse.build import as_of_connection
+from pipeline.warehouse.build import views_as_of
 
 SQL_DIR = Path(__file__).parent
 TITLES = {
@@ -106,7 +106,7 @@ def build_digest(layout: Layout, date: dt.date | None = None) -> Digest:
     earlier = [d for d in dates if d < date]
     previous = earlier[-1] if earlier else None
     sections, counts = [], {}
-    with as_of_connection(layout, date) as con:
+    with views_as_of(layout, date) as con:
         for path in sorted(SQL_DIR.glob("*.sql")):
             name = path.stem[3:]
             cur = con.execute(path.read_text(), {"d": date})

@@ -16,7 +16,7 @@ import polars as pl
 
 from pipeline.report import charts
 from pipeline.storage.layout import Layout
-from pipeline.warehouse.build import as_of_connection, open_warehouse
+from pipeline.warehouse.build import open_warehouse, views_as_of
 
 SQL_DIR = Path(__file__).parent
 CSS = """
@@ -172,7 +172,7 @@ def build_report(layout: Layout, snapshot_date: dt.date | None = None) -> Report
         with open_warehouse(layout) as con:
             data = load(con)
     else:
-        with as_of_connection(layout, snapshot_date) as con:
+        with views_as_of(layout, snapshot_date) as con:
             data = load(con)
     page = render(data)
     date = data["summary"]["snapshot_date"][0] if not data["summary"].is_empty() else None

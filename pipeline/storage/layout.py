@@ -49,6 +49,11 @@ def parse_snapshot_date(value: str) -> dt.date:
         raise ValueError(f"snapshot date {value!r} is not YYYY-MM-DD") from None
 
 
+def _key_date(key: str) -> dt.date:
+    """The date of a ``tables/<table>/snapshot_date=D/...`` key."""
+    return dt.date.fromisoformat(key.split("/")[2].removeprefix("snapshot_date="))
+
+
 @dataclass(frozen=True)
 class Layout:
     root: str
@@ -211,13 +216,27 @@ class Layout:
         """Every snapshot date that has a partition of ``table``."""
         if self.remote:
             return sorted(
-                dt.date.fromisoformat(key.split("/")[2].removeprefix("snapshot_date="))
+                _key_date(key)
                 for key in self.bucket.list(f"tables/{table}")
                 if key.endswith(f"/{PART_FILE}")
             )
         return sorted(
             dt.date.fromisoformat(p.parent.name.removeprefix("snapshot_date="))
             for p in self.table_dir(table).glob(f"snapshot_date=*/{PART_FILE}")
+        )
+
+    def has_files_after(self, date: dt.date) -> bool:
+        """Whether any table has a file dated after ``date`` (a daily partition or a sample):
+        if not, the views as of ``date`` are the views of everything."""
+        if self.remote:
+            return any(
+                key.endswith(".parquet") and _key_date(key) > date
+                for key in self.bucket.list("tables")
+            )
+        return any(
+            dt.date.fromisoformat(folder.name.removeprefix("snapshot_date=")) > date
+            and any(folder.glob("*.parquet"))
+            for folder in self.tables_dir.glob("*/snapshot_date=*")
         )
 
     def has_any(self, table: str) -> bool:

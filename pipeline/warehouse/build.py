@@ -8,6 +8,8 @@ the old file, and nobody ever sees a half-built database.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -28,6 +30,9 @@ REMOVED_TEMPLATE = SQL_DIR / "_removed.sql"
 # every table gets its two views (the per-date diff tables are read through price_changes,
 # catalog_changes and the history views, which read their _history views)
 SNAPSHOT_TABLES = tuple(ALL_TABLES)  # a sampled table's partition holds one file per sample
+# one row: what the file's views were built from (views_as_of opens the file when it matches)
+BUILD_TABLE = "warehouse_build"
+COUNT_WORKERS = 4
 KEY_VIEWS = (
     "models",
     "endpoints",
@@ -142,14 +147,54 @@ def as_of_connection(layout: Layout, as_of: dt.date) -> duckdb.DuckDBPyConnectio
     return con
 
 
+def views_as_of(layout: Layout, as_of: dt.date) -> duckdb.DuckDBPyConnection:
+    """The views as they stood on ``as_of``, opened the cheap way when it is the same thing.
+
+    Binding the views anew reads every table's Parquet schema: 0.4-0.5 s on a real day, paid by
+    the digest and by the report of every daily run, just after the warehouse bound the same
+    views. When no file is dated after ``as_of`` and the warehouse file was built from the
+    statements of today's tables and code (its fingerprint), that file is those views."""
+    if not layout.has_files_after(as_of) and layout.warehouse_path.is_file():
+        try:
+            con = open_warehouse(layout)
+        except duckdb.Error:  # being written, or not a database: build them in memory
+            pass
+        else:
+            try:
+                built = con.sql(f"SELECT fingerprint FROM {BUILD_TABLE}").fetchall()
+            except duckdb.Error:  # built before the fingerprint existed
+                built = []
+            if built and built[0][0] == fingerprint(statements(layout)):
+                return con
+            con.close()
+    return as_of_connection(layout, as_of)
+
+
+def fingerprint(scripts: list[tuple[str, str]]) -> str:
+    """What the views are made of: the SQL of every script, the tables' location included."""
+    digest = hashlib.sha256()
+    for name, sql in scripts:
+        digest.update(f"{name}\0{sql}\0".encode())
+    return digest.hexdigest()
+
+
+def _count(con: duckdb.DuckDBPyConnection, view: str) -> int:
+    with con.cursor() as cur:
+        return cur.sql(f'SELECT count(*) FROM "{view}"').fetchall()[0][0]
+
+
 def build_warehouse(layout: Layout) -> dict[str, int]:
-    """Create every view; return the row count of the key views (the build's sanity check)."""
+    """Create every view; return the row count of the key views (the build's sanity check).
+
+    The views are created in one transaction (one commit to the file, not one per view: half
+    the build's time), and the key views are counted side by side on cursors of their own."""
     final = layout.warehouse_path
     final.parent.mkdir(parents=True, exist_ok=True)
     sweep_stale(final.parent)
     scripts = statements(layout)
     with replacing(final) as tmp, duckdb.connect(str(tmp)) as con:
         layout.attach(con)
+        con.execute("BEGIN TRANSACTION")
         for i, (name, sql) in enumerate(scripts):
             if i == len(scripts) // 2:
                 crashpoints.reached("warehouse_build")
@@ -157,5 +202,14 @@ def build_warehouse(layout: Layout) -> dict[str, int]:
                 con.execute(sql)
             except duckdb.Error as exc:
                 raise RuntimeError(f"warehouse: {name} failed: {exc}") from exc
-        counts = {v: con.sql(f'SELECT count(*) FROM "{v}"').fetchall()[0][0] for v in KEY_VIEWS}
+        con.execute(f"CREATE TABLE {BUILD_TABLE} (fingerprint VARCHAR, built_at TIMESTAMPTZ)")
+        con.execute(f"INSERT INTO {BUILD_TABLE} VALUES (?, now())", [fingerprint(scripts)])
+        con.execute("COMMIT")
+        with ThreadPoolExecutor(COUNT_WORKERS) as pool:
+            counts = {
+                v: n
+                for v, n in zip(
+                    KEY_VIEWS, pool.map(lambda v: _count(con, v), KEY_VIEWS), strict=True
+                )
+            }
     return counts

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from pipeline.storage.layout import Layout
-from pipeline.warehouse.build import as_of_connection
+from pipeline.warehouse.build import as_of_connection, views_as_of
 from tests.conftest import ROOT, rebuild_from_raw
 from tests.support.day_checks import Day
 from tests.support.history_checks import check_history, price_vector
@@ -55,6 +55,37 @@ def test_intervals_as_of_and_removed_equal_what_raw_says_day_by_day(history):
     assert outcome.counts["policy_history[provider_paid]_intervals"] > 50
     assert outcome.counts["removed_models"] > 0
     assert outcome.counts["as_of_days"] == 5
+
+
+def _database(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("SELECT current_database()").fetchall()[0][0]
+
+
+def test_the_newest_dates_views_are_the_warehouse_file_itself(history, tmp_path):
+    """The digest and the report of the newest date open warehouse.duckdb, built from the same
+    statements, rather than bind every view anew; any other case binds them in memory, and
+    both answer alike."""
+    newest, earlier = dt.date(2026, 8, 5), dt.date(2026, 7, 21)
+    query = "SELECT * FROM cheapest_endpoint_per_model ORDER BY ALL"
+    with views_as_of(history, newest) as con:
+        assert _database(con) == "warehouse"
+        from_file = con.sql(query).fetchall()
+    with as_of_connection(history, newest) as con:
+        assert _database(con) == "memory"
+        assert con.sql(query).fetchall() == from_file
+    assert len(from_file) > 300
+    assert not history.has_files_after(newest) and history.has_files_after(earlier)
+    with views_as_of(history, earlier) as con:  # later files exist: the views as of then
+        assert _database(con) == "memory"
+        assert {d for (d,) in con.sql("SELECT snapshot_date FROM endpoints").fetchall()} == {
+            earlier
+        }
+    # moved elsewhere, the file's views still read the old folder: not the same statements
+    moved = Layout(str(tmp_path / "moved"))
+    shutil.copytree(history.root, moved.root)
+    with views_as_of(moved, newest) as con:
+        assert _database(con) == "memory"
+        assert con.sql(query).fetchall() == from_file
 
 
 def test_a_date_between_snapshots_gets_the_earlier_one(history):
