@@ -498,4 +498,11 @@ def demo(
 
 
 def main() -> None:
-    app()
+    """The console entry point: the app, then a fast exit (``pipeline/cli/fast_exit.py``)."""
+    from pipeline.cli.fast_exit import leave
+
+    try:
+        app()
+    except SystemExit as exc:
+        leave(exc.code)
+    leave(0)

@@ -1,0 +1,42 @@
+"""Leave the process without tearing the interpreter down.
+
+Once a command has done its work, everything it wrote is closed and renamed into place, and
+what remains is the interpreter freeing the objects of the ~1,900 modules a run imports
+(Dagster's, polars', DuckDB's): 0.6-0.9 s of a daily run's wall, for memory the system takes
+back at once anyway. So the command line's entry point ends the way a forked worker does,
+after doing what an orderly exit would still do for us: waiting for threads that are not
+daemons, running the ``atexit`` handlers (logging's flush, temporary folders' removal), and
+flushing the standard streams. Tests that call the Typer app in-process never come here.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import sys
+import threading
+
+
+def exit_code(code: object) -> int:
+    """What ``sys.exit(code)`` would make the exit status (a text is printed, and is 1)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def leave(code: object) -> None:
+    """End the process with ``code`` as ``sys.exit`` would, minus the interpreter's teardown."""
+    status = exit_code(code)
+    current = threading.current_thread()
+    for thread in threading.enumerate():
+        if thread is not current and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()  # noqa: SLF001 - what Py_Finalize runs first; nothing public does it
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(status)
