@@ -34,6 +34,7 @@ A, B and D are the median of ``--repeat`` runs (these machines are shared and no
 fetch lands in a fresh folder under bench/out/ (the disk of data/).
 
     .venv/bin/python bench/fetch.py [--repeat 3] [--snapshot DIR] [--skip-limits] [--only-budget]
+                                      [--only-steady] [--only-26] [--only-limits]
 """
 
 from __future__ import annotations
@@ -270,6 +271,9 @@ def main() -> None:
         "--only-26", action="store_true", help="only G, M and H (the figures of issue #26)"
     )
     ap.add_argument(
+        "--only-limits", action="store_true", help="only C, the limits of 20 and 60/s (4 min)"
+    )
+    ap.add_argument(
         "--baseline", type=Path, help="F: a checkout of an earlier commit to compare with"
     )
     args = ap.parse_args()
@@ -286,6 +290,9 @@ def main() -> None:
         return
     if args.only_steady:
         steady(say, args.repeat, args.baseline)
+        return
+    if args.only_limits:
+        limits(say, snapshot)
         return
     if args.only_26:
         steady_fetch_day(say, args.repeat)
@@ -350,22 +357,27 @@ def main() -> None:
 
     # C. a server that limits the rate, default settings
     if not args.skip_limits:
-        for limit in (20, 60):
-            with replay_server(snapshot, "--latency-ms", "50", "--rate-limit", str(limit)) as url:
-                r = fetch(url)
-            ideal = r.requests / limit
-            share = r.limited / r.requests
-            ok = r.complete and r.wall / ideal <= 1.15 and share <= 0.05
-            say(
-                f"| C. limit {limit}/s: wall / ideal ({ideal:.1f} s), 429s / requests, complete "
-                f"| 1 | **{r.wall / ideal:.3f}**, {share:.1%}, {r.complete} | "
-                f"{r.wall:.1f} s, {r.limited} × 429 | ≤ 1.15, ≤ 5 %, True {mark(ok)} |"
-            )
+        limits(say, snapshot)
     steady(say, args.repeat, args.baseline)
     steady_fetch_day(say, args.repeat)
     flat_memory(say)
     http_stack(say)
     budget(say)
+
+
+def limits(say, snapshot: str | None) -> None:  # noqa: ANN001
+    """C: a server allowing 20 and then 60 requests/s, default settings."""
+    for limit in (20, 60):
+        with replay_server(snapshot, "--latency-ms", "50", "--rate-limit", str(limit)) as url:
+            r = fetch(url)
+        ideal = r.requests / limit
+        share = r.limited / r.requests
+        ok = r.complete and r.wall / ideal <= 1.15 and share <= 0.05
+        say(
+            f"| C. limit {limit}/s: wall / ideal ({ideal:.1f} s), 429s / requests, complete "
+            f"| 1 | **{r.wall / ideal:.3f}**, {share:.1%}, {r.complete} | "
+            f"{r.wall:.1f} s, {r.limited} × 429 | ≤ 1.15, ≤ 5 %, True {mark(ok)} |"
+        )
 
 
 def steady(say, repeat: int, baseline: Path | None) -> None:  # noqa: ANN001
