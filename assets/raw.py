@@ -17,7 +17,6 @@ from pipeline.raw.importer import ImportError_, is_imported, land, read_archives
 from pipeline.raw.landing import publish_raw, raw_snapshot
 from pipeline.raw.store import RawSnapshot
 from pipeline.storage.layout import parse_snapshot_date
-from pipeline.transforms import prepared
 
 API_POOL = "openrouter_api"
 
@@ -80,12 +79,7 @@ def _run(
         )
         config = RawFetchConfig(refetch=True, import_files=config.import_files)
     try:
-        report, snap = _land_or_fetch(
-            context, config, api, snap, group, job, layout.read_file, **kwargs
-        )
-        # framed while the next group is fetched (pipeline/transforms/prepared.py)
-        prepared.start(snap, group)
-        return report, snap
+        return _land_or_fetch(context, config, api, snap, group, job, layout.read_file, **kwargs)
     finally:
         # whatever the fetch left (complete, partial, or a log without manifest) goes to a
         # bucket root as it would stay on a disk; the manifest still decides what is read

@@ -26,7 +26,6 @@ from pipeline.raw.landing import raw_snapshot
 from pipeline.raw.reader import read_snapshot
 from pipeline.settings import Settings
 from pipeline.storage.layout import Layout, parse_snapshot_date
-from pipeline.transforms import prepared
 from pipeline.transforms.catalog import CADENCED, build_tables
 from pipeline.transforms.diffs import DIFFS
 from pipeline.transforms.schemas import TABLE_DESCRIPTIONS
@@ -308,7 +307,7 @@ def _materialize(
     docs = read_snapshot(snap)
     if "v1_models" not in docs.present:
         raise dg.Failure(description=f"raw snapshot {date} has no successful v1_models response")
-    built = build_tables(docs, prepared.take(docs))
+    built = build_tables(docs)
     frames, drift, repeated = built.frames, built.drift, built.duplicates
     calls = coverage(docs.log_rows)
     missing = {s: c["transient"] for s, c in calls.items() if c["transient"]}

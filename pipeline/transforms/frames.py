@@ -93,31 +93,21 @@ def _slim(records: list[dict[str, Any]], keep: tuple[str, ...]) -> list[dict[str
     return [{k: r[k] for k in keep if k in r} for r in records] if keep else []
 
 
-def frame_source(docs: object, source: str) -> SourceFrame:
-    """One source of a RawDocs checked and framed, a batch of bodies at a time."""
-    frame = SourceFrame(source, pl.DataFrame(schema=CONTRACTS[source].schema), [])
-    keep = KEPT_FIELDS.get(source, ())
-    for records, origins in docs.batches(source):  # type: ignore[attr-defined]
-        batch = source_frame(records, source, origins)
-        batch.records = _slim(batch.records, keep)
-        batch.origins = list(origins)
-        frame.add(batch)
-    return frame.finish()
-
-
 class SourceFrames:
     """Every tabulated source of a RawDocs, each checked and framed once, a few bodies at a
     time: the parsed records of one batch are all that is held besides the frames."""
 
-    def __init__(self, docs: object, ready: dict[str, SourceFrame] | None = None) -> None:
-        """``ready``: sources already framed from these docs' answers (framed while the next
-        group was fetched: ``pipeline/transforms/prepared.py``)."""
+    def __init__(self, docs: object) -> None:
         self.frames: dict[str, SourceFrame] = {}
         for source in TABULATED:
-            if ready and source in ready:
-                self.frames[source] = ready[source]
-            else:
-                self.frames[source] = frame_source(docs, source)
+            frame = SourceFrame(source, pl.DataFrame(schema=CONTRACTS[source].schema), [])
+            keep = KEPT_FIELDS.get(source, ())
+            for records, origins in docs.batches(source):  # type: ignore[attr-defined]
+                batch = source_frame(records, source, origins)
+                batch.records = _slim(batch.records, keep)
+                batch.origins = list(origins)
+                frame.add(batch)
+            self.frames[source] = frame.finish()
 
     def get(self, source: str) -> SourceFrame:
         return self.frames[source]
