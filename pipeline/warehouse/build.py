@@ -206,10 +206,7 @@ def build_warehouse(layout: Layout) -> dict[str, int]:
         con.execute(f"INSERT INTO {BUILD_TABLE} VALUES (?, now())", [fingerprint(scripts)])
         con.execute("COMMIT")
         with ThreadPoolExecutor(COUNT_WORKERS) as pool:
-            counts = {
-                v: n
-                for v, n in zip(
-                    KEY_VIEWS, pool.map(lambda v: _count(con, v), KEY_VIEWS), strict=True
-                )
-            }
+            counts = dict(
+                zip(KEY_VIEWS, pool.map(lambda v: _count(con, v), KEY_VIEWS), strict=True)
+            )
     return counts
