@@ -10,7 +10,8 @@ from assets import memory
 from assets.partitions import snapshot_partitions
 from assets.resources import CatalogStorage, OpenRouterApi
 from pipeline import sources
-from pipeline.fetch.cadence import CADENCED_SOURCES, due
+from pipeline.fetch import early
+from pipeline.fetch.cadence import not_due
 from pipeline.fetch.snapshot import FetchError, FetchReport, fetch_frontend, fetch_v1
 from pipeline.publish import checks, decisions
 from pipeline.raw.importer import ImportError_, is_imported, land, read_archives
@@ -104,6 +105,13 @@ def _land_or_fetch(
         held = ", ".join(f"{s} ({n:,} records)" for s, n in landed.sources.items())
         context.log.info(f"raw {group}: imported {held or 'nothing of this group'}")
         return FetchReport.from_log(snap.group_rows(group), group), snap
+    begun = early.claim(snap.folder, group)
+    if begun is not None:
+        context.log.info(f"raw {group}: fetched since the run began, while Dagster loaded")
+        try:
+            return _landed(context, group, lambda: begun.relay(context.log.info)), snap
+        except early.EarlyFetchLost as exc:
+            context.log.warning(f"raw {group}: {exc}; this step fetches what is missing")
     if is_imported(snap, group):
         if config.refetch:
             raise dg.Failure(
@@ -133,8 +141,16 @@ def _land_or_fetch(
                 )
             return report
 
+    return _landed(context, group, lambda: asyncio.run(go())), snap
+
+
+def _landed(
+    context: dg.AssetExecutionContext, group: str, fetch: Callable[[], FetchReport]
+) -> FetchReport:
+    """The report of the group's fetch: a failed snapshot fails the step with its reason, a
+    partial one is said to be partial."""
     try:
-        report = asyncio.run(go())
+        report = fetch()
     except FetchError as exc:
         raise dg.Failure(description=str(exc)) from None
     finally:
@@ -144,7 +160,7 @@ def _land_or_fetch(
             f"raw {group}: {report.transient} calls failed in a way a later try could fix; "
             "the group is kept as partial and the next run of this date fetches only those"
         )
-    return report, snap
+    return report
 
 
 @dg.asset(
@@ -198,18 +214,14 @@ def raw_frontend(
 ) -> dg.MaterializeResult:
     layout = storage.layout()
     date = parse_snapshot_date(context.partition_key)
-    cadence = api.cadence()
-    skip = set()
     archived = bool(config.import_files) or is_imported(
         raw_snapshot(layout, date, bodies=False), "frontend"
     )
-    for source in () if archived else CADENCED_SOURCES:
-        ask, why = due(
-            source, date, cadence.every(source), lambda d: raw_snapshot(layout, d, bodies=False)
-        )
-        context.log.info(why)
-        if not ask:
-            skip.add(source)
+    skip: frozenset[str] = frozenset()
+    if not archived:
+        skip, why = not_due(date, api.cadence(), lambda d: raw_snapshot(layout, d, bodies=False))
+        for line in why:
+            context.log.info(line)
     report, snap = _run(
         context,
         config,
@@ -217,8 +229,8 @@ def raw_frontend(
         storage,
         "frontend",
         fetch_frontend,
-        skip=frozenset(skip),
-        hourly_endpoints=cadence.uptime_hourly_endpoints,
+        skip=skip,
+        hourly_endpoints=api.uptime_hourly_endpoints,
     )
     if report.missing:
         context.log.warning(f"frontend missing: {'; '.join(report.missing)}")

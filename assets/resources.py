@@ -69,11 +69,7 @@ class OpenRouterApi(dg.ConfigurableResource):
             timeout_s=self.timeout_s,
             max_attempts=self.max_attempts,
             max_body_bytes=int(self.max_body_mb * 1024 * 1024),
-            source_limits={
-                s.name: s.max_requests_per_minute
-                for s in sources.ALL_SOURCES
-                if s.max_requests_per_minute
-            },
+            source_limits=sources.PER_MINUTE_LIMITS,
         )
 
 

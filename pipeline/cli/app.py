@@ -7,10 +7,13 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
 
 FIRST_SNAPSHOT_DATE = dt.date(2023, 12, 1)  # the partitions' start (assets/partitions.py)
 
@@ -155,6 +158,8 @@ def run(
     _check_data_dir(settings.data_dir)
     _check_root(settings)
     typer.echo(f"run: snapshot {date} from {settings.base_url} into {settings.storage_root()}")
+    if executor == "in_process" and settings.dagster_home_path() is None:
+        _begin_fetch(settings, date, refetch)
     try:
         from assets.runner import RunFailed, RunHeld, run_snapshot  # Dagster loads here only
 
@@ -175,6 +180,34 @@ def run(
     where = settings.dagster_home_path()
     recorded = f", recorded in {where}" if where else ""
     typer.echo(f"run: snapshot {date} done (daily_snapshot run {outcome.run_id}{recorded})")
+
+
+def _begin_fetch(settings: Settings, date: dt.date, refetch: bool) -> None:
+    """The day's fetch, begun while Dagster loads (``pipeline/fetch/early.py``). Only with an
+    in-memory instance: there no other run can hold the API pool, and with a Dagster home a
+    run of another process may (a step that waits for the pool must not fetch before it)."""
+    from pipeline.fetch.cadence import Cadence
+    from pipeline.fetch.early import begin
+
+    begin(
+        settings.layout(),
+        date,
+        {
+            "base_url": settings.base_url,
+            "concurrency": settings.concurrency,
+            "requests_per_second": settings.requests_per_second,
+            "timeout_s": settings.timeout_s,
+            "max_attempts": settings.max_attempts,
+            "max_body_bytes": int(settings.max_body_mb * 1024 * 1024),
+        },
+        refetch=refetch,
+        min_coverage=settings.min_coverage,
+        cadence=Cadence(
+            settings.uptime_every_days,
+            settings.top_apps_every_days,
+            settings.uptime_hourly_endpoints,
+        ),
+    )
 
 
 @app.command()

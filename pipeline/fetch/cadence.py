@@ -51,3 +51,17 @@ def due(source: str, date: dt.date, every_days: int, snapshot_of: Landed) -> tup
         if landed_ok(snapshot_of(day), source):
             return False, f"{source}: landed on {day}, next due on {day + dt.timedelta(every_days)}"
     return True, f"{source}: due (every {every_days} days)"
+
+
+def not_due(
+    date: dt.date, cadence: Cadence, snapshot_of: Landed
+) -> tuple[frozenset[str], list[str]]:
+    """The cadenced sources not to ask for ``date``, and a line for each saying why (asked or
+    not): the raw step and a fetch begun before it decide alike."""
+    skip, why = set(), []
+    for source in CADENCED_SOURCES:
+        ask, reason = due(source, date, cadence.every(source), snapshot_of)
+        why.append(reason)
+        if not ask:
+            skip.add(source)
+    return frozenset(skip), why

@@ -11,6 +11,7 @@ settled, and keeps everything else it already has.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import hashlib
 import time
@@ -89,6 +90,23 @@ class FetchReport:
         for row in latest_rows(r for r in rows if r.get("source") in names).values():
             report.count(row, now=False)
         return report
+
+    def as_dict(self) -> dict[str, Any]:
+        """Everything the report holds, as JSON values (a fetch in another process hands it
+        over this way)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FetchReport:
+        return cls(
+            stats={name: SourceStats(**s) for name, s in d["stats"].items()},
+            answered_paths=dict(d["answered_paths"]),
+            missing=list(d["missing"]),
+            failures=[(s, k, e) for s, k, e in d["failures"]],
+            notes=list(d["notes"]),
+            reused=d["reused"],
+            resumed=d["resumed"],
+        )
 
     def count(self, row: dict[str, Any], *, now: bool) -> None:
         """One call's outcome: made now, or settled by an earlier fetch of the snapshot."""

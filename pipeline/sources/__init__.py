@@ -73,6 +73,10 @@ SOURCES_BY_NAME = {s.name: s for s in ALL_SOURCES}
 GROUPS: dict[str, tuple[str, ...]] = {
     g: tuple(s.name for s in ALL_SOURCES if s.group == g) for g in ("v1", "frontend")
 }
+# The API's own published limits, per source: requests per minute.
+PER_MINUTE_LIMITS: dict[str, float] = {
+    s.name: s.max_requests_per_minute for s in ALL_SOURCES if s.max_requests_per_minute
+}
 USAGE_MODULES = (
     frontend_effective_pricing,
     frontend_model_activity,

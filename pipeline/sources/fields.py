@@ -16,17 +16,20 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import polars as pl
+if TYPE_CHECKING:
+    import polars as pl
 
-# scalar kinds: what a JSON value must be, and the polars type it is read as
-_KINDS: dict[str, tuple[frozenset[type], pl.DataType]] = {
-    "str": (frozenset({str}), pl.String()),
+# scalar kinds: what a JSON value must be, and (``dtype``) the polars type it is read as.
+# polars is imported only when a schema is asked for: the fetch process never needs it.
+_KINDS: dict[str, frozenset[type]] = {
+    "str": frozenset({str}),
     # a string, or a JSON number the API sometimes sends instead (read as its text)
-    "text": (frozenset({str, int, float}), pl.String()),
-    "int": (frozenset({int}), pl.Int64()),  # integer-valued floats are accepted too
-    "float": (frozenset({int, float}), pl.Float64()),
-    "bool": (frozenset({bool}), pl.Boolean()),
+    "text": frozenset({str, int, float}),
+    "int": frozenset({int}),  # integer-valued floats are accepted too
+    "float": frozenset({int, float}),
+    "bool": frozenset({bool}),
 }
 KEPT_IN_RAW = "kept in raw, not flattened yet"  # the reason for what may yet become columns
 _TARGET = re.compile(r"\b([a-z_]+)\.([a-z0-9_]+)\b")
@@ -51,7 +54,7 @@ class Scalar(Field):
 
     @property
     def allowed(self) -> frozenset[type]:
-        return _KINDS[self.kind][0]
+        return _KINDS[self.kind]
 
     @property
     def label(self) -> str:
@@ -106,8 +109,12 @@ def Bool(doc: str) -> Scalar:  # noqa: N802
 def dtype(f: Field) -> pl.DataType | None:
     """The polars type a field is read as; None when it is not read into the frame (dropped,
     or a map whose keys are data and which is read from the records directly)."""
+    import polars as pl
+
     if isinstance(f, Scalar):
-        return _KINDS[f.kind][1]
+        return {"int": pl.Int64(), "float": pl.Float64(), "bool": pl.Boolean()}.get(
+            f.kind, pl.String()
+        )
     if isinstance(f, ListOf):
         inner = dtype(f.item)
         return None if inner is None else pl.List(inner)

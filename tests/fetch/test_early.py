@@ -1,0 +1,101 @@
+"""The fetch begun with a run (pipeline/fetch/early.py): a process of its own, over real HTTP
+to the replay server, landing what the raw steps would land; the steps take its reports; a
+fetch process that dies leaves the step to fetch."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+from pipeline.fetch import early
+from pipeline.fetch.cadence import Cadence
+from pipeline.fetch.client import ApiClient
+from pipeline.fetch.snapshot import fetch_frontend, fetch_v1
+from pipeline.raw.store import RawSnapshot
+from pipeline.replay.launcher import replay_server
+from pipeline.replay.server import BUNDLED_SAMPLE
+from pipeline.storage.layout import Layout
+from tests.conftest import SAMPLE_DATE
+
+DATE = dt.date.fromisoformat(SAMPLE_DATE)
+
+
+def calls(snap: RawSnapshot) -> set[tuple]:
+    return {
+        (r["source"], r["key"], r["status"], r["sha256"])
+        for r in snap.log_rows()
+        if not r.get("absent")
+    }
+
+
+def test_a_fetch_begun_early_lands_what_the_steps_fetch_and_hands_over_its_reports(tmp_path):
+    recorded = {
+        (r["source"], r["request"]): r["sha256"]
+        for r in RawSnapshot(BUNDLED_SAMPLE).log_rows()
+        if r.get("status") == 200
+    }
+    layout = Layout(str(tmp_path / "early"))
+    with replay_server(None) as url:
+        options = {"base_url": url, "concurrency": 8}
+        assert early.begin(
+            layout, DATE, options, refetch=False, min_coverage=0.95, cadence=Cadence()
+        )
+        snap = RawSnapshot(layout.raw_dir(DATE))
+        lines: list[str] = []
+        reports = {}
+        for group in early.GROUPS:
+            begun = early.claim(snap.folder, group)
+            assert begun is not None and early.claim(snap.folder, group) is None  # once
+            reports[group] = begun.relay(lines.append)
+
+        # the same date fetched as a raw step fetches it, in this process
+        async def steps() -> RawSnapshot:
+            plain = RawSnapshot(tmp_path / "steps")
+            async with ApiClient(url) as client:
+                await fetch_v1(client, plain, lambda _: None)
+                await fetch_frontend(client, plain, lambda _: None)
+            return plain
+
+        plain = asyncio.run(steps())
+
+    assert snap.is_complete("v1") and snap.is_complete("frontend")
+    assert calls(snap) == calls(plain)
+    # every 200 is the recorded body, byte for byte (its sha256 in the recording's own log)
+    ok = [r for r in snap.log_rows() if r.get("status") == 200]
+    assert len(ok) > 1_000
+    assert all(recorded[(r["source"], r["request"])] == r["sha256"] for r in ok)
+    # the reports count what the landing holds, as a fetch made now
+    asked = Counter(r["source"] for r in snap.log_rows() if not r.get("absent"))
+    for group, report in reports.items():
+        assert report.complete and not report.reused
+        for source, stats in report.stats.items():
+            assert stats.requested == stats.fetched_now == asked[source], (group, source)
+    assert any("v1_endpoints: 338/338 done" in line for line in lines)
+
+
+def test_no_early_fetch_where_the_steps_would_resume_or_reuse(tmp_path):
+    layout = Layout(str(tmp_path))
+    snap = RawSnapshot(layout.raw_dir(DATE))
+    snap.write_log("v1", [])
+    kwargs = {"min_coverage": 0.95, "cadence": Cadence()}
+    options = {"base_url": "http://127.0.0.1:9"}
+    assert not early.begin(layout, DATE, options, refetch=False, **kwargs)
+    assert early.claim(snap.folder, "v1") is None and early.claim(snap.folder, "frontend") is None
+
+
+DIES = 'import sys; print(\'{"group": "v1", "line": "x"}\'); sys.exit(3)'
+
+
+def test_a_fetch_process_that_dies_leaves_the_step_to_fetch():
+    proc = subprocess.Popen([sys.executable, "-c", DIES], stdout=subprocess.PIPE)
+    groups = {g: early.BegunGroup() for g in early.GROUPS}
+    early._read(proc, groups)
+    lines: list[str] = []
+    with pytest.raises(early.EarlyFetchLost, match=r"without a report \(exit 3\)"):
+        groups["v1"].relay(lines.append)
+    assert lines == ["x"]
