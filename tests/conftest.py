@@ -117,6 +117,7 @@ def materialize_snapshot(
     *,
     refetch: bool = False,
     partition: str = SAMPLE_DATE,
+    instance=None,  # noqa: ANN001 - a DagsterInstance to record the run in (default: none kept)
     **api: object,
 ):
     """Every asset of one date (the sample's by default), in-process, against ``base_url``."""
@@ -135,6 +136,7 @@ def materialize_snapshot(
         },
         raise_on_error=False,
         run_config=refetch_config(refetch),
+        instance=instance,
     )
 
 

@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 import subprocess
 import sys
+import time
 from collections import Counter
 
 import pytest
@@ -99,3 +100,39 @@ def test_a_fetch_process_that_dies_leaves_the_step_to_fetch():
     with pytest.raises(early.EarlyFetchLost, match=r"without a report \(exit 3\)"):
         groups["v1"].relay(lines.append)
     assert lines == ["x"]
+
+
+def test_a_killed_fetch_process_costs_the_run_nothing(clean_build, tmp_path):
+    """The fetch process killed mid-way: the raw steps warn, fetch the date themselves, and
+    the run builds the tables a run without the early fetch builds."""
+    import dagster as dg
+    import psutil
+
+    from pipeline.transforms.schemas import TABLES
+    from tests.conftest import materialize_snapshot
+
+    clean, _ = clean_build
+    layout = Layout(str(tmp_path))
+    with replay_server(None, "--latency-ms", "100") as url:
+        before = {p.pid for p in psutil.Process().children()}
+        options = {"base_url": url, "concurrency": 8}
+        assert early.begin(
+            layout, DATE, options, refetch=False, min_coverage=0.95, cadence=Cadence()
+        )
+        (child,) = [p for p in psutil.Process().children() if p.pid not in before]
+        assert "pipeline.fetch.early" in " ".join(child.cmdline())
+        snap = RawSnapshot(layout.raw_dir(DATE))
+        while not snap.folder.is_dir() or not any(snap.folder.rglob("responses-*.gz")):
+            time.sleep(0.01)  # killed once its first bodies are on disk: a landing half-written
+        child.kill()
+        with dg.DagsterInstance.ephemeral() as instance:
+            result = materialize_snapshot(url, tmp_path, instance=instance)
+            lines = [e.user_message for e in instance.all_logs(result.run_id)]
+    assert result.success
+    lost = [line for line in lines if "without a report (exit -9)" in line]
+    assert len(lost) == 2 and all("this step fetches what is missing" in x for x in lost)
+    assert snap.is_complete("v1") and snap.is_complete("frontend")
+    for table in (t for t in TABLES if t != "fetch_log"):
+        if clean.has_partition(table, DATE):
+            got, want = layout.read_partition(table, DATE), clean.read_partition(table, DATE)
+            assert got.equals(want), table
