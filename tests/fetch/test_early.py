@@ -113,7 +113,7 @@ def test_a_killed_fetch_process_costs_the_run_nothing(clean_build, tmp_path):
 
     clean, _ = clean_build
     layout = Layout(str(tmp_path))
-    with replay_server(None, "--latency-ms", "100") as url:
+    with replay_server(None, "--latency-ms", "20") as url:
         before = {p.pid for p in psutil.Process().children()}
         options = {"base_url": url, "concurrency": 8}
         assert early.begin(
