@@ -111,6 +111,7 @@ def begin(
         "min_coverage": min_coverage,
         "skip": sorted(skip),
         "hourly_endpoints": cadence.uptime_hourly_endpoints,
+        "parent": os.getpid(),
     }
     proc = subprocess.Popen(  # noqa: S603 - this interpreter, this module
         [sys.executable, "-m", __name__, orjson.dumps(job).decode()],
@@ -159,7 +160,16 @@ def _say(group: str, **msg: object) -> None:
     sys.stdout.buffer.flush()
 
 
+async def _watch(parent: int) -> None:
+    """A command killed outright (SIGKILL, SIGTERM) runs no exit handler: its fetch process
+    ends with it rather than write a landing that nobody takes over."""
+    while os.getppid() == parent:
+        await asyncio.sleep(0.5)
+    os._exit(1)
+
+
 async def _both(job: dict[str, Any]) -> None:
+    watch = asyncio.create_task(_watch(job["parent"]))
     snap = RawSnapshot(job["folder"])
     client = ApiClient(
         api_key=os.environ.get(API_KEY_ENV) or None,
@@ -198,7 +208,11 @@ async def _both(job: dict[str, Any]) -> None:
                 hourly_endpoints=job["hourly_endpoints"],
             ),
         )
+    watch.cancel()
 
 
 if __name__ == "__main__":
-    asyncio.run(_both(orjson.loads(sys.argv[1])))
+    try:
+        asyncio.run(_both(orjson.loads(sys.argv[1])))
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole group: the command says it, once
+        sys.exit(130)

@@ -103,6 +103,35 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path):
     assert err.splitlines() == [f"error: interrupted; snapshot {SAMPLE_DATE} not finished"]
 
 
+def test_ctrl_c_while_the_early_fetch_runs_exits_130_with_one_line(tmp_path):
+    """In memory the fetch is a process of its own (pipeline/fetch/early.py): Ctrl-C reaches
+    the terminal's whole process group, and still one line is said, and nothing is left."""
+    import psutil
+
+    with replay_server(None, "--latency-ms", "200") as url:
+        proc = subprocess.Popen(
+            cli("--snapshot-date", SAMPLE_DATE, "--base-url", url, "--data-dir", str(tmp_path))
+            + ["--dagster-home", "memory"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            start_new_session=True,  # its own group, as a terminal's foreground job
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if "raw_" in line:
+                break
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert any("pipeline.fetch.early" in " ".join(c.cmdline()) for c in children)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert err.splitlines() == [f"error: interrupted; snapshot {SAMPLE_DATE} not finished"]
+    psutil.wait_procs(children, timeout=10)
+    assert not any(c.is_running() for c in children)
+
+
 def _files(folder: Path) -> dict[str, float]:
     return {str(p): p.stat().st_mtime for p in folder.rglob("*")} if folder.exists() else {}
 

@@ -136,3 +136,34 @@ def test_a_killed_fetch_process_costs_the_run_nothing(clean_build, tmp_path):
         if clean.has_partition(table, DATE):
             got, want = layout.read_partition(table, DATE), clean.read_partition(table, DATE)
             assert got.equals(want), table
+
+
+KILLED = """
+import datetime as dt, os, signal, sys, psutil
+from pipeline.fetch import early
+from pipeline.fetch.cadence import Cadence
+from pipeline.storage.layout import Layout
+early.begin(Layout(sys.argv[2]), dt.date.fromisoformat(sys.argv[3]), {"base_url": sys.argv[1]},
+            refetch=False, min_coverage=0.95, cadence=Cadence())
+print(psutil.Process().children()[0].pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_the_fetch_process_ends_with_a_command_killed_outright(tmp_path):
+    import psutil
+
+    with replay_server(None, "--latency-ms", "200") as url:
+        out = subprocess.run(
+            [sys.executable, "-c", KILLED, url, str(tmp_path), SAMPLE_DATE],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert out.returncode == -9, out.stderr[-2000:]
+        try:
+            child = psutil.Process(int(out.stdout.split()[0]))
+        except psutil.NoSuchProcess:
+            return  # gone already
+        _, alive = psutil.wait_procs([child], timeout=5)
+    assert not alive
