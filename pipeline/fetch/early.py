@@ -105,16 +105,8 @@ def begin(
         if is_imported(snap, group) or (snap.log_path(group).is_file() and not refetch):
             return False
     skip, _ = not_due(date, cadence, lambda d: raw_snapshot(layout, d, bodies=False))
-    job = {
-        "folder": str(snap.folder),
-        "client": client,
-        "min_coverage": min_coverage,
-        "skip": sorted(skip),
-        "hourly_endpoints": cadence.uptime_hourly_endpoints,
-        "parent": os.getpid(),
-    }
     proc = subprocess.Popen(  # noqa: S603 - this interpreter, this module
-        [sys.executable, "-m", __name__, orjson.dumps(job).decode()],
+        command(snap.folder, client, min_coverage, skip, cadence.uptime_hourly_endpoints),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
     )
@@ -125,6 +117,26 @@ def begin(
             _begun[_key(snap.folder, group)] = g
     threading.Thread(target=_read, args=(proc, groups), name="early-fetch", daemon=True).start()
     return True
+
+
+def command(
+    folder: Path | str,
+    client: dict[str, Any],
+    min_coverage: float,
+    skip: frozenset[str],
+    hourly_endpoints: int,
+) -> list[str]:
+    """The fetch process's command line: this module, with what to fetch as JSON (the key
+    stays in the environment)."""
+    job = {
+        "folder": str(folder),
+        "client": client,
+        "min_coverage": min_coverage,
+        "skip": sorted(skip),
+        "hourly_endpoints": hourly_endpoints,
+        "parent": os.getpid(),
+    }
+    return [sys.executable, "-m", __name__, orjson.dumps(job).decode()]
 
 
 def _read(proc: subprocess.Popen[bytes], groups: dict[str, BegunGroup]) -> None:
