@@ -140,25 +140,34 @@ def command(
 
 
 def _read(proc: subprocess.Popen[bytes], groups: dict[str, BegunGroup]) -> None:
-    """The fetch process's messages, one JSON object a line, to the groups they name."""
+    """The fetch process's messages, one JSON object a line, to the groups they name. Whatever
+    else it prints (a library's stray line) is passed over; however reading ends, every group
+    gets an outcome, so no step waits for ever."""
     assert proc.stdout is not None
-    for raw in proc.stdout:
-        msg = orjson.loads(raw)
-        g = groups[msg["group"]]
-        if "line" in msg:
-            g.lines.put(msg["line"])
-        elif "report" in msg:
-            g.report.set_result(FetchReport.from_dict(msg["report"]))
-        elif "failed" in msg:
-            g.report.set_exception(FetchError(msg["failed"]))
-        else:
-            g.report.set_exception(EarlyFetchLost(msg["lost"]))
-    code = proc.wait()
-    for g in groups.values():
-        if not g.report.done():
-            g.report.set_exception(
-                EarlyFetchLost(f"the fetch begun with the run ended without a report (exit {code})")
-            )
+    why = "ended without a report"
+    try:
+        for raw in proc.stdout:
+            try:
+                msg = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                continue
+            g = groups[msg["group"]]
+            if "line" in msg:
+                g.lines.put(msg["line"])
+            elif "report" in msg:
+                g.report.set_result(FetchReport.from_dict(msg["report"]))
+            elif "failed" in msg:
+                g.report.set_exception(FetchError(msg["failed"]))
+            else:
+                g.report.set_exception(EarlyFetchLost(msg["lost"]))
+    except Exception as exc:  # noqa: BLE001 - a message of the wrong form: the steps fetch
+        why = f"sent a message that could not be read ({type(exc).__name__}: {exc})"
+    finally:
+        code = proc.wait()
+        for g in groups.values():
+            if not g.report.done():
+                lost = f"the fetch begun with the run {why} (exit {code})"
+                g.report.set_exception(EarlyFetchLost(lost))
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

@@ -138,6 +138,18 @@ def test_a_killed_fetch_process_costs_the_run_nothing(clean_build, tmp_path):
             assert got.equals(want), table
 
 
+STRAY = """print('a library says hello'); print('{"group": "elsewhere"}')"""
+
+
+def test_a_stray_line_or_an_unreadable_message_never_leaves_a_step_waiting():
+    proc = subprocess.Popen([sys.executable, "-c", STRAY], stdout=subprocess.PIPE)
+    groups = {g: early.BegunGroup() for g in early.GROUPS}
+    early._read(proc, groups)
+    for g in groups.values():
+        with pytest.raises(early.EarlyFetchLost, match=r"could not be read \(KeyError"):
+            g.relay(lambda _: None)
+
+
 KILLED = """
 import datetime as dt, os, signal, sys, psutil
 from pipeline.fetch import early
