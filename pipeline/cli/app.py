@@ -479,7 +479,8 @@ def warehouse(
     root: RootOpt = None,
 ) -> None:
     """Build the warehouse file (DuckDB views, no copies) from the store alone: on any
-    machine, a local folder of views over a shared bucket's tables."""
+    machine, a local folder of views over a shared bucket's tables. Always built anew (a run
+    keeps a file whose views would come out the same)."""
     from pipeline.storage.object_store import StorageError
     from pipeline.warehouse.build import build_warehouse
 
@@ -490,7 +491,7 @@ def warehouse(
         dates = layout.dates("models")
         if not dates:
             _fail(f"no snapshot in {layout.tables_location}: nothing to build views over")
-        counts = build_warehouse(layout)
+        counts = build_warehouse(layout, reuse=False)
     except (StorageError, RuntimeError) as exc:
         _fail(str(exc))
     typer.echo(
