@@ -477,10 +477,15 @@ def early_process(url: str, tmp: Path) -> tuple[int, float, float]:
         return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
     from pipeline.fetch.early import command
+    from pipeline.settings import Settings
 
     folder = Path(tempfile.mkdtemp(dir=tmp))
     client = {"base_url": url, "concurrency": OpenRouterApi().concurrency}
-    total = cpu_of(command(folder, client, 0.95, frozenset(), 50))
+    defaults = Settings()
+    job = command(
+        folder, client, defaults.min_coverage, frozenset(), defaults.uptime_hourly_endpoints
+    )
+    total = cpu_of(job)
     start = cpu_of([sys.executable, "-c", "import pipeline.fetch.early"])
     made = [r for r in RawSnapshot(folder).log_rows() if not r.get("absent")]
     return len(made), total, start

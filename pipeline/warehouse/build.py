@@ -160,14 +160,19 @@ def views_as_of(layout: Layout, as_of: dt.date) -> duckdb.DuckDBPyConnection:
         except duckdb.Error:  # being written, or not a database: build them in memory
             pass
         else:
-            try:
-                built = con.sql(f"SELECT fingerprint FROM {BUILD_TABLE}").fetchall()
-            except duckdb.Error:  # built before the fingerprint existed
-                built = []
-            if built and built[0][0] == fingerprint(statements(layout)):
+            if built_fingerprint(con) == fingerprint(statements(layout)):
                 return con
             con.close()
     return as_of_connection(layout, as_of)
+
+
+def built_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The fingerprint a warehouse file records (None: built before it existed)."""
+    try:
+        rows = con.sql(f"SELECT fingerprint FROM {BUILD_TABLE}").fetchall()
+    except duckdb.Error:
+        return None
+    return rows[0][0] if rows else None
 
 
 def fingerprint(scripts: list[tuple[str, str]]) -> str:
@@ -224,8 +229,7 @@ def _counts_if_current(layout: Layout, scripts: list[tuple[str, str]]) -> dict[s
         return None
     try:
         with open_warehouse(layout) as con:
-            built = con.sql(f"SELECT fingerprint FROM {BUILD_TABLE}").fetchall()
-            if not built or built[0][0] != fingerprint(scripts):
+            if built_fingerprint(con) != fingerprint(scripts):
                 return None
             stored, spelled = _stored_columns(con), _spellings(con)
             for table in SNAPSHOT_TABLES:
