@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline.publish import decisions
 from pipeline.storage.layout import Layout
-from pipeline.warehouse.build import views_as_of
+from pipeline.warehouse.build import side_by_side, views_as_of
 
 SQL_DIR = Path(__file__).parent
 TITLES = {
@@ -106,12 +106,11 @@ def build_digest(layout: Layout, date: dt.date | None = None) -> Digest:
     earlier = [d for d in dates if d < date]
     previous = earlier[-1] if earlier else None
     sections, counts = [], {}
+    paths = sorted(SQL_DIR.glob("*.sql"))
     with views_as_of(layout, date) as con:
-        for path in sorted(SQL_DIR.glob("*.sql")):
+        answers = side_by_side(con, [(p.read_text(), {"d": date}) for p in paths])
+        for path, (columns, rows) in zip(paths, answers, strict=True):
             name = path.stem[3:]
-            cur = con.execute(path.read_text(), {"d": date})
-            columns = [c[0] for c in cur.description]
-            rows = cur.fetchall()
             if name in ONLY_WHEN_ANY and not rows:
                 continue
             counts[name] = len(rows)

@@ -16,7 +16,7 @@ import polars as pl
 
 from pipeline.report import charts
 from pipeline.storage.layout import Layout
-from pipeline.warehouse.build import open_warehouse, views_as_of
+from pipeline.warehouse.build import open_warehouse, side_by_side, views_as_of
 
 SQL_DIR = Path(__file__).parent
 CSS = """
@@ -44,14 +44,15 @@ class Report:
 
 
 def load(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
-    """Every report query, by file stem. The results are a few dozen rows, taken as Python
-    values: ``.pl()`` would load pyarrow (+37 MB), and DuckDB's Arrow stream leaves binding
-    objects behind that it reports as leaks at exit."""
-    out = {}
-    for path in sorted(SQL_DIR.glob("*.sql")):
-        rel = con.sql(path.read_text())
-        out[path.stem[3:]] = pl.DataFrame(rel.fetchall(), schema=rel.columns, orient="row")
-    return out
+    """Every report query, by file stem, run side by side. The results are a few dozen rows,
+    taken as Python values: ``.pl()`` would load pyarrow (+37 MB), and DuckDB's Arrow stream
+    leaves binding objects behind that it reports as leaks at exit."""
+    paths = sorted(SQL_DIR.glob("*.sql"))
+    answers = side_by_side(con, [p.read_text() for p in paths])
+    return {
+        p.stem[3:]: pl.DataFrame(rows, schema=columns, orient="row")
+        for p, (columns, rows) in zip(paths, answers, strict=True)
+    }
 
 
 def _table(df: pl.DataFrame, limit: int) -> str:
