@@ -12,7 +12,8 @@ from assets.resources import CatalogStorage, OpenRouterApi
 from pipeline import sources
 from pipeline.fetch import early
 from pipeline.fetch.cadence import not_due
-from pipeline.fetch.snapshot import FetchError, FetchReport, fetch_frontend, fetch_v1
+from pipeline.fetch.outcomes import FetchError, FetchReport
+from pipeline.fetch.snapshot import fetch_frontend, fetch_v1
 from pipeline.publish import checks, decisions
 from pipeline.raw.importer import ImportError_, is_imported, land, read_archives
 from pipeline.raw.landing import publish_raw, raw_snapshot

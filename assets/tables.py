@@ -18,7 +18,7 @@ from assets.raw import raw_frontend, raw_v1
 from assets.resources import CatalogStorage
 from pipeline import sources
 from pipeline.digest import write_held_digest
-from pipeline.fetch.snapshot import coverage
+from pipeline.fetch.outcomes import coverage
 from pipeline.publish import audit, checks, decisions
 from pipeline.publish.stage import Stage
 from pipeline.publish.thresholds import Thresholds
@@ -26,6 +26,7 @@ from pipeline.raw.landing import raw_snapshot
 from pipeline.raw.reader import read_snapshot
 from pipeline.settings import Settings
 from pipeline.storage.layout import Layout, parse_snapshot_date
+from pipeline.transforms import prepared
 from pipeline.transforms.catalog import CADENCED, build_tables
 from pipeline.transforms.diffs import DIFFS
 from pipeline.transforms.schemas import TABLE_DESCRIPTIONS
@@ -307,7 +308,10 @@ def _materialize(
     docs = read_snapshot(snap)
     if "v1_models" not in docs.present:
         raise dg.Failure(description=f"raw snapshot {date} has no successful v1_models response")
-    built = build_tables(docs)
+    # the sources framed as they landed, where this process fetched early (pipeline/transforms/
+    # prepared.py); the others are framed here
+    ready = prepared.take(docs)
+    built = build_tables(docs, ready)
     frames, drift, repeated = built.frames, built.drift, built.duplicates
     calls = coverage(docs.log_rows)
     missing = {s: c["transient"] for s, c in calls.items() if c["transient"]}
@@ -445,7 +449,8 @@ def _materialize(
         out.append(dg.MaterializeResult(asset_key=name, metadata=metadata))
     out.extend(skipped)
     # one line for all (each table's path is in its materialisation's metadata)
-    context.log.info(f"tables of {date} written to {layout.tables_location}/*/: {rows} rows")
+    early = f"; {len(ready)} sources framed as they landed" if ready else ""
+    context.log.info(f"tables of {date} written to {layout.tables_location}/*/: {rows} rows{early}")
     out.extend(_check_results(date, verdicts, decision if accept else None))
     return out
 

@@ -486,7 +486,7 @@ def early_process(url: str, tmp: Path) -> tuple[int, float, float]:
         folder, client, defaults.min_coverage, frozenset(), defaults.uptime_hourly_endpoints
     )
     total = cpu_of(job)
-    start = cpu_of([sys.executable, "-c", "import pipeline.fetch.early"])
+    start = cpu_of([sys.executable, "-c", "import pipeline.fetch.early_process"])
     made = [r for r in RawSnapshot(folder).log_rows() if not r.get("absent")]
     return len(made), total, start
 

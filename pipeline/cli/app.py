@@ -188,6 +188,7 @@ def _begin_fetch(settings: Settings, date: dt.date, refetch: bool) -> None:
     run of another process may (a step that waits for the pool must not fetch before it)."""
     from pipeline.fetch.cadence import Cadence
     from pipeline.fetch.early import begin
+    from pipeline.transforms.prepared import frame_later
 
     begin(
         settings.layout(),
@@ -207,6 +208,9 @@ def _begin_fetch(settings: Settings, date: dt.date, refetch: bool) -> None:
             settings.top_apps_every_days,
             settings.uptime_hourly_endpoints,
         ),
+        # each source framed as it lands, for the tables step (not a step of its own: the raw
+        # steps only relay, and the run's tables step takes what was framed)
+        on_landed=frame_later,
     )
 
 

@@ -3,14 +3,18 @@
 A command-line run spends its first two seconds importing Dagster and building its instance
 (SQLAlchemy and Alembic come with it) before a raw step starts. The fetch is bound by the
 API's latency, so it can run in those seconds: ``begin`` starts both groups at once in a
-process of their own, in one client with the concurrency and pacing one raw step has, and
-each raw step then ``claim``s its group. The step relays the group's progress lines into its
-own log as they come and takes the group's report when it lands, as if it had made the fetch
-itself; the landing is the same files either way.
+process of their own (``pipeline/fetch/early_process.py``), in one client with the
+concurrency and pacing one raw step has, and each raw step then ``claim``s its group. The
+step relays the group's progress lines into its own log as they come and takes the group's
+report when it lands, as if it had made the fetch itself; the landing is the same files
+either way. As each source lands, ``begin``'s ``on_landed`` hears of it (its log rows, the
+bodies already in their packs), so work on that source can start before the others are in.
 
 A process, not a thread: a thread shares the interpreter lock with Dagster's import, and
 against a fast server (the replay at 0 ms) the two slowed each other down to worse than one
-after the other (the bundled day's whole run 6.2 → 8.5 s).
+after the other (the bundled day's whole run 6.2 → 8.5 s). This module is the command's side
+and imports no HTTP stack: the command starts the process sooner for not loading what only
+the process uses.
 
 It begins only where the raw steps would fetch from scratch (a date with no log of either
 group, or ``refetch``; never archives), so the steps' own choices (resume, reuse, import, a
@@ -21,8 +25,8 @@ without a report (killed, or a bug) leaves the step to fetch, resuming what land
 
 from __future__ import annotations
 
-import asyncio
 import atexit
+import contextlib
 import datetime as dt
 import os
 import queue
@@ -37,17 +41,19 @@ from typing import Any
 
 import orjson
 
-from pipeline import sources
 from pipeline.fetch.cadence import Cadence, not_due
-from pipeline.fetch.client import ApiClient
-from pipeline.fetch.snapshot import FetchError, FetchReport, Log, fetch_frontend, fetch_v1
+from pipeline.fetch.outcomes import FetchError, FetchReport
 from pipeline.raw.importer import is_imported
 from pipeline.raw.landing import raw_snapshot
-from pipeline.raw.store import RawSnapshot
 from pipeline.storage.layout import Layout
 
 GROUPS = ("v1", "frontend")
 API_KEY_ENV = "OPENROUTER_API_KEY"  # read by the fetch process, never passed on its command line
+PROCESS_MODULE = "pipeline.fetch.early_process"
+Log = Callable[[str], None]
+# (the snapshot folder, a source, its log rows): called on the command's reader thread as each
+# source lands; it must return at once (hand the work to a thread of its own)
+OnLanded = Callable[[Path, str, list[dict[str, Any]]], None]
 
 
 class EarlyFetchLost(RuntimeError):
@@ -58,10 +64,14 @@ class EarlyFetchLost(RuntimeError):
 class BegunGroup:
     """One group of a fetch begun early: its progress lines so far, and its report."""
 
-    lines: queue.SimpleQueue[str] = field(default_factory=queue.SimpleQueue)
+    lines: queue.SimpleQueue[str | None] = field(default_factory=queue.SimpleQueue)
     report: Future[FetchReport] = field(default_factory=Future)
 
-    def relay(self, log: Log, poll_s: float = 0.1) -> FetchReport:
+    def __post_init__(self) -> None:
+        # the report's arrival wakes the relay at once (None: no line), not at its next poll
+        self.report.add_done_callback(lambda _: self.lines.put(None))
+
+    def relay(self, log: Log, poll_s: float = 0.5) -> FetchReport:
         """Pass every line on to ``log`` until the group has landed; its report, or the
         exception of its fetch (FetchError: why the snapshot cannot be had; EarlyFetchLost)."""
         while not self.report.done():
@@ -69,9 +79,12 @@ class BegunGroup:
                 line = self.lines.get(timeout=poll_s)
             except queue.Empty:
                 continue
-            log(line)
+            if line is not None:
+                log(line)
         while not self.lines.empty():
-            log(self.lines.get_nowait())
+            line = self.lines.get_nowait()
+            if line is not None:
+                log(line)
         return self.report.result()
 
 
@@ -97,6 +110,7 @@ def begin(
     refetch: bool,
     min_coverage: float,
     cadence: Cadence,
+    on_landed: OnLanded | None = None,
 ) -> bool:
     """Start fetching both groups of ``date`` now, where the raw steps would fetch them from
     scratch; False (nothing started) otherwise. ``client``: ApiClient's options but the key."""
@@ -105,7 +119,7 @@ def begin(
         if is_imported(snap, group) or (snap.log_path(group).is_file() and not refetch):
             return False
     skip, _ = not_due(date, cadence, lambda d: raw_snapshot(layout, d, bodies=False))
-    proc = subprocess.Popen(  # noqa: S603 - this interpreter, this module
+    proc = subprocess.Popen(  # noqa: S603 - this interpreter, this package's module
         command(snap.folder, client, min_coverage, skip, cadence.uptime_hourly_endpoints),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -115,7 +129,10 @@ def begin(
     with _lock:
         for group, g in groups.items():
             _begun[_key(snap.folder, group)] = g
-    threading.Thread(target=_read, args=(proc, groups), name="early-fetch", daemon=True).start()
+    landed = None if on_landed is None else lambda s, rows: on_landed(snap.folder, s, rows)
+    threading.Thread(
+        target=_read, args=(proc, groups, landed), name="early-fetch", daemon=True
+    ).start()
     return True
 
 
@@ -126,7 +143,7 @@ def command(
     skip: frozenset[str],
     hourly_endpoints: int,
 ) -> list[str]:
-    """The fetch process's command line: this module, with what to fetch as JSON (the key
+    """The fetch process's command line: its module, with what to fetch as JSON (the key
     stays in the environment)."""
     job = {
         "folder": str(folder),
@@ -136,13 +153,18 @@ def command(
         "hourly_endpoints": hourly_endpoints,
         "parent": os.getpid(),
     }
-    return [sys.executable, "-m", __name__, orjson.dumps(job).decode()]
+    return [sys.executable, "-m", PROCESS_MODULE, orjson.dumps(job).decode()]
 
 
-def _read(proc: subprocess.Popen[bytes], groups: dict[str, BegunGroup]) -> None:
+def _read(
+    proc: subprocess.Popen[bytes],
+    groups: dict[str, BegunGroup],
+    landed: Callable[[str, list[dict[str, Any]]], None] | None = None,
+) -> None:
     """The fetch process's messages, one JSON object a line, to the groups they name. Whatever
     else it prints (a library's stray line) is passed over; however reading ends, every group
-    gets an outcome, so no step waits for ever."""
+    gets an outcome, so no step waits for ever. A source landed is passed to ``landed``,
+    whose failure costs only what it would have started early."""
     assert proc.stdout is not None
     why = "ended without a report"
     try:
@@ -154,6 +176,11 @@ def _read(proc: subprocess.Popen[bytes], groups: dict[str, BegunGroup]) -> None:
             g = groups[msg["group"]]
             if "line" in msg:
                 g.lines.put(msg["line"])
+            elif "landed" in msg:
+                if landed is not None:
+                    # what fails here the tables step does itself, as without it
+                    with contextlib.suppress(Exception):
+                        landed(msg["landed"], msg["rows"])
             elif "report" in msg:
                 g.report.set_result(FetchReport.from_dict(msg["report"]))
             elif "failed" in msg:
@@ -174,66 +201,3 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.terminate()
         proc.wait(10)
-
-
-def _say(group: str, **msg: object) -> None:
-    sys.stdout.buffer.write(orjson.dumps({"group": group, **msg}) + b"\n")
-    sys.stdout.buffer.flush()
-
-
-async def _watch(parent: int) -> None:
-    """A command killed outright (SIGKILL, SIGTERM) runs no exit handler: its fetch process
-    ends with it rather than write a landing that nobody takes over."""
-    while os.getppid() == parent:
-        await asyncio.sleep(0.5)
-    os._exit(1)
-
-
-async def _both(job: dict[str, Any]) -> None:
-    watch = asyncio.create_task(_watch(job["parent"]))
-    snap = RawSnapshot(job["folder"])
-    client = ApiClient(
-        api_key=os.environ.get(API_KEY_ENV) or None,
-        source_limits=sources.PER_MINUTE_LIMITS,
-        **job["client"],
-    )
-    async with client as api:
-
-        async def one(group: str, fetch: Callable, **kwargs: object) -> None:
-            def log(line: str) -> None:
-                _say(group, line=line)
-
-            try:
-                report = await fetch(api, snap, log, resume=False, **kwargs)
-            except FetchError as exc:
-                _say(group, failed=str(exc))
-                return
-            except Exception as exc:  # noqa: BLE001 - the step fetches it again
-                _say(
-                    group, lost=f"the fetch begun with the run failed: {type(exc).__name__}: {exc}"
-                )
-                return
-            if api.rate.cuts:
-                log(
-                    f"raw {group}: the server limited the rate {api.limited} times; "
-                    f"paced at {api.rate.rate:.1f} requests/s in the end"
-                )
-            _say(group, report=report.as_dict())
-
-        await asyncio.gather(
-            one("v1", fetch_v1, min_coverage=job["min_coverage"]),
-            one(
-                "frontend",
-                fetch_frontend,
-                skip=frozenset(job["skip"]),
-                hourly_endpoints=job["hourly_endpoints"],
-            ),
-        )
-    watch.cancel()
-
-
-if __name__ == "__main__":
-    try:
-        asyncio.run(_both(orjson.loads(sys.argv[1])))
-    except KeyboardInterrupt:  # Ctrl-C reaches the whole group: the command says it, once
-        sys.exit(130)

@@ -11,28 +11,37 @@ settled, and keeps everything else it already has.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from pipeline import sources
-from pipeline.fetch.client import RETRY_STATUSES, ApiClient, FetchResult
+from pipeline.fetch.client import ApiClient, FetchResult
+from pipeline.fetch.outcomes import (
+    OK,
+    PERMANENT,
+    TRANSIENT,
+    FetchError,
+    FetchReport,
+    latest_rows,
+    row_state,
+)
 from pipeline.raw.store import RawSnapshot
 from pipeline.sources import frontend_rankings
 from pipeline.sources.request import UnaddressableId
 
 Log = Callable[[str], None]
+# (a source, its log rows): every call of the source made, every body in its pack
+Landed = Callable[[str, list[dict[str, Any]]], None]
 # A line every few seconds shows a slow fetch moving; a fast one says only that it ended
 # (each line is an event in Dagster's storage: 7 ms apiece in SQLite).
 PROGRESS_EVERY_S = 5.0
-OK, PERMANENT, TRANSIENT, ABSENT = "ok", "permanent", "transient", "absent"
 # A source whose first calls all answer 404 on every known path is absent that day: its other
 # calls are not asked (a first run spent 1,016 requests on 404s). The busiest keys are asked
 # first, so a source that is there answers at once; absent is recorded, not failed, and the
@@ -44,157 +53,42 @@ ABSENT_KEY = "(absent)"
 NO_DATA_404 = frozenset({200, 404})
 
 
-class FetchError(RuntimeError):
-    """The snapshot cannot be produced; the message is one line naming why."""
-
-
-def row_state(row: dict[str, Any]) -> str:
-    """ok, permanent or transient, for a log row (rows logged before the ``transient`` field
-    existed are judged by their status: none, or one the client retries, is transient)."""
-    if row.get("absent"):
-        return ABSENT
-    if row.get("error") is None:
-        return OK
-    transient = row.get("transient")
-    if transient is None:
-        transient = row.get("status") is None or row.get("status") in RETRY_STATUSES
-    return TRANSIENT if transient else PERMANENT
-
-
-@dataclass
-class SourceStats:
-    requested: int = 0  # calls the snapshot needs (each path tried, for moving sources)
-    ok: int = 0
-    failed: int = 0  # for good or for now
-    transient: int = 0  # of those failed, the ones a later run may still fetch
-    retried: int = 0  # calls of this run that took more than one attempt
-    fetched_now: int = 0  # calls made by this run (the others were settled already)
-    absent: int = 0  # calls not asked: the source answered 404 on every known path
-
-
-@dataclass
-class FetchReport:
-    stats: dict[str, SourceStats] = field(default_factory=dict)
-    answered_paths: dict[str, str] = field(default_factory=dict)
-    missing: list[str] = field(default_factory=list)
-    failures: list[tuple[str, str, str]] = field(default_factory=list)  # source, key, error
-    notes: list[str] = field(default_factory=list)
-    reused: bool = False  # the raw landing already held this whole group: nothing was fetched
-    resumed: bool = False  # an earlier partial fetch was completed, not started over
-
-    @classmethod
-    def from_log(cls, rows: list[dict[str, Any]], group: str) -> FetchReport:
-        """The report of an earlier, complete fetch, rebuilt from its log rows."""
-        report = cls(reused=True)
-        names = set(sources.GROUPS[group])
-        for row in latest_rows(r for r in rows if r.get("source") in names).values():
-            report.count(row, now=False)
-        return report
-
-    def as_dict(self) -> dict[str, Any]:
-        """Everything the report holds, as JSON values (a fetch in another process hands it
-        over this way)."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> FetchReport:
-        return cls(
-            stats={name: SourceStats(**s) for name, s in d["stats"].items()},
-            answered_paths=dict(d["answered_paths"]),
-            missing=list(d["missing"]),
-            failures=[(s, k, e) for s, k, e in d["failures"]],
-            notes=list(d["notes"]),
-            reused=d["reused"],
-            resumed=d["resumed"],
-        )
-
-    def count(self, row: dict[str, Any], *, now: bool) -> None:
-        """One call's outcome: made now, or settled by an earlier fetch of the snapshot."""
-        st = self.source(row["source"])
-        state = row_state(row)
-        if state == ABSENT:
-            st.absent += row.get("not_asked") or 0
-            return
-        st.requested += 1
-        if now:
-            st.fetched_now += 1
-            st.retried += (row.get("attempts") or 0) > 1
-        if state == OK:
-            st.ok += 1
-            return
-        st.failed += 1
-        st.transient += state == TRANSIENT
-        self.failures.append((row["source"], row["key"], row["error"]))
-
-    @property
-    def transient(self) -> int:
-        return sum(s.transient for s in self.stats.values())
-
-    @property
-    def complete(self) -> bool:
-        return self.transient == 0
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "completed_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "complete": self.complete,
-            "requests": sum(s.requested for s in self.stats.values()),
-            "failed": sum(s.failed for s in self.stats.values()),
-            "transient": self.transient,
-            "coverage": self.coverage(),
-        }
-
-    def coverage(self) -> dict[str, dict[str, int]]:
-        return {
-            name: {k: v for k, v in vars(s).items() if k in ("requested", "ok", "transient")}
-            for name, s in self.stats.items()
-        }
-
-    def source(self, name: str) -> SourceStats:
-        return self.stats.setdefault(name, SourceStats())
-
-    def as_metadata(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            f"{name}_{k}": v for name, s in self.stats.items() for k, v in vars(s).items()
-        }
-        out["complete"] = self.complete
-        out["transient_failures"] = self.transient
-        out["answered_paths"] = dict(self.answered_paths)
-        out["missing"] = list(self.missing)
-        out["failures"] = [f"{s} {k}: {e}" for s, k, e in self.failures[:50]]
-        out["notes"] = list(self.notes)
-        out["reused"] = self.reused
-        out["resumed"] = self.resumed
-        return out
-
-
-def latest_rows(rows: Iterable[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-    """The last row of every (source, key): what the snapshot holds for that call now."""
-    return {(r["source"], r["key"]): r for r in rows}
-
-
-def coverage(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    """Per source, the calls of a snapshot by how they ended (their last row): ok,
-    permanent, transient (what a later run could still fetch); and, for a source absent that
-    day, ``absent``: the calls not asked."""
-    out: dict[str, dict[str, int]] = {}
-    for (source, _), row in latest_rows(rows).items():
-        counts = out.setdefault(source, {"calls": 0, OK: 0, PERMANENT: 0, TRANSIENT: 0})
-        state = row_state(row)
-        if state == ABSENT:  # not a call: how many were not asked
-            counts[ABSENT] = row.get("not_asked") or 0
-            continue
-        counts["calls"] += 1
-        counts[state] += 1
-    return dict(sorted(out.items()))
+# The order in which the sources' calls take the slots set free (``ApiClient(order=...)``):
+# the lists first, on which every other call depends; then each fan-out in turn, so that the
+# sources land one after another and what is built from one (``pipeline/transforms/prepared.py``
+# in a run that fetches early) can start while the next is asked. v1 comes first of them (a v1
+# group that fails fails the run: better known early), and the one to land last is among the
+# cheapest to frame, since framing it is what is left to do when the last answer is in.
+LANDING_ORDER = (
+    sources.V1_MODELS.name,
+    sources.FRONTEND_CATALOG.name,
+    sources.FRONTEND_ALL_PROVIDERS.name,
+    sources.V1_PROVIDERS.name,
+    sources.FRONTEND_RANKINGS.name,
+    sources.V1_ENDPOINTS.name,
+    sources.FRONTEND_STATS_ENDPOINT.name,
+    sources.FRONTEND_MODEL_ACTIVITY.name,
+    sources.FRONTEND_UPTIME_RECENT.name,
+    sources.FRONTEND_TOP_APPS.name,
+    sources.FRONTEND_UPTIME_HOURLY.name,
+    sources.FRONTEND_EFFECTIVE_PRICING.name,
+)
 
 
 class _Landing:
     """Writes each response to the raw snapshot and keeps its log row and counts. Resuming,
     it starts from the rows of the earlier fetch and answers settled calls from them."""
 
-    def __init__(self, snap: RawSnapshot, report: FetchReport, log: Log, prior: list[dict]) -> None:
+    def __init__(
+        self,
+        snap: RawSnapshot,
+        report: FetchReport,
+        log: Log,
+        prior: list[dict],
+        landed: Landed | None = None,
+    ) -> None:
         self.snap, self.report, self.log = snap, report, log
+        self._landed = landed
         self.rows: list[dict[str, Any]] = list(prior)
         self._prior = latest_rows(prior)
         # One writer thread: gzip and the appends to the packs overlap with requests in
@@ -214,6 +108,23 @@ class _Landing:
 
     def body(self, row: dict[str, Any]) -> Any:  # noqa: ANN401 - a JSON document
         return orjson.loads(self.snap.body(row))
+
+    async def landed(self, source: str) -> None:
+        """Every call of ``source`` is made: once its bodies are in their pack, its rows go
+        to whoever asked to hear (nothing is waited for when nobody did)."""
+        if self._landed is None:
+            return
+        writes = [(row, fut) for row, fut in self._writes if row["source"] == source]
+        if writes:
+            try:  # one writer thread, in order: the last write done, all are
+                await asyncio.wrap_future(writes[-1][1])
+            except Exception:  # noqa: BLE001 - flush() fails the fetch with it
+                return
+            if any(fut.exception() is not None for _, fut in writes):
+                return
+            for row, fut in writes:
+                row.update(fut.result())
+        self._landed(source, [r for r in self.rows if r["source"] == source])
 
     def flush(self) -> None:
         """Wait for every body to be on disk; a failed write fails the fetch."""
@@ -260,6 +171,21 @@ class Outcome:
 
 
 async def _fan_out(
+    client: ApiClient,
+    landing: _Landing,
+    source: str,
+    calls: list[tuple[str, str, dict]],
+    ok_statuses: frozenset[int] = frozenset({200}),
+    inspect: Callable[[str, Any], None] | None = None,
+    probe: bool = False,
+) -> list[Outcome]:
+    """``_calls``, then the source has landed."""
+    outcomes = await _calls(client, landing, source, calls, ok_statuses, inspect, probe)
+    await landing.landed(source)
+    return outcomes
+
+
+async def _calls(
     client: ApiClient,
     landing: _Landing,
     source: str,
@@ -414,9 +340,11 @@ async def _single(
     row = landing.settled(source.name, "all")
     if row is not None and row_state(row) == OK:
         landing.reuse(row)
+        await landing.landed(source.name)
         return True, _data(landing.body(row))
     r = await client.get(source.name, "all", path, source.params)
     await landing.land(_checked(source, r))
+    await landing.landed(source.name)
     return r.ok, _data(r.json()) if r.ok else r
 
 
@@ -450,10 +378,12 @@ async def fetch_v1(
     *,
     min_coverage: float = 0.95,
     resume: bool = False,
+    landed: Landed | None = None,
 ) -> FetchReport:
-    """Models list, providers list, then one endpoints call per model id (variant included)."""
+    """Models list, providers list, then one endpoints call per model id (variant included).
+    ``landed`` hears of each source as it lands."""
     report = FetchReport()
-    landing = _Landing(snap, report, log, _prior(snap, "v1", resume, report))
+    landing = _Landing(snap, report, log, _prior(snap, "v1", resume, report), landed)
     try:
         ok, models = await _single(client, landing, sources.V1_MODELS, sources.V1_MODELS.paths[0])
         if not ok:
@@ -502,7 +432,16 @@ async def fetch_v1(
 async def _first_answering(
     client: ApiClient, landing: _Landing, source: sources.Source
 ) -> tuple[int, list[dict[str, Any]]] | None:
-    """Try the known paths of a moving frontend source, newest first."""
+    """Try the known paths of a moving frontend source, newest first: (the index of the path
+    that answered, its data), or None; then the source has landed."""
+    found = await _answering(client, landing, source)
+    await landing.landed(source.name)
+    return found
+
+
+async def _answering(
+    client: ApiClient, landing: _Landing, source: sources.Source
+) -> tuple[int, list[dict[str, Any]]] | None:
     row = landing.settled(source.name, "all")
     if row is not None and row_state(row) == OK:
         landing.reuse(row)
@@ -559,18 +498,19 @@ async def fetch_frontend(
     resume: bool = False,
     skip: frozenset[str] = frozenset(),
     hourly_endpoints: int = 50,
+    landed: Landed | None = None,
 ) -> FetchReport:
     """Catalog and all-providers; rankings; then per (permaslug, variant) with an endpoint
     stats/endpoint, effective-pricing and model-activity; uptime per permaslug and hourly for
     the busiest endpoints, and top apps, unless ``skip`` names them (not due: see
-    pipeline/fetch/cadence.py). Never fatal.
+    pipeline/fetch/cadence.py). Never fatal. ``landed`` hears of each source as it lands.
 
     A catalog row without an endpoint has no stats and no apps (the API answers 404 or
     nothing): it is not asked, nor for usage and prices paid unless the month's rankings show
     traffic (a model whose endpoints went away keeps its recent usage).
     """
     report = FetchReport()
-    landing = _Landing(snap, report, log, _prior(snap, "frontend", resume, report))
+    landing = _Landing(snap, report, log, _prior(snap, "frontend", resume, report), landed)
     try:
         _, found = await asyncio.gather(
             _first_answering(client, landing, sources.FRONTEND_ALL_PROVIDERS),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,15 +155,23 @@ def _records(source: str, data: Any, key: str) -> list[dict[str, Any]]:  # noqa:
     return [d for d in data if isinstance(d, dict)] if isinstance(data, list) else []
 
 
+def choose(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Which answer stands for each call of the tabulated sources: the last good one (a 200
+    with a body) of every (source, key), by source, in key order."""
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        if row.get("error") is None and row.get("status") == 200 and row.get("file"):
+            latest[(row["source"], row["key"])] = row
+    chosen: dict[str, list[dict[str, Any]]] = {}
+    for (source, _), row in sorted(latest.items()):
+        if source in TABULATED:
+            chosen.setdefault(source, []).append(row)
+    return chosen
+
+
 def read_snapshot(snap: RawSnapshot) -> RawDocs:
     """The snapshot's log, and which answer stands for each call (the last row per request
     wins); the bodies are read later, a source at a time."""
     docs = RawDocs(snap=snap, log_rows=snap.log_rows())
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in docs.log_rows:
-        if row.get("error") is None and row.get("status") == 200 and row.get("file"):
-            latest[(row["source"], row["key"])] = row
-    for (source, _), row in sorted(latest.items()):
-        if source in TABULATED:
-            docs.chosen.setdefault(source, []).append(row)
+    docs.chosen = choose(docs.log_rows)
     return docs

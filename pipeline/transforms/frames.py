@@ -93,21 +93,28 @@ def _slim(records: list[dict[str, Any]], keep: tuple[str, ...]) -> list[dict[str
     return [{k: r[k] for k in keep if k in r} for r in records] if keep else []
 
 
-class SourceFrames:
-    """Every tabulated source of a RawDocs, each checked and framed once, a few bodies at a
-    time: the parsed records of one batch are all that is held besides the frames."""
+def frame_source(docs: object, source: str) -> SourceFrame:
+    """One source of a RawDocs checked and framed, a few bodies at a time: the parsed records
+    of one batch are all that is held besides the frame."""
+    frame = SourceFrame(source, pl.DataFrame(schema=CONTRACTS[source].schema), [])
+    keep = KEPT_FIELDS.get(source, ())
+    for records, origins in docs.batches(source):  # type: ignore[attr-defined]
+        batch = source_frame(records, source, origins)
+        batch.records = _slim(batch.records, keep)
+        batch.origins = list(origins)
+        frame.add(batch)
+    return frame.finish()
 
-    def __init__(self, docs: object) -> None:
+
+class SourceFrames:
+    """Every tabulated source of a RawDocs, each checked and framed once: those ``prepared``
+    already (framed as they landed, ``pipeline/transforms/prepared.py``) as they are."""
+
+    def __init__(self, docs: object, prepared: dict[str, SourceFrame] | None = None) -> None:
         self.frames: dict[str, SourceFrame] = {}
         for source in TABULATED:
-            frame = SourceFrame(source, pl.DataFrame(schema=CONTRACTS[source].schema), [])
-            keep = KEPT_FIELDS.get(source, ())
-            for records, origins in docs.batches(source):  # type: ignore[attr-defined]
-                batch = source_frame(records, source, origins)
-                batch.records = _slim(batch.records, keep)
-                batch.origins = list(origins)
-                frame.add(batch)
-            self.frames[source] = frame.finish()
+            ready = (prepared or {}).get(source)
+            self.frames[source] = ready if ready is not None else frame_source(docs, source)
 
     def get(self, source: str) -> SourceFrame:
         return self.frames[source]

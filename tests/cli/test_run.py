@@ -132,6 +132,38 @@ def test_ctrl_c_while_the_early_fetch_runs_exits_130_with_one_line(tmp_path):
     assert not any(c.is_running() for c in children)
 
 
+def test_a_run_in_memory_frames_each_source_as_it_lands_and_builds_the_same_tables(
+    clean_build, replay_url, tmp_path
+):
+    """In memory the command fetches in a process of its own and frames each source as it
+    lands (pipeline/transforms/prepared.py): every tabulated source that answered is taken
+    framed by the tables step, and every table equals the in-process reference build's."""
+    import re
+
+    from pipeline.raw.reader import read_snapshot
+    from pipeline.raw.store import RawSnapshot
+    from pipeline.storage.layout import Layout
+    from pipeline.transforms.schemas import TABLES
+
+    out = run(
+        "--snapshot-date", SAMPLE_DATE, "--base-url", replay_url, "--data-dir", str(tmp_path),
+        "--dagster-home", "memory",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    layout, (clean, _) = Layout(str(tmp_path)), clean_build
+    date = dt.date.fromisoformat(SAMPLE_DATE)
+    answered = [
+        s for s, rows in read_snapshot(RawSnapshot(layout.raw_dir(date))).chosen.items() if rows
+    ]
+    framed = re.search(r"; (\d+) sources framed as they landed", out.stdout)
+    assert framed is not None, out.stdout[-3000:]
+    assert int(framed.group(1)) == len(answered) >= 8
+    for table in (t for t in TABLES if t != "fetch_log"):
+        if clean.has_partition(table, date):
+            got, want = layout.read_partition(table, date), clean.read_partition(table, date)
+            assert got.equals(want), table
+
+
 def _files(folder: Path) -> dict[str, float]:
     return {str(p): p.stat().st_mtime for p in folder.rglob("*")} if folder.exists() else {}
 

@@ -207,3 +207,53 @@ def test_retry_after_forms():
     assert parse_retry_after("2") == 2.0
     assert parse_retry_after(None) is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+def test_a_free_slot_goes_to_the_source_first_in_the_order():
+    """One slot, a request in flight, then requests of three sources waiting in the reverse
+    of the client's order: the server sees them in the client's order, each source's in the
+    order they came."""
+    seen: list[str] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(request.path)
+        await asyncio.sleep(0.02)
+        return web.json_response({"data": []})
+
+    async def check(base: str) -> None:
+        async with ApiClient(base, concurrency=1, order=("a", "b", "c")) as c:
+            first = asyncio.create_task(c.get("c", "0", "/first"))
+            await asyncio.sleep(0.005)  # in flight: the others wait for its slot
+            waiting = [
+                asyncio.create_task(c.get(source, str(i), f"/{source}{i}"))
+                for i, source in enumerate(["c", "b", "a", "c", "b", "a"])
+            ]
+            await asyncio.sleep(0.005)
+            await asyncio.gather(first, *waiting)
+
+    serve(handler, check)
+    assert seen == ["/first", "/a2", "/a5", "/b1", "/b4", "/c0", "/c3"]
+
+
+def test_a_request_cancelled_while_waiting_for_a_slot_gives_no_slot_away():
+    async def go() -> list[int]:
+        from pipeline.fetch.client import Slots
+
+        slots, got = Slots(1), []
+        await slots.acquire(0)
+
+        async def take(rank: int) -> None:
+            await slots.acquire(rank)
+            got.append(rank)
+
+        gone, kept = asyncio.create_task(take(1)), asyncio.create_task(take(2))
+        await asyncio.sleep(0)
+        gone.cancel()
+        await asyncio.sleep(0)
+        slots.release()  # to the waiter still there, not the cancelled one
+        await kept
+        slots.release()
+        await slots.acquire(5)  # and the slot is free again afterwards
+        return got
+
+    assert asyncio.run(go()) == [2]

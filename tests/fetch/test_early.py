@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import subprocess
 import sys
 import time
@@ -16,7 +17,7 @@ import pytest
 from pipeline.fetch import early
 from pipeline.fetch.cadence import Cadence
 from pipeline.fetch.client import ApiClient
-from pipeline.fetch.snapshot import fetch_frontend, fetch_v1
+from pipeline.fetch.snapshot import LANDING_ORDER, fetch_frontend, fetch_v1
 from pipeline.raw.store import RawSnapshot
 from pipeline.replay.launcher import replay_server
 from pipeline.replay.server import BUNDLED_SAMPLE
@@ -77,6 +78,48 @@ def test_a_fetch_begun_early_lands_what_the_steps_fetch_and_hands_over_its_repor
         for source, stats in report.stats.items():
             assert stats.requested == stats.fetched_now == asked[source], (group, source)
     assert any("v1_endpoints: 338/338 done" in line for line in lines)
+
+
+def test_each_source_is_announced_once_as_it_lands_with_its_bodies_in_place(tmp_path):
+    """``on_landed`` hears of every source asked, once, with the rows the log then holds, and
+    every body they name is already in its pack, byte for byte; the fan-outs land one after
+    another in the fetch's order, not all together at the end."""
+    heard: list[tuple[str, list[dict], bool]] = []
+
+    def on_landed(folder, source, rows):
+        snap = RawSnapshot(folder)
+        in_place = all(
+            hashlib.sha256(snap.body(r)).hexdigest() == r["sha256"] for r in rows if r["file"]
+        )
+        heard.append((source, rows, in_place))
+
+    layout = Layout(str(tmp_path))
+    with replay_server(None, "--latency-ms", "10") as url:
+        options = {"base_url": url, "concurrency": 8}
+        assert early.begin(
+            layout,
+            DATE,
+            options,
+            refetch=False,
+            min_coverage=0.95,
+            cadence=Cadence(),
+            on_landed=on_landed,
+        )
+        snap = RawSnapshot(layout.raw_dir(DATE))
+        for group in early.GROUPS:
+            early.claim(snap.folder, group).relay(lambda _: None)
+
+    log = snap.log_rows()
+    order = [source for source, _, _ in heard]
+    assert sorted(order) == sorted({r["source"] for r in log})  # every source asked, once
+    assert all(in_place for _, _, in_place in heard)
+    for source, rows, _ in heard:
+        assert rows == [r for r in log if r["source"] == source], source
+    assert sum(len(rows) for _, rows, _ in heard) == len(log) > 2_000
+    calls = Counter(r["source"] for r in log)
+    fan_outs = [s for s in LANDING_ORDER if calls[s] > 300]
+    assert len(fan_outs) >= 4  # v1 endpoints, stats, usage, prices paid (and more, that day)
+    assert [s for s in order if s in fan_outs] == fan_outs
 
 
 def test_no_early_fetch_where_the_steps_would_resume_or_reuse(tmp_path):

@@ -11,7 +11,8 @@ import pytest
 
 from assets.resources import OpenRouterApi
 from pipeline.fetch.cadence import landed_ok
-from pipeline.fetch.snapshot import ABSENT_KEY, PROBE, coverage, fetch_frontend, fetch_v1
+from pipeline.fetch.outcomes import coverage
+from pipeline.fetch.snapshot import ABSENT_KEY, PROBE, fetch_frontend, fetch_v1
 from pipeline.raw.store import RawSnapshot
 from pipeline.replay.launcher import replay_server
 
