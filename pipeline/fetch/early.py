@@ -102,6 +102,18 @@ def claim(folder: Path | str, group: str) -> BegunGroup | None:
         return _begun.pop(_key(folder, group), None)
 
 
+def start_process() -> subprocess.Popen[bytes]:
+    """The fetch process, started before the command knows what it will fetch: it imports
+    the HTTP stack (a third of a second) while the command loads its settings, then waits for
+    its job on standard input. ``begin`` hands the job over, or closes the input, and the
+    process ends without a request."""
+    proc = subprocess.Popen(  # noqa: S603 - this interpreter, this package's module
+        [sys.executable, "-m", PROCESS_MODULE], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    atexit.register(_stop, proc)  # a run that fails or is interrupted leaves no fetch behind
+    return proc
+
+
 def begin(
     layout: Layout,
     date: dt.date,
@@ -111,20 +123,29 @@ def begin(
     min_coverage: float,
     cadence: Cadence,
     on_landed: OnLanded | None = None,
+    process: subprocess.Popen[bytes] | None = None,
 ) -> bool:
     """Start fetching both groups of ``date`` now, where the raw steps would fetch them from
-    scratch; False (nothing started) otherwise. ``client``: ApiClient's options but the key."""
+    scratch; False (nothing started) otherwise. ``client``: ApiClient's options but the key.
+    ``process``: one from ``start_process`` to hand the fetch to (dismissed when there is
+    nothing to fetch), rather than starting one now."""
     snap = raw_snapshot(layout, date)
-    for group in GROUPS:
-        if is_imported(snap, group) or (snap.log_path(group).is_file() and not refetch):
-            return False
-    skip, _ = not_due(date, cadence, lambda d: raw_snapshot(layout, d, bodies=False))
-    proc = subprocess.Popen(  # noqa: S603 - this interpreter, this package's module
-        command(snap.folder, client, min_coverage, skip, cadence.uptime_hourly_endpoints),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
+    wanted = not any(
+        is_imported(snap, group) or (snap.log_path(group).is_file() and not refetch)
+        for group in GROUPS
     )
-    atexit.register(_stop, proc)  # a run that fails or is interrupted leaves no fetch behind
+    if not wanted:
+        if process is not None:
+            dismiss(process)
+        return False
+    skip, _ = not_due(date, cadence, lambda d: raw_snapshot(layout, d, bodies=False))
+    job = command(snap.folder, client, min_coverage, skip, cadence.uptime_hourly_endpoints)
+    if process is None:
+        proc = subprocess.Popen(job, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)  # noqa: S603
+        atexit.register(_stop, proc)  # a run that fails or is interrupted leaves no fetch behind
+    else:
+        proc = process
+        _hand(proc, job[-1].encode())
     groups = {g: BegunGroup() for g in GROUPS}
     with _lock:
         for group, g in groups.items():
@@ -154,6 +175,21 @@ def command(
         "parent": os.getpid(),
     }
     return [sys.executable, "-m", PROCESS_MODULE, orjson.dumps(job).decode()]
+
+
+def dismiss(proc: subprocess.Popen[bytes]) -> None:
+    """A process from ``start_process`` that has nothing to fetch after all: it ends."""
+    _hand(proc, b"")
+
+
+def _hand(proc: subprocess.Popen[bytes], job: bytes) -> None:
+    """Give a started process its job (empty: none, it ends)."""
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(job + b"\n")
+        proc.stdin.close()
+    except OSError:  # it died starting: _read reports it lost, and the steps fetch
+        pass
 
 
 def _read(

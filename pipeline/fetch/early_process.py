@@ -4,6 +4,7 @@ standard output: a progress line, a source landed (its log rows), and the group'
 why there is none.
 
     python -m pipeline.fetch.early_process '<job as JSON>'
+    python -m pipeline.fetch.early_process < job   # one line; an empty one: nothing to do
 """
 
 from __future__ import annotations
@@ -84,8 +85,14 @@ async def _both(job: dict[str, Any]) -> None:
     watch.cancel()
 
 
-if __name__ == "__main__":
+def main() -> None:
     try:
-        asyncio.run(_both(orjson.loads(sys.argv[1])))
+        job = sys.argv[1] if len(sys.argv) > 1 else sys.stdin.buffer.readline()
+        if job.strip():
+            asyncio.run(_both(orjson.loads(job)))
     except KeyboardInterrupt:  # Ctrl-C reaches the whole group: the command says it, once
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -132,6 +132,29 @@ def test_no_early_fetch_where_the_steps_would_resume_or_reuse(tmp_path):
     assert early.claim(snap.folder, "v1") is None and early.claim(snap.folder, "frontend") is None
 
 
+def test_a_process_started_ahead_takes_its_job_or_ends_without_one(tmp_path):
+    """``start_process`` starts the fetch process before the command knows what to fetch:
+    handed a job by ``begin`` it lands the date; dismissed, it ends without a request."""
+    with replay_server(None, "--latency-ms", "5") as url:
+        options = {"base_url": url, "concurrency": 8}
+        kwargs = {"refetch": False, "min_coverage": 0.95, "cadence": Cadence()}
+        layout = Layout(str(tmp_path / "fetched"))
+        proc = early.start_process()
+        assert early.begin(layout, DATE, options, process=proc, **kwargs)
+        snap = RawSnapshot(layout.raw_dir(DATE))
+        for group in early.GROUPS:
+            assert early.claim(snap.folder, group).relay(lambda _: None).complete
+        assert proc.wait(30) == 0
+        assert snap.is_complete("v1") and snap.is_complete("frontend")
+
+        # the date landed already: nothing to fetch, and the process ends at once
+        again = early.start_process()
+        assert not early.begin(layout, DATE, options, process=again, **kwargs)
+        assert again.wait(30) == 0
+        assert early.claim(snap.folder, "v1") is None
+    assert len(snap.log_rows()) > 2_000
+
+
 DIES = 'import sys; print(\'{"group": "v1", "line": "x"}\'); sys.exit(3)'
 
 
