@@ -86,6 +86,7 @@ def _work() -> None:
             future.set_result(frame_source(RawDocs(snap=snap, chosen={source: chosen}), source))
         except BaseException as exc:  # noqa: BLE001 - handed to take(), which drops it
             future.set_exception(exc)
+        del snap, chosen, future  # the frame is take()'s to keep or drop, not this loop's
 
 
 def take(docs: RawDocs) -> dict[str, SourceFrame]:
