@@ -22,7 +22,9 @@ G. A steady day (issue #26): two consecutive real days of 2026-08 (08-04, then 0
    from tests/fixtures), 50 ms latency, 8 at a time; the second one timed: the whole run
    against 1.15 × requests × 50 ms / 8, the requests of each absent source (≤ 10), and the
    fetch's CPU per request (≤ 1.0 ms), measured in-process on the same day, and in the
-   process of its own that ``run --dagster-home memory`` fetches in (its start-up left out).
+   process of its own that ``run --dagster-home memory`` fetches in (its start-up left out);
+   and where the run's time goes: the command's start to the first request, the first
+   request to the last answer (against the bound), the last answer to the command's end.
 M. Memory flat in the catalog's size: peak RSS of the whole run of the sample at 0 ms, at
    scale 1 and with ``replay --scale 10`` (target: ≤ 2 ×, and scale 1 ≤ 326 MB).
 H. The fetch layer is httpx: which HTTP packages pipeline/ imports.
@@ -420,18 +422,20 @@ def steady_fetch_day(say, repeat: int) -> None:  # noqa: ANN001
         served = {d: Path(tmp) / f"served-{d}" for d in STEADY}
         for d, folder in served.items():
             build_day(STEADY_FIXTURES / d, folder)
-        walls, requests, absent, ratios = [], 0, {}, []
+        walls, requests, absent, ratios, parts = [], 0, {}, [], []
         for i in range(repeat):
             data = Path(tmp) / f"data-{i}"
             for d in STEADY:
                 with replay_server(str(served[d]), "--latency-ms", "50") as url:
                     cmd = run_command(url, data, d, "--dagster-home", "memory")
+                    started = time.time()
                     wall, _, rc, _ = timed_process(cmd, env)
                 if rc != 0:
                     raise SystemExit(f"the run of {d} failed (exit {rc})")
             rows = RawSnapshot(data / "raw" / f"snapshot_date={STEADY[1]}").log_rows()
             made = [r for r in rows if not r.get("absent")]
             requests = len(made)
+            parts.append(_timeline(made, started, wall))
             for r in rows:
                 if r.get("absent"):
                     absent[r["source"]] = sum(1 for m in made if m["source"] == r["source"])
@@ -450,6 +454,13 @@ def steady_fetch_day(say, repeat: int) -> None:  # noqa: ANN001
         f"/ bound ({bound:.2f} s) | {len(walls)} | **{ratio:.2f}** ({median(walls):.1f} s) | "
         f"{spread(ratios)} | ≤ 1.15 {mark(ratio <= 1.15)} |"
     )
+    first, span, after = ([p[i] for p in parts] for i in range(3))
+    say(
+        f"| G. where the run's time goes: command start to first request, s; first request "
+        f"to last answer / bound; last answer to the command's end, s | {len(parts)} | "
+        f"{median(first):.2f}; {median(span) / bound:.3f}; {median(after):.2f} | "
+        f"{spread(first)}; {spread([s / bound for s in span], '.3f')}; {spread(after)} | |"
+    )
     for source, n in sorted(absent.items()):
         say(f"| G. absent source {source}: requests | 1 | **{n}** | | ≤ 10 {mark(n <= 10)} |")
     per = [r.cpu / r.requests * 1000 for r in cpu]
@@ -463,6 +474,16 @@ def steady_fetch_day(say, repeat: int) -> None:  # noqa: ANN001
         f"{median([o[2] for o in own]):.2f} s, left out) | {len(per)} | {median(per):.2f} | "
         f"{spread(per)} | |"
     )
+
+
+def _timeline(rows: list[dict], started: float, wall: float) -> tuple[float, float, float]:
+    """(command start to the first request, the first request to the last answer, the last
+    answer to the command's end), in seconds, from the log's times."""
+    import datetime as dt
+
+    sent = [dt.datetime.fromisoformat(r["fetched_at"]).timestamp() for r in rows]
+    answered = [s + r["duration_ms"] / 1000 for s, r in zip(sent, rows, strict=True)]
+    return min(sent) - started, max(answered) - min(sent), started + wall - max(answered)
 
 
 def early_process(url: str, tmp: Path) -> tuple[int, float, float]:

@@ -72,7 +72,7 @@ SHOW = (
         "round(old_usd_per_mtok, 4) AS old_usd_per_mtok, "
         "round(new_usd_per_mtok, 4) AS new_usd_per_mtok, round(pct_change, 1) AS pct_change, "
         "from_date, to_date FROM price_changes ORDER BY to_date DESC, abs(pct_change) DESC "
-        "NULLS LAST, model_id LIMIT {n}",
+        "NULLS LAST, model_id, provider_name, provider_tag, component LIMIT {n}",
     ),
     (
         "catalog_changes",
