@@ -179,31 +179,18 @@ async def _fan_out(
     inspect: Callable[[str, Any], None] | None = None,
     probe: bool = False,
 ) -> list[Outcome]:
-    """``_calls``, then the source has landed."""
-    outcomes = await _calls(client, landing, source, calls, ok_statuses, inspect, probe)
-    await landing.landed(source)
-    return outcomes
-
-
-async def _calls(
-    client: ApiClient,
-    landing: _Landing,
-    source: str,
-    calls: list[tuple[str, str, dict]],
-    ok_statuses: frozenset[int] = frozenset({200}),
-    inspect: Callable[[str, Any], None] | None = None,
-    probe: bool = False,
-) -> list[Outcome]:
     """Run the calls of one source not settled by an earlier fetch, with a progress line every
     few seconds and one at the end. ``inspect(key, data)`` sees the data of every answer
     (settled ones too), for a later call that depends on it. With ``probe``, the first
     ``PROBE`` calls go first, and when every one answers 404 on every known path of the
-    source, it is absent: the rest are not asked (``ABSENT_KEY`` says so in the log)."""
+    source, it is absent: the rest are not asked (``ABSENT_KEY`` says so in the log). Then
+    the source has landed (``_Landing.landed``)."""
     spec = sources.SOURCES_BY_NAME[source]
     outcomes: list[Outcome] = []
     marker = landing.settled(source, ABSENT_KEY) if probe else None
     if marker is not None:  # a resumed fetch: absent already today
         landing.reuse(marker)
+        await landing.landed(source)
         return outcomes
     todo = []
     answered_before = False
@@ -257,6 +244,7 @@ async def _calls(
             todo = [(k, other, q) for k, _, q in todo]
         if all(st == 404 for st in statuses):
             _absent(landing, client, source, tried, len(todo))
+            await landing.landed(source)
             return outcomes
     # a few workers take the calls in turn: a task per call up front held every call's
     # coroutine at once (tens of thousands at 10x the catalog)
@@ -267,6 +255,7 @@ async def _calls(
             await one(k, p, q)
 
     await asyncio.gather(*(worker() for _ in range(min(client.concurrency, len(todo)))))
+    await landing.landed(source)
     return outcomes
 
 
