@@ -42,7 +42,7 @@ from typing import Any
 import orjson
 
 from pipeline.fetch.cadence import Cadence, not_due
-from pipeline.fetch.outcomes import FetchError, FetchReport
+from pipeline.fetch.outcomes import FetchError, FetchReport, Log
 from pipeline.raw.importer import is_imported
 from pipeline.raw.landing import raw_snapshot
 from pipeline.storage.layout import Layout
@@ -50,7 +50,6 @@ from pipeline.storage.layout import Layout
 GROUPS = ("v1", "frontend")
 API_KEY_ENV = "OPENROUTER_API_KEY"  # read by the fetch process, never passed on its command line
 PROCESS_MODULE = "pipeline.fetch.early_process"
-Log = Callable[[str], None]
 # (the snapshot folder, a source, its log rows): called on the command's reader thread as each
 # source lands; it must return at once (hand the work to a thread of its own)
 OnLanded = Callable[[Path, str, list[dict[str, Any]]], None]
@@ -139,13 +138,17 @@ def begin(
             dismiss(process)
         return False
     skip, _ = not_due(date, cadence, lambda d: raw_snapshot(layout, d, bodies=False))
-    job = command(snap.folder, client, min_coverage, skip, cadence.uptime_hourly_endpoints)
+    job = _job(snap.folder, client, min_coverage, skip, cadence.uptime_hourly_endpoints)
     if process is None:
-        proc = subprocess.Popen(job, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)  # noqa: S603
+        proc = subprocess.Popen(  # noqa: S603 - this interpreter, this package's module
+            [sys.executable, "-m", PROCESS_MODULE, job.decode()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+        )
         atexit.register(_stop, proc)  # a run that fails or is interrupted leaves no fetch behind
     else:
         proc = process
-        _hand(proc, job[-1].encode())
+        _hand(proc, job)
     groups = {g: BegunGroup() for g in GROUPS}
     with _lock:
         for group, g in groups.items():
@@ -166,6 +169,18 @@ def command(
 ) -> list[str]:
     """The fetch process's command line: its module, with what to fetch as JSON (the key
     stays in the environment)."""
+    job = _job(folder, client, min_coverage, skip, hourly_endpoints)
+    return [sys.executable, "-m", PROCESS_MODULE, job.decode()]
+
+
+def _job(
+    folder: Path | str,
+    client: dict[str, Any],
+    min_coverage: float,
+    skip: frozenset[str],
+    hourly_endpoints: int,
+) -> bytes:
+    """What the fetch process is to fetch, as one line of JSON."""
     job = {
         "folder": str(folder),
         "client": client,
@@ -174,7 +189,7 @@ def command(
         "hourly_endpoints": hourly_endpoints,
         "parent": os.getpid(),
     }
-    return [sys.executable, "-m", PROCESS_MODULE, orjson.dumps(job).decode()]
+    return orjson.dumps(job)
 
 
 def dismiss(proc: subprocess.Popen[bytes]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ OK, PERMANENT, TRANSIENT, ABSENT = "ok", "permanent", "transient", "absent"
 # What the client tries again (``pipeline/fetch/client.py``): an answer with one of these is a
 # failure a later try could fix.
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+Log = Callable[[str], None]  # where a fetch says what it is doing, a line at a time
 
 
 class FetchError(RuntimeError):

@@ -29,6 +29,7 @@ from pipeline.fetch.outcomes import (
     TRANSIENT,
     FetchError,
     FetchReport,
+    Log,
     latest_rows,
     row_state,
 )
@@ -36,7 +37,6 @@ from pipeline.raw.store import RawSnapshot
 from pipeline.sources import frontend_rankings
 from pipeline.sources.request import UnaddressableId
 
-Log = Callable[[str], None]
 # (a source, its log rows): every call of the source made, every body in its pack
 Landed = Callable[[str, list[dict[str, Any]]], None]
 # A line every few seconds shows a slow fetch moving; a fast one says only that it ended
