@@ -53,6 +53,7 @@ def resources(settings: Settings | None = None) -> dict[str, object]:
             max_attempts=s.max_attempts,
             min_coverage=s.min_coverage,
             max_body_mb=s.max_body_mb,
+            max_retry_after_s=s.max_retry_after_s,
             uptime_every_days=s.uptime_every_days,
             top_apps_every_days=s.top_apps_every_days,
             uptime_hourly_endpoints=s.uptime_hourly_endpoints,

@@ -135,6 +135,14 @@ def _land_or_fetch(
     async def go() -> FetchReport:
         async with api.client() as client:
             report = await job(client, snap, context.log.info, resume=resume, **kwargs)
+            if client.rate_limited is not None:
+                # the calls left are missing, not refused: the raw stays partial and a later
+                # run of the date asks only those
+                raise FetchError(
+                    f"raw {group}: {client.rate_limit_line().removesuffix('; not sent')}; "
+                    f"{report.transient:,} calls missing, nothing is published; run the date "
+                    "again later"
+                )
             if client.rate.cuts:
                 context.log.info(
                     f"raw {group}: the server limited the rate {client.limited} times; "

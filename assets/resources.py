@@ -30,6 +30,7 @@ class OpenRouterApi(dg.ConfigurableResource):
     max_attempts: int = 4
     min_coverage: float = 0.95
     max_body_mb: float = 64.0
+    max_retry_after_s: float = 120.0
     # sources not asked every day (see pipeline/fetch/cadence.py); 0 turns one off
     uptime_every_days: int = 2
     top_apps_every_days: int = 7
@@ -70,6 +71,7 @@ class OpenRouterApi(dg.ConfigurableResource):
             max_attempts=self.max_attempts,
             max_body_bytes=int(self.max_body_mb * 1024 * 1024),
             source_limits=sources.PER_MINUTE_LIMITS,
+            max_retry_after_s=self.max_retry_after_s,
         )
 
 

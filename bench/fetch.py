@@ -225,8 +225,8 @@ def audit_cost(repeat: int) -> list[float]:
     judges) and every verdict, on the sample's tables against the day before's."""
     import datetime as dt
 
-    from assets.tables import _previous
     from pipeline.publish import audit
+    from pipeline.publish.protocol import previous_snapshots as _previous
     from pipeline.publish.thresholds import Thresholds
     from pipeline.raw.reader import read_snapshot
     from pipeline.storage.layout import Layout

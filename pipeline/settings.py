@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, create_model, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.publish.thresholds import Thresholds
@@ -29,7 +29,16 @@ def check_base_url(v: str) -> str:
     return v.rstrip("/")
 
 
-class Settings(BaseSettings):
+# the publish audit's limits (pipeline/publish/thresholds.py), one field each, read as
+# OPENROUTER_CATALOG_AUDIT_<LIMIT>: declared there once
+_AuditSettings = create_model(  # type: ignore[call-overload]
+    "_AuditSettings",
+    __base__=BaseSettings,
+    **{name: (kind, Field(default, ge=0)) for name, (kind, default) in Thresholds.fields().items()},
+)
+
+
+class Settings(_AuditSettings):
     # Unaliased fields read OPENROUTER_CATALOG_<NAME>, never a bare CONCURRENCY or TIMEOUT_S
     # that some other tool set.
     model_config = SettingsConfigDict(
@@ -72,17 +81,13 @@ class Settings(BaseSettings):
     max_attempts: int = Field(4, ge=1, le=20)
     min_coverage: float = Field(0.95, ge=0, le=1)
     max_body_mb: float = Field(64.0, gt=0)
+    # a Retry-After longer than this ends the run's calls at once (minutes, not hours: a
+    # daily job must not wait a day for an API that says so)
+    max_retry_after_s: float = Field(120.0, gt=0)
     # sources not asked every day (pipeline/fetch/cadence.py); 0 turns one off
     uptime_every_days: int = Field(2, ge=0)
     top_apps_every_days: int = Field(7, ge=0)
     uptime_hourly_endpoints: int = Field(50, ge=0)
-    # the publish audit (pipeline/publish/audit.py): what holds a date
-    audit_max_drop: float = Field(Thresholds.max_drop, ge=0, le=1)
-    audit_field_was: float = Field(Thresholds.field_was, ge=0, le=1)
-    audit_field_now: float = Field(Thresholds.field_now, ge=0, le=1)
-    audit_max_price_changes: float = Field(Thresholds.max_price_changes, ge=0, le=1)
-    audit_max_zeroed: float = Field(Thresholds.max_zeroed, ge=0, le=1)
-    audit_max_gap_days: int = Field(Thresholds.max_gap_days, ge=0)
 
     # where runs are recorded: the Dagster home ``make ui`` reads. Default: $DAGSTER_HOME, else
     # the project's .dagster/; "memory" records nothing (an in-memory instance).

@@ -1,7 +1,8 @@
-"""No false alarm: the 20 consecutive real days of the shared archive (2026-07-17 → 08-05) built
-in order through the tables step, each audited against the day before as a daily run would
-be, with the default thresholds. Prints the audit's figures per day, and the largest of each
-over the 20 days beside its limit; exits 1 if any real day is held.
+"""No false alarm: the 20 consecutive real days of the shared archive (2026-07-17 → 08-05), then
+the 12 days of the second recorder (pulse_2026-08, a series of its own), built in order through
+the tables step, each audited against the day before as a daily run would be, with the default
+thresholds. Prints the audit's figures per day, and the largest of each over the days beside
+its limit; exits 1 if any real day is held.
 
     .venv/bin/python scripts/check_audit_days.py [--shared ../shared/openrouter-samples]
 """
@@ -22,6 +23,7 @@ from assets.resources import CatalogStorage  # noqa: E402
 from assets.tables import BLOCKING, catalog_tables  # noqa: E402
 from pipeline.publish.thresholds import Thresholds  # noqa: E402
 from pipeline.storage.layout import Layout  # noqa: E402
+from tests.support.pulse_day import build_pulse_day  # noqa: E402
 from tests.support.recorded_day import build_day  # noqa: E402
 
 # (check, metadata entry, label): the figures printed per day
@@ -34,7 +36,23 @@ FIGURES = (
     ("endpoint_prices_stable", "turned_zero_or_null_pct", "endpoint paid→0 %"),
     ("model_prices_stable", "turned_zero_or_null_pct", "model paid→0 %"),
     ("api_fields_kept", "vanished", "fields vanished"),
+    ("sources_complete", "frontend_stats_endpoint_answered_pct", "stats answered %"),
+    ("endpoint_prices_stable", "implausible_moves", "endpoint ×10 moves"),
+    ("endpoint_prices_stable", "largest_move_factor", "endpoint move ×"),
+    ("model_prices_stable", "implausible_moves", "model ×10 moves"),
+    ("model_prices_stable", "largest_move_factor", "model move ×"),
+    ("endpoint_ids_stable", "ids_changed_pct", "ids changed %"),
+    ("endpoint_flags_plausible", "status_flipped_pct", "status<0 %"),
+    ("endpoint_flags_plausible", "deranked_flipped_pct", "deranked %"),
+    ("endpoint_flags_plausible", "context_flipped_pct", "context 0/½ %"),
+    ("endpoint_flags_plausible", "quantization_flipped_pct", "quantization %"),
+    ("endpoint_flags_plausible", "discount_flipped_pct", "discount %"),
+    ("endpoint_flags_plausible", "training_policy_flipped_pct", "training %"),
+    ("endpoint_flags_plausible", "retains_prompts_policy_flipped_pct", "retention %"),
+    ("values_in_range", "quarantined", "quarantined"),
 )
+# the lowest is the one that matters for these
+LOWEST = {"stats answered %"}
 DROPS = {label for _, key, label in FIGURES if key.endswith("change_pct")}
 
 
@@ -42,59 +60,73 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default="../shared/openrouter-samples")
     args = ap.parse_args()
-    days = sorted(Path(args.shared).glob("daily_2026-0*/2026-*"))
-    if not days:
+    daily = sorted(Path(args.shared).glob("daily_2026-0*/2026-*"))
+    pulse = sorted(
+        p
+        for p in Path(args.shared).glob("pulse_2026-08/2026-*")
+        if (p / "endpoint_stats.json.gz").is_file()
+    )
+    if not daily:
         print(f"no daily bundles under {args.shared}", file=sys.stderr)
         return 2
+    series = [("daily", daily, build_day), ("pulse", pulse, build_pulse_day)]
+    days = daily + pulse
     held: list[str] = []
     falls: list[str] = []  # per day, the field whose share fell furthest
     worst: dict[str, float] = {}
-    print("date        " + "  ".join(f"{label:>17}" for _, _, label in FIGURES))
-    with tempfile.TemporaryDirectory() as tmp, dg.instance_for_test() as instance:
-        layout = Layout(tmp)
-        for folder in days:
-            t0 = time.perf_counter()
-            build_day(folder, layout.raw_dir(dt.date.fromisoformat(folder.name)))
-            result = dg.materialize(
-                [catalog_tables],
-                partition_key=folder.name,
-                resources={"storage": CatalogStorage(root=tmp)},
-                instance=instance,
-                raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-            )
-            found = {e.check_name: e for e in result.get_asset_check_evaluations()}
-            cells = []
-            for check, key, label in FIGURES:
-                entry = found[check].metadata.get(key)
-                value = None if entry is None else entry.value
-                cells.append(f"{'-' if value is None else value:>17}")
-                if isinstance(value, int | float):
-                    # drops are what hold a list: keep the most negative change
-                    v = -value if key.endswith("change_pct") else value
-                    worst[label] = max(worst.get(label, float("-inf")), v)
-            failed = [n for n, e in found.items() if n in BLOCKING and not e.passed]
-            if failed or not result.success:
-                held.append(f"{folder.name}: {', '.join(failed) or 'run failed'}")
-            status = "HELD " + ",".join(failed) if failed else "published"
-            fall = found["api_fields_kept"].metadata.get("largest_fall")
-            if fall is not None and fall.value:
-                falls.append(f"{folder.name}: {fall.value}")
-            print(
-                f"{folder.name}  "
-                + "  ".join(cells)
-                + f"  {status} ({time.perf_counter() - t0:.1f} s)"
-            )
+    print("date        " + "  ".join(label for _, _, label in FIGURES))
+    for name, folders, build in series:
+        print(f"-- {name}: {len(folders)} days, each against the day before it")
+        with tempfile.TemporaryDirectory() as tmp, dg.instance_for_test() as instance:
+            layout = Layout(tmp)
+            for folder in folders:
+                t0 = time.perf_counter()
+                build(folder, layout.raw_dir(dt.date.fromisoformat(folder.name)))
+                result = dg.materialize(
+                    [catalog_tables],
+                    partition_key=folder.name,
+                    resources={"storage": CatalogStorage(root=tmp)},
+                    instance=instance,
+                    raise_on_error=False,
+                    run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+                )
+                found = {e.check_name: e for e in result.get_asset_check_evaluations()}
+                cells = []
+                for check, key, label in FIGURES:
+                    entry = found[check].metadata.get(key) if check in found else None
+                    value = None if entry is None else entry.value
+                    cells.append(f"{'-' if value is None else value:>{len(label)}}")
+                    if isinstance(value, int | float):
+                        # drops are what hold a list: keep the most negative change
+                        v = -value if key.endswith("change_pct") or label in LOWEST else value
+                        worst[label] = max(worst.get(label, float("-inf")), v)
+                failed = [n for n, e in found.items() if n in BLOCKING and not e.passed]
+                if failed or not result.success:
+                    held.append(f"{folder.name}: {', '.join(failed) or 'run failed'}")
+                status = "HELD " + ",".join(failed) if failed else "published"
+                fall = found["api_fields_kept"].metadata.get("largest_fall")
+                if fall is not None and fall.value:
+                    falls.append(f"{folder.name}: {fall.value}")
+                print(
+                    f"{folder.name}  "
+                    + "  ".join(cells)
+                    + f"  {status} ({time.perf_counter() - t0:.1f} s)"
+                )
     limits = Thresholds()
     largest = ", ".join(
-        f"{label} {'drop ' if label in DROPS else ''}{v:g}" for label, v in worst.items()
+        f"{label} {'drop ' if label in DROPS else 'lowest ' if label in LOWEST else ''}"
+        f"{abs(v) if label in LOWEST else v:g}"
+        for label, v in worst.items()
     )
     print(f"\nlargest over the days: {largest}")
     print(
         f"limits: drop {100 * limits.max_drop:g} %, "
         f"price changed {100 * limits.max_price_changes:g} %, "
         f"paid→0 {100 * limits.max_zeroed:g} %, "
-        f"a field vanished when ≥ {100 * limits.field_was:g} % → < {100 * limits.field_now:g} %"
+        f"a field vanished when ≥ {100 * limits.field_was:g} % → < {100 * limits.field_now:g} %, "
+        f"implausible beyond ×{limits.implausible_factor:g} ({limits.max_implausible} hold), "
+        f"flags {100 * limits.max_flag_changes:g} %, ids {100 * limits.max_id_changes:g} %, "
+        f"coverage {100 * limits.min_coverage:g} %, quarantined {limits.max_quarantined}"
     )
     print("the field that fell furthest, per day:" + "".join(f"\n  {f}" for f in falls))
     print(f"{len(days)} days, {len(held)} held" + "".join(f"\n  {h}" for h in held))

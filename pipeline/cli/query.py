@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from pipeline.storage.layout import Layout
 
 MAX_CELL = 60
+# what a query may be: it reads the warehouse and nothing else (no COPY … TO, ATTACH, SET,
+# INSTALL, PRAGMA or writes)
+ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 
 
 class Format(StrEnum):
@@ -53,10 +56,12 @@ def run_query(warehouse: Path, sql: str, layout: Layout | None = None) -> Result
         raise QueryError(
             f"no warehouse at {warehouse}; build one with `make demo` or `openrouter-catalog run`"
         )
+    _only_reads(sql)
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
             if layout is not None:
                 layout.attach(con)
+            _sandbox(con, warehouse, layout)
             rel = con.sql(sql)
             if rel is None:
                 raise QueryError("the statement returns no rows (only queries are supported)")
@@ -64,6 +69,38 @@ def run_query(warehouse: Path, sql: str, layout: Layout | None = None) -> Result
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise QueryError(f"query failed: {first}") from None
+
+
+def _only_reads(sql: str) -> None:
+    """One statement that reads, or a QueryError naming what was refused."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise QueryError(f"query failed: {first}") from None
+    if len(statements) != 1:
+        raise QueryError(f"refused: one statement at a time ({len(statements)} given)")
+    kind = statements[0].type
+    if kind not in ALLOWED:
+        raise QueryError(
+            f"refused: a {kind.name} statement; query reads the warehouse and nothing else "
+            "(SELECT or EXPLAIN only)"
+        )
+
+
+def _sandbox(con: duckdb.DuckDBPyConnection, warehouse: Path, layout: Layout | None) -> None:
+    """No file outside the data (the tables the views read, and the bucket's root) can be
+    read or written, no extension installed or loaded, and no setting changed afterwards:
+    DuckDB's own switches, locked, so a table function in a SELECT cannot reach around."""
+    allowed = {str(warehouse.resolve().parent) + "/"}
+    if layout is not None:
+        allowed.add(layout.bucket.root + "/" if layout.remote else f"{layout.base.resolve()}/")
+    listed = ", ".join("'" + a.replace("'", "''") + "'" for a in sorted(allowed))
+    con.execute(f"SET allowed_directories = [{listed}]")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET autoinstall_known_extensions = false")
+    con.execute("SET autoload_known_extensions = false")
+    con.execute("SET lock_configuration = true")
 
 
 def _text(value: Any) -> str:  # noqa: ANN401 - any SQL value

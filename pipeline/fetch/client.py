@@ -41,8 +41,15 @@ from pipeline.fetch.rate import AdaptiveRate
 # would only repeat them, thousands of times under faults.
 stamina.instrumentation.set_on_retry_hooks([])
 
+# how long a Retry-After is honoured: past it the API is rate limiting for longer than a
+# daily run can wait, and every call of the run fails at once (``RateLimited``)
 MAX_RETRY_AFTER_S = 120.0
 CHUNK = 65536
+
+
+class RateLimited(Exception):
+    """The API asked to wait longer than the cap: the call fails now, and so does every later
+    call of this client, without being sent."""
 
 
 class RetryableStatus(Exception):
@@ -95,15 +102,14 @@ def parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return max(0.0, min(float(value), MAX_RETRY_AFTER_S))
+        return max(0.0, float(value))
     except ValueError:
         pass
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    delta = (when - dt.datetime.now(dt.UTC)).total_seconds()
-    return max(0.0, min(delta, MAX_RETRY_AFTER_S))
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
 def request_target(path: str, params: dict[str, str] | None = None) -> str:
@@ -207,6 +213,7 @@ class ApiClient:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         source_limits: dict[str, float] | None = None,
         order: Sequence[str] = (),
+        max_retry_after_s: float = MAX_RETRY_AFTER_S,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         parts = urlsplit(self.base_url)
@@ -237,6 +244,9 @@ class ApiClient:
         self._max_body = max_body_bytes
         self.key_sent = send_key
         self.limited = 0  # answers of 429 (or with Retry-After) seen by this client
+        self._max_retry_after = max_retry_after_s
+        # set when the API asked to wait past the cap: (since, the wait asked for, in s)
+        self.rate_limited: tuple[str, float] | None = None
 
     @property
     def concurrency(self) -> int:
@@ -296,6 +306,14 @@ class ApiClient:
         finally:
             await resp.aclose()
 
+    def rate_limit_line(self) -> str:
+        assert self.rate_limited is not None
+        since, wait = self.rate_limited
+        return (
+            f"the API is rate limiting since {since} (Retry-After {wait:,.0f} s, over the "
+            f"{self._max_retry_after:,.0f} s this run waits: max_retry_after_s); not sent"
+        )
+
     def _too_large(self, what: str) -> str:
         return f"body {what}, over the {self._max_body:,}-byte cap (max_body_mb); not retried"
 
@@ -312,6 +330,8 @@ class ApiClient:
         self, source: str, target: httpx.URL, state: _Attempts, expect_json: bool
     ) -> None:
         """One attempt; what it received stays in ``state`` even when it raises."""
+        if self.rate_limited is not None:
+            raise RateLimited(self.rate_limit_line())
         state.attempts += 1
         state.status = state.body = state.ctype = state.parsed = None
         await self._slots.acquire(self._rank.get(source, self._last_rank))
@@ -321,13 +341,19 @@ class ApiClient:
         finally:
             self._slots.release()
         status, fresh = state.status, state.attempts == 1
+        wait = parse_retry_after(retry_after)
+        if wait is not None and wait > self._max_retry_after:
+            if self.rate_limited is None:
+                since = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+                self.rate_limited = (since, wait)
+            raise RateLimited(self.rate_limit_line())
         if status == 429 or retry_after is not None:
             self.limited += 1
-            self.rate.limited(started, parse_retry_after(retry_after), fresh)
+            self.rate.limited(started, wait, fresh)
         else:
             self.rate.admitted(started, fresh)
         if status in RETRY_STATUSES:
-            raise RetryableStatus(status, parse_retry_after(retry_after))
+            raise RetryableStatus(status, wait)
         if expect_json and 200 <= status < 300:
             try:
                 state.parsed = orjson.loads(state.body)
@@ -386,6 +412,9 @@ class ApiClient:
             error, transient = f"{exc} after {state.attempts} attempts", True
         except BodyTooLarge as exc:
             error, state.body = str(exc), None
+        except RateLimited as exc:
+            # a later run may well be let through: the call is missing, not refused for good
+            error, transient, state.body = str(exc), True, None
         except TRANSPORT_ERRORS as exc:
             what = str(exc) or ("timed out" if isinstance(exc, TimeoutError) else "failed")
             error = f"{type(exc).__name__}: {what} after {state.attempts} attempts"

@@ -311,10 +311,12 @@ def shape_error(source: sources.Source, r: FetchResult) -> str | None:
 
 
 def _checked(source: sources.Source, r: FetchResult) -> FetchResult:
-    """Mark a 200 whose body is not this source's answer as failed (for good), before it is
-    logged."""
+    """Mark a 200 whose body is not this source's answer (``{"error": …}``, a page of HTML)
+    as failed, before it is logged. An upstream that answers so is failing for now, not for
+    good: a later run of the date asks the call again."""
     if r.status == 200 and r.error is None:
         r.error = shape_error(source, r)
+        r.transient = r.error is not None
     return r
 
 

@@ -1,28 +1,37 @@
 """The audit of a date's staged tables against the previous published snapshot: the blocking
 checks that stand between what the API answered and what users read.
 
-Three families, each a pure function (frames in, a verdict with its figures out):
-- **volume**: v1 models, catalog rows, endpoints and providers. A drop above a threshold holds
-  the date, and an empty answer is never a valid day;
+Each check is a pure function (frames in, a verdict with its figures out):
+- **completeness**: every source the catalog tables need answered at least ``min_coverage``
+  of its calls; a 200 with an error or HTML body is a failed call. An incomplete day is
+  held, so "not observed" never reads as "removed";
+- **volume**: v1 models, catalog rows, endpoints (and those each source described) and
+  providers. A drop above a threshold holds the date, and an empty answer is never valid;
+- **identity**: the share of (model, provider, tag) keys whose endpoint id changed;
 - **contract**: a field most objects carried in the previous snapshot and almost none carry
   now has vanished upstream (renamed or dropped), whatever its column would read;
-- **values**: the share of endpoints whose prices changed, and the share of paid prices that
-  turned 0 or null.
+- **plausibility**: per provider, price moves beyond a factor (a unit error, not news), and
+  paid prices turned 0 or null; per model on the v1 list the same; the shares of endpoints
+  whose policy, status, rank, context length, quantization or discount flipped;
+- **range**: records with a price out of range were quarantined (``quarantine.py``); a few
+  publish, many hold.
 
-The defaults come from the real day-to-day variation of 20 consecutive recorded days
-(2026-07-17 → 08-05, ``scripts/check_audit_days.py``): at most 8.7 % of v1 models gone in a day
-(07-31, a real mass removal), 3.5 % of endpoints, 2.2 % of endpoints with a changed price.
+The defaults come from the real day-to-day variation of the recorded days
+(``scripts/check_audit_days.py`` prints every figure of every day beside its limit).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
+from pipeline.publish import identity
 from pipeline.publish.checks import Verdict
+from pipeline.publish.quarantine import Quarantined
 from pipeline.publish.thresholds import Thresholds
 from pipeline.sources.shapes import PRICE_COMPONENTS
 from pipeline.transforms.common import REQUIRED_PRICES
@@ -49,9 +58,37 @@ class AuditInput:
     imported: bool
     previous: Mapping[str, Previous]  # table → its previous published snapshot
     asked: frozenset[str] = frozenset()  # sources the snapshot asked at all
+    # per source, the calls by how they ended (pipeline.fetch.outcomes.coverage)
+    calls: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    quarantined: Quarantined = field(default_factory=Quarantined)
 
+
+# the sources the catalog tables are built from: below its coverage one holds the date
+NEEDED = (
+    "v1_models",
+    "v1_endpoints",
+    "v1_providers",
+    "frontend_catalog",
+    "frontend_all_providers",
+    "frontend_stats_endpoint",
+)
+# how the API's paths read in a line (the source names are ours)
+CALLS = {
+    "v1_models": "v1 models",
+    "v1_endpoints": "v1 endpoints",
+    "v1_providers": "v1 providers",
+    "frontend_catalog": "catalog/models",
+    "frontend_all_providers": "all-providers",
+    "frontend_stats_endpoint": "stats/endpoint",
+}
 
 NAMES = (
+    (
+        "sources_complete",
+        "endpoints",
+        "every source the catalog tables need answered at least the coverage limit of its "
+        "calls (an incomplete day is held, never read as removals)",
+    ),
     ("models_volume", "models", "v1 models and catalog rows: not empty, no drop over the limit"),
     ("endpoints_volume", "endpoints", "endpoints: not empty, no drop over the limit"),
     ("providers_volume", "providers", "providers: not empty, no drop over the limit"),
@@ -63,15 +100,34 @@ NAMES = (
     (
         "endpoint_prices_stable",
         "endpoints",
-        "the shares of endpoints whose price changed, and of paid prices that turned 0 or "
-        "null, are within their limits",
+        "per provider, few implausible price moves (beyond the factor); the shares of "
+        "endpoints whose price changed, and of paid prices that turned 0 or null, within limits",
     ),
     (
         "model_prices_stable",
         "models",
-        "the share of paid v1 model prices that turned 0 or null is within its limit",
+        "v1 model prices: few implausible moves (beyond the factor), few paid prices turned 0 "
+        "or null",
+    ),
+    (
+        "endpoint_ids_stable",
+        "endpoints",
+        "the share of (model, provider, tag) keys whose endpoint id changed is within its limit",
+    ),
+    (
+        "endpoint_flags_plausible",
+        "endpoints",
+        "the shares of endpoints whose training or retention policy, status, rank, context "
+        "length, quantization or discount flipped are within their limit",
+    ),
+    (
+        "values_in_range",
+        "endpoints",
+        "few records have a price out of range (each is quarantined: kept out of the tables, "
+        "its published rows stand in)",
     ),
 )
+DESCRIPTIONS = {n: d for n, _, d in NAMES}
 
 
 def _pct(x: float) -> str:
@@ -137,7 +193,7 @@ class _Count:
 
 
 def _volume(name: str, counts: list[_Count], limits: Thresholds, against: str) -> Verdict:
-    desc = dict((n, d) for n, _, d in NAMES)[name]
+    desc = DESCRIPTIONS[name]
     problems = [p for c in counts if (p := c.problem(limits.max_drop))]
     metadata: dict[str, object] = {"evaluated": True, "against": against}
     for c in counts:
@@ -187,20 +243,38 @@ def volume_verdicts(inp: AuditInput, limits: Thresholds) -> list[Verdict]:
             out.append(
                 _not_evaluated(
                     name,
-                    dict((n, d) for n, _, d in NAMES)[name],
+                    DESCRIPTIONS[name],
                     f"{inp.date} has no {table} (not in the archive)",
                 )
             )
             continue
         prev, why = _comparable(inp, table, limits)
-        count = _Count(
-            label,
-            df.height,
-            None if prev is None else prev.df.height,
-            any(s in inp.present for s in srcs),
-            any(s in inp.asked for s in srcs),
-        )
-        out.append(_volume(name, [count], limits, str(prev.date) if prev else why))
+        counts = [
+            _Count(
+                label,
+                df.height,
+                None if prev is None else prev.df.height,
+                any(s in inp.present for s in srcs),
+                any(s in inp.asked for s in srcs),
+            )
+        ]
+        if table == "endpoints" and not inp.imported:
+            # each source's own share: the v1 calls all answering [] while the frontend is
+            # fine leaves the row count whole, and the rows half described
+            for flag, source, what in (
+                ("in_v1", "v1_endpoints", "endpoints in v1"),
+                ("in_frontend", "frontend_stats_endpoint", "endpoints in stats/endpoint"),
+            ):
+                counts.append(
+                    _Count(
+                        what,
+                        df.filter(pl.col(flag)).height,
+                        None if prev is None else prev.df.filter(pl.col(flag)).height,
+                        source in inp.present,
+                        source in inp.asked,
+                    )
+                )
+        out.append(_volume(name, counts, limits, str(prev.date) if prev else why))
     return out
 
 
@@ -222,7 +296,8 @@ def followed_fields(now: pl.DataFrame, before: pl.DataFrame, limits: Thresholds)
 
 
 def contract_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
-    name, _, desc = NAMES[3]
+    name = "api_fields_kept"
+    desc = DESCRIPTIONS[name]
     now = inp.frames.get("api_field_presence")
     prev, why = _comparable(inp, "api_field_presence", limits)
     if now is None or prev is None:
@@ -276,15 +351,62 @@ def _zeroed(now: pl.DataFrame, before: pl.DataFrame, key: str) -> tuple[int, int
     return turned, paid
 
 
+def _moves(both: pl.DataFrame, limits: Thresholds) -> pl.DataFrame:
+    """One row per price of a record present on both days that moved beyond the factor
+    (both sides known and above 0; turning 0 or null is counted apart)."""
+    parts = []
+    for c in PRICES:
+        was, now = pl.col(c), pl.col(f"{c}_now")
+        ratio = now.cast(pl.Float64) / was.cast(pl.Float64)
+        parts.append(
+            both.filter((was > 0) & (now > 0))
+            .with_columns(ratio=ratio)
+            .filter(
+                (pl.col("ratio") > limits.implausible_factor)
+                | (pl.col("ratio") < 1 / limits.implausible_factor)
+            )
+            .select(
+                pl.exclude([*PRICES, *(f"{p}_now" for p in PRICES)]),
+                pl.lit(c.removesuffix("_usd_per_token")).alias("component"),
+            )
+        )
+    return pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame()
+
+
+def _largest_move(both: pl.DataFrame) -> float | None:
+    """The largest factor any price moved by, up or down (for the day's figures)."""
+    factors = [
+        both.filter((pl.col(c) > 0) & (pl.col(f"{c}_now") > 0))
+        .select(
+            (pl.col(f"{c}_now").cast(pl.Float64) / pl.col(c).cast(pl.Float64)).log().abs().max()
+        )
+        .item()
+        for c in PRICES
+    ]
+    found = [f for f in factors if f is not None]
+    return round(math.exp(max(found)), 3) if found else None
+
+
+def _implausible_by(moves: pl.DataFrame, by: str, limits: Thresholds) -> dict[str, int]:
+    """Groups (providers, or the model list) with more implausible moves than allowed."""
+    if moves.is_empty():
+        return {}
+    counts = moves.group_by(by).agg(pl.col("key").n_unique().alias("n")).sort("n", descending=True)
+    return {
+        str(r[by]): r["n"] for r in counts.iter_rows(named=True) if r["n"] >= limits.max_implausible
+    }
+
+
 def endpoint_prices_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
-    name, _, desc = NAMES[4]
+    name = "endpoint_prices_stable"
+    desc = DESCRIPTIONS[name]
     now = inp.frames.get("endpoints")
     prev, why = _comparable(inp, "endpoints", limits)
     if now is None or prev is None:
         return _not_evaluated(name, desc, why or f"{inp.date} has no endpoints")
     before = prev.df
-    both = before.select("endpoint_id", *PRICES).join(
-        now.select("endpoint_id", *PRICES), on="endpoint_id", suffix="_now"
+    both = before.select(pl.col("endpoint_id").alias("key"), "provider_name", *PRICES).join(
+        now.select(pl.col("endpoint_id").alias("key"), *PRICES), on="key", suffix="_now"
     )
     changed = both.filter(
         pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}_now")) for c in PRICES])
@@ -292,7 +414,14 @@ def endpoint_prices_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
     share = changed / both.height if both.height else 0.0
     turned, paid = _zeroed(now, before, "endpoint_id")
     zeroed = turned / paid if paid else 0.0
+    moves = _moves(both, limits)
+    held_by = _implausible_by(moves, "provider_name", limits)
     problems = []
+    for provider, n in held_by.items():
+        problems.append(
+            f"{n:,} endpoints of {provider} moved a price beyond ×{limits.implausible_factor:g} "
+            f"or ÷{limits.implausible_factor:g} (limit {limits.max_implausible - 1} a provider)"
+        )
     if share > limits.max_price_changes:
         problems.append(
             f"endpoint prices changed {_pct(share)} of {both.height:,} "
@@ -313,6 +442,9 @@ def endpoint_prices_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
             "endpoints_in_both": both.height,
             "price_changed": changed,
             "price_changed_pct": round(100 * share, 2),
+            "implausible_moves": moves.select("key").n_unique() if moves.height else 0,
+            "largest_move_factor": _largest_move(both),
+            "implausible_sample": _sample(moves),
             "paid_prices": paid,
             "turned_zero_or_null": turned,
             "turned_zero_or_null_pct": round(100 * zeroed, 2),
@@ -324,30 +456,232 @@ def endpoint_prices_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
     )
 
 
+def _sample(moves: pl.DataFrame) -> list[str]:
+    if moves.is_empty():
+        return []
+    return [
+        f"{r['key']} {r['component']}"
+        + (f" ({r['provider_name']})" if "provider_name" in r else "")
+        for r in moves.head(20).iter_rows(named=True)
+    ]
+
+
 def model_prices_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
-    name, _, desc = NAMES[5]
+    name = "model_prices_stable"
+    desc = DESCRIPTIONS[name]
     now = inp.frames.get("models")
     prev, why = _comparable(inp, "models", limits)
     if now is None or prev is None:
         return _not_evaluated(name, desc, why or f"{inp.date} has no models")
-    turned, paid = _zeroed(now.filter(pl.col("in_v1")), prev.df.filter(pl.col("in_v1")), "model_id")
+    now_v1, before_v1 = now.filter(pl.col("in_v1")), prev.df.filter(pl.col("in_v1"))
+    turned, paid = _zeroed(now_v1, before_v1, "model_id")
     zeroed = turned / paid if paid else 0.0
-    bad = zeroed > limits.max_zeroed
+    both = before_v1.select(pl.col("model_id").alias("key"), *PRICES).join(
+        now_v1.select(pl.col("model_id").alias("key"), *PRICES), on="key", suffix="_now"
+    )
+    moves = _moves(both, limits)
+    implausible = moves.select("key").n_unique() if moves.height else 0
+    problems = []
+    if implausible >= limits.max_implausible:
+        problems.append(
+            f"{implausible:,} v1 models moved a price beyond ×{limits.implausible_factor:g} or "
+            f"÷{limits.implausible_factor:g} (limit {limits.max_implausible - 1})"
+        )
+    if zeroed > limits.max_zeroed:
+        problems.append(
+            f"paid model prices turned 0 or null {_pct(zeroed)} of {paid:,} "
+            f"(limit {_pct(limits.max_zeroed)})"
+        )
     return Verdict(
         name,
-        not bad,
+        not problems,
         desc,
         metadata={
             "evaluated": True,
             "against": str(prev.date),
+            "implausible_moves": implausible,
+            "largest_move_factor": _largest_move(both),
+            "implausible_sample": _sample(moves),
             "paid_prices": paid,
             "turned_zero_or_null": turned,
             "turned_zero_or_null_pct": round(100 * zeroed, 2),
             "max_zeroed_pct": round(100 * limits.max_zeroed, 2),
         },
         blocking=True,
-        summary=f"paid model prices turned 0 or null {_pct(zeroed)} of {paid:,} "
-        f"(limit {_pct(limits.max_zeroed)})"
+        summary=", ".join(problems),
+    )
+
+
+def completeness_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
+    """Every needed source answered at least ``min_coverage`` of its calls. A source absent
+    that day (404 on every known path) and an imported archive keep their meaning."""
+    name = "sources_complete"
+    if inp.imported:
+        return _not_evaluated(name, DESCRIPTIONS[name], "an imported archive asks nothing")
+    short, figures = [], {}
+    for source in NEEDED:
+        c = inp.calls.get(source)
+        if not c or not c.get("calls"):
+            continue
+        # a call refused for good (a 404: no such model) is an answer; what a later run
+        # could still fetch (5xx, 429, the network, a 200 with an error or HTML body) is not
+        calls = c["calls"]
+        ok = calls - c.get("transient", 0)
+        figures[f"{source}_answered_pct"] = round(100 * ok / calls, 2)
+        if ok / calls < limits.min_coverage:
+            short.append(f"{CALLS[source]} {ok:,} of {calls:,} answered")
+    return Verdict(
+        name,
+        not short,
+        DESCRIPTIONS[name],
+        metadata={
+            "evaluated": True,
+            **figures,
+            "min_coverage_pct": round(100 * limits.min_coverage, 2),
+        },
+        blocking=True,
+        summary=(
+            f"incomplete: {', '.join(short)} (limit {_pct(limits.min_coverage)}); a re-run of the "
+            "date asks only the missing calls"
+        )
+        if short
+        else "",
+    )
+
+
+def identity_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
+    name = "endpoint_ids_stable"
+    now = inp.frames.get("endpoints")
+    prev, why = _comparable(inp, "endpoints", limits)
+    if now is None or prev is None:
+        return _not_evaluated(name, DESCRIPTIONS[name], why or f"{inp.date} has no endpoints")
+    changed, both = identity.id_changes(now, prev.df)
+    share = changed / both if both else 0.0
+    bad = share > limits.max_id_changes
+    return Verdict(
+        name,
+        not bad,
+        DESCRIPTIONS[name],
+        metadata={
+            "evaluated": True,
+            "against": str(prev.date),
+            "keys_in_both": both,
+            "ids_changed": changed,
+            "ids_changed_pct": round(100 * share, 2),
+            "max_id_changes_pct": round(100 * limits.max_id_changes, 2),
+        },
+        blocking=True,
+        summary=f"endpoint ids changed for {changed:,} of {both:,} (model, provider, tag) keys "
+        f"({_pct(share)}, limit {_pct(limits.max_id_changes)}): a contract break"
+        if bad
+        else "",
+    )
+
+
+# flag → (label, expression over a joined row: true when it flipped implausibly)
+def _flips() -> dict[str, tuple[str, pl.Expr]]:
+    was, now = pl.col, lambda c: pl.col(f"{c}_now")
+    negative = (now("status") < 0) & ~(was("status") < 0).fill_null(False)
+    deranked = now("is_deranked").fill_null(False) & ~was("is_deranked").fill_null(False)
+    return {
+        "status": ("status turned negative", negative),
+        "deranked": ("deranked", deranked),
+        "context": (
+            "context length 0 or halved",
+            (now("context_length").fill_null(0) <= 0) & (was("context_length") > 0)
+            | (now("context_length") * 2 < was("context_length")),
+        ),
+        "quantization": (
+            "quantization changed",
+            now("quantization").is_not_null()
+            & was("quantization").is_not_null()
+            & (now("quantization") != was("quantization")),
+        ),
+        "discount": (
+            "discount changed",
+            now("discount").fill_null(0) != was("discount").fill_null(0),
+        ),
+    }  # fmt: skip
+
+
+FLAG_COLUMNS = ("status", "is_deranked", "context_length", "quantization", "discount")
+POLICY_COLUMNS = ("training", "retains_prompts")
+
+
+def flags_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
+    name = "endpoint_flags_plausible"
+    now = inp.frames.get("endpoints")
+    prev, why = _comparable(inp, "endpoints", limits)
+    if now is None or prev is None:
+        return _not_evaluated(name, DESCRIPTIONS[name], why or f"{inp.date} has no endpoints")
+    both = prev.df.select("endpoint_id", *FLAG_COLUMNS).join(
+        now.select("endpoint_id", *FLAG_COLUMNS), on="endpoint_id", suffix="_now"
+    )
+    counts = {key: both.filter(expr).height for key, (_, expr) in _flips().items()}
+    labels = {key: label for key, (label, _) in _flips().items()}
+    total = both.height
+    policies = inp.frames.get("data_policies")
+    before_policies = inp.previous.get("data_policies")
+    if policies is not None and before_policies is not None:
+        scoped = [
+            df.filter(pl.col("scope") == "endpoint").select("endpoint_id", *POLICY_COLUMNS)
+            for df in (before_policies.df, policies)
+        ]
+        joined = scoped[0].join(scoped[1], on="endpoint_id", suffix="_now")
+        for c in POLICY_COLUMNS:
+            key = f"{c}_policy"
+            labels[key] = f"{c.replace('_', ' ')} flipped"
+            counts[key] = joined.filter(
+                pl.col(c).is_not_null()
+                & pl.col(f"{c}_now").is_not_null()
+                & (pl.col(c) != pl.col(f"{c}_now"))
+            ).height
+            total = max(total, joined.height)
+    shares = {k: (n / total if total else 0.0) for k, n in counts.items()}
+
+    def limit(key: str) -> float:
+        return limits.max_status_changes if key == "status" else limits.max_flag_changes
+
+    problems = [
+        f"{labels[k]} on {counts[k]:,} of {total:,} endpoints ({_pct(v)}, limit {_pct(limit(k))})"
+        for k, v in shares.items()
+        if v > limit(k)
+    ]
+    return Verdict(
+        name,
+        not problems,
+        DESCRIPTIONS[name],
+        metadata={
+            "evaluated": True,
+            "against": str(prev.date),
+            "endpoints_in_both": total,
+            **{f"{k}_flipped_pct": round(100 * v, 2) for k, v in shares.items()},
+            "max_flag_changes_pct": round(100 * limits.max_flag_changes, 2),
+            "max_status_changes_pct": round(100 * limits.max_status_changes, 2),
+        },
+        blocking=True,
+        summary=", ".join(problems),
+    )
+
+
+def range_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
+    name = "values_in_range"
+    q = inp.quarantined
+    bad = q.count > limits.max_quarantined
+    return Verdict(
+        name,
+        not bad,
+        DESCRIPTIONS[name],
+        metadata={
+            "evaluated": True,
+            "quarantined": q.count,
+            "stood_in_by_published_rows": q.carried,
+            "sample": q.lines[:20],
+            "max_quarantined": limits.max_quarantined,
+        },
+        blocking=True,
+        summary=f"{q.count:,} records with a price out of range (limit "
+        f"{limits.max_quarantined}; first: {q.lines[0]})"
         if bad
         else "",
     )
@@ -356,17 +690,24 @@ def model_prices_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
 def audit(inp: AuditInput, limits: Thresholds) -> list[Verdict]:
     """Every audit verdict of the date, in the order of ``NAMES``."""
     return [
+        completeness_verdict(inp, limits),
         *volume_verdicts(inp, limits),
         contract_verdict(inp, limits),
         endpoint_prices_verdict(inp, limits),
         model_prices_verdict(inp, limits),
+        identity_verdict(inp, limits),
+        flags_verdict(inp, limits),
+        range_verdict(inp, limits),
     ]
 
 
 # the columns the audit reads of each previous snapshot (nothing else is loaded)
 PREVIOUS_COLUMNS = {
-    "models": ("model_id", "in_v1", "in_frontend_catalog", *PAID),
-    "endpoints": ("endpoint_id", *PRICES),
+    "models": ("model_id", "in_v1", "in_frontend_catalog", *PRICES),
+    "endpoints": tuple(
+        dict.fromkeys((*identity.COLUMNS, "in_v1", "in_frontend", *PRICES, *FLAG_COLUMNS))
+    ),
+    "data_policies": ("scope", "endpoint_id", *POLICY_COLUMNS),
     "providers": ("provider_name",),
     "api_field_presence": ("source", "path", "records", "carried"),
 }

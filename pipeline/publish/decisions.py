@@ -15,6 +15,9 @@ from pipeline.storage.atomic import atomic_write_bytes
 from pipeline.storage.layout import Layout
 
 HELD, PUBLISHED, ACCEPTED = "held", "published", "accepted"
+# the build itself failed after the fetch (a bug, a disk): nothing was published, and the
+# record says what failed so the date is reviewable all the same
+FAILED = "failed"
 # the run tags of an acceptance (``openrouter-catalog accept``, or a run launched in the UI
 # with both tags): the date is published though its audit failed, and the record says so
 ACCEPTED_BY_TAG = "openrouter_catalog/accepted_by"
@@ -24,7 +27,7 @@ ACCEPT_REASON_TAG = "openrouter_catalog/accept_reason"
 @dataclass
 class Decision:
     snapshot_date: str
-    state: str  # held | published | accepted
+    state: str  # held | published | accepted | failed
     at: str  # UTC, ISO 8601
     against: str | None  # the previous published snapshot the audit compared with
     line: str  # the one-line summary a run prints

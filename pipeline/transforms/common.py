@@ -21,7 +21,10 @@ def decimal(text: pl.Expr) -> pl.Expr:
 
 
 def per_mtok(per_token: pl.Expr) -> pl.Expr:
-    return (per_token * 1_000_000).cast(PER_MTOK)
+    # to the coarser scale first: a product at scale 30 has room for 8 integer digits only,
+    # so a price of $150 a token (a unit error) would overflow and stop the whole day, where
+    # the audit should quarantine that one record
+    return per_token.cast(PER_MTOK) * 1_000_000
 
 
 def tier_price_columns(components: tuple[str, ...]) -> list[pl.Expr]:

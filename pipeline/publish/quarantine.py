@@ -1,0 +1,113 @@
+"""No single record can stop a day: a price out of range is quarantined.
+
+A row of ``endpoints`` or of the v1 ``models`` whose price is negative (other than the API's
+"-1", which means variable) or above a ceiling no real price comes near (a unit error, a
+typo: "150" USD a token) is kept out of the tables. In its place every table keeps that
+record's rows of the last published snapshot, so the history reads "unchanged" rather than
+"changed to null" or "removed"; a record with no published past is left out. The lines name
+each record and value for the drift report, and the audit counts them: a few publish, many
+hold the date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from pipeline.publish.thresholds import Thresholds
+from pipeline.sources.shapes import PRICE_COMPONENTS
+from pipeline.transforms.price_items import UNIT_KEYS
+
+# (table, its key, the rows of it the check reads)
+RECORDS = (("endpoints", "endpoint_id", None), ("models", "model_id", "in_v1"))
+MAX_LINES = 20
+
+
+@dataclass
+class Quarantined:
+    """The records kept out of a date's tables, per table: their keys and why."""
+
+    keys: dict[str, list[str]] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+    carried: int = 0  # records whose published rows stand in for them
+
+    @property
+    def count(self) -> int:
+        return sum(len(k) for k in self.keys.values())
+
+
+def _ceiling(component: str, limits: Thresholds) -> float:
+    return limits.max_usd_per_unit if component in UNIT_KEYS else limits.max_usd_per_token
+
+
+def out_of_range(df: pl.DataFrame, key: str, limits: Thresholds) -> pl.DataFrame:
+    """(key, component, value) of every price out of range, one row each."""
+    parts = []
+    for c in PRICE_COMPONENTS:
+        col = f"{c}_usd_per_token"
+        if col not in df.columns:
+            continue
+        price = pl.col(col)
+        parts.append(
+            df.filter((price < 0) | (price > _ceiling(c, limits))).select(
+                pl.col(key).alias("key"),
+                pl.lit(c).alias("component"),
+                price.cast(pl.String).str.strip_chars_end("0").str.strip_chars_end(".")
+                .alias("value"),
+            )
+        )  # fmt: skip
+    return pl.concat(parts) if parts else pl.DataFrame()
+
+
+def quarantine(
+    frames: MutableMapping[str, pl.DataFrame],
+    previous: Callable[[str], tuple[dt.date, pl.DataFrame] | None],
+    limits: Thresholds,
+) -> Quarantined:
+    """Take the out-of-range records out of ``frames`` (in place), standing in their last
+    published rows; ``previous(table)`` gives a table's last published partition."""
+    out = Quarantined()
+    for table, key, rows in RECORDS:
+        df = frames.get(table)
+        if df is None or key not in df.columns:
+            continue
+        checked = df.filter(pl.col(rows)) if rows else df
+        bad = out_of_range(checked, key, limits)
+        if bad.is_empty():
+            continue
+        keys = sorted(set(bad["key"].to_list()))
+        out.keys[table] = keys
+        for r in bad.head(MAX_LINES).iter_rows(named=True):
+            ceiling = _ceiling(r["component"], limits)
+            out.lines.append(
+                f"{table} {r['key']}: {r['component']} {r['value']} USD a unit is out of range "
+                f"(0 to {ceiling:g}); quarantined"
+            )
+        _stand_in(frames, key, keys, previous, out)
+    return out
+
+
+def _stand_in(
+    frames: MutableMapping[str, pl.DataFrame],
+    key: str,
+    keys: list[str],
+    previous: Callable[[str], tuple[dt.date, pl.DataFrame] | None],
+    out: Quarantined,
+) -> None:
+    """Every table holding ``key``: today's rows of ``keys`` out, the published ones in."""
+    gone = pl.Series(keys, dtype=pl.String).implode()
+    for name, df in list(frames.items()):
+        if key not in df.columns or (key == "model_id" and "endpoint_id" in df.columns):
+            continue  # an endpoint of a quarantined model keeps its own rows
+        kept = df.filter(~pl.col(key).is_in(gone))
+        prev = previous(name)
+        if prev is not None and key in prev[1].columns:
+            old = prev[1].filter(pl.col(key).is_in(gone))
+            if name in ("endpoints", "models"):
+                out.carried += old.height
+            if old.height:
+                kept = pl.concat([kept, old], how="diagonal_relaxed").select(df.columns)
+        frames[name] = kept
