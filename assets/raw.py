@@ -69,13 +69,14 @@ def _run(
     snap = raw_snapshot(layout, date)
     if (
         not config.refetch
-        and decisions.is_held(layout, date)
+        and decisions.is_refused(layout, date)
         and decisions.ACCEPTED_BY_TAG not in context.run.tags
         and not is_imported(snap, group)
         and snap.is_complete(group)
     ):
         # the held answer is what the audit refused: a re-run asks the API again (an
-        # acceptance publishes the held raw as it is instead)
+        # acceptance publishes the held raw as it is instead). A date held only as
+        # incomplete resumes its missing calls instead.
         context.log.info(
             f"raw {group}: {date} is held; fetching it again (this run replaces what was held)"
         )

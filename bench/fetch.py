@@ -203,16 +203,20 @@ PREVIOUS_DAY = ROOT / "data" / "sample" / "earlier" / "2026-07-18"
 def steady_day(code: Path, repeat: int) -> list[float]:
     """F: walls of the sample's day run after the day before, by the code in ``code`` (its
     ``python -m pipeline`` resolves from that folder)."""
+    from assets.runner import INSTANCE_YAML
+
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     walls = []
-    with tempfile.TemporaryDirectory(dir=OUT) as data:
+    # a Dagster home on disk, as make demo, the UI and the schedule record runs
+    with tempfile.TemporaryDirectory(dir=OUT) as data, tempfile.TemporaryDirectory(dir=OUT) as home:
+        Path(home, "dagster.yaml").write_text(INSTANCE_YAML)
         with replay_server(str(PREVIOUS_DAY)) as url:
-            cmd = run_command(url, data, "2026-07-18", "--dagster-home", "memory")
+            cmd = run_command(url, data, "2026-07-18", "--dagster-home", home)
             if timed_process(cmd, env, code)[2] != 0:
                 raise SystemExit(f"the run of 2026-07-18 by {code} failed")
         with replay_server(None) as url:
             for _ in range(repeat):
-                cmd = run_command(url, data, DATE, "--refetch", "--dagster-home", "memory")
+                cmd = run_command(url, data, DATE, "--refetch", "--dagster-home", home)
                 wall, _, rc, _ = timed_process(cmd, env, code)
                 if rc != 0:
                     raise SystemExit(f"the run of {DATE} by {code} failed (exit {rc})")

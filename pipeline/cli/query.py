@@ -83,8 +83,8 @@ def _only_reads(sql: str) -> None:
     kind = statements[0].type
     if kind not in ALLOWED:
         raise QueryError(
-            f"refused: a {kind.name} statement; query reads the warehouse and nothing else "
-            "(SELECT or EXPLAIN only)"
+            f"refused: {kind.name} statements are not run; query reads the warehouse and "
+            "nothing else (SELECT or EXPLAIN only)"
         )
 
 

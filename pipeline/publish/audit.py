@@ -265,6 +265,8 @@ def volume_verdicts(inp: AuditInput, limits: Thresholds) -> list[Verdict]:
                 ("in_v1", "v1_endpoints", "endpoints in v1"),
                 ("in_frontend", "frontend_stats_endpoint", "endpoints in stats/endpoint"),
             ):
+                if _answered(inp, source) < limits.min_coverage:
+                    continue  # incomplete: sources_complete says so, and a re-run resumes
                 counts.append(
                     _Count(
                         what,
@@ -512,6 +514,16 @@ def model_prices_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
     )
 
 
+def _answered(inp: AuditInput, source: str) -> float:
+    """The share of a source's calls that answered. A call refused for good (a 404: no such
+    model) is an answer; what a later run could still fetch (5xx, 429, the network, a 200
+    with an error or HTML body) is not. 1 for a source not asked."""
+    c = inp.calls.get(source)
+    if not c or not c.get("calls"):
+        return 1.0
+    return (c["calls"] - c.get("transient", 0)) / c["calls"]
+
+
 def completeness_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
     """Every needed source answered at least ``min_coverage`` of its calls. A source absent
     that day (404 on every known path) and an imported archive keep their meaning."""
@@ -523,12 +535,10 @@ def completeness_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
         c = inp.calls.get(source)
         if not c or not c.get("calls"):
             continue
-        # a call refused for good (a 404: no such model) is an answer; what a later run
-        # could still fetch (5xx, 429, the network, a 200 with an error or HTML body) is not
         calls = c["calls"]
         ok = calls - c.get("transient", 0)
         figures[f"{source}_answered_pct"] = round(100 * ok / calls, 2)
-        if ok / calls < limits.min_coverage:
+        if _answered(inp, source) < limits.min_coverage:
             short.append(f"{CALLS[source]} {ok:,} of {calls:,} answered")
     return Verdict(
         name,

@@ -81,5 +81,16 @@ def is_held(layout: Layout, date: dt.date) -> bool:
     return last is not None and last.state == HELD
 
 
+# a date held only for this is incomplete, not refused: a re-run resumes the missing calls
+# and keeps what answered, rather than asking the API for everything again
+INCOMPLETE = "sources_complete"
+
+
+def is_refused(layout: Layout, date: dt.date) -> bool:
+    """Held for what the API answered (not only for what it left unanswered)."""
+    last = latest(layout, date)
+    return last is not None and last.state == HELD and bool(set(last.failed) - {INCOMPLETE})
+
+
 def now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+0000")

@@ -409,7 +409,7 @@ def _build_and_publish(
         log.error(decision.line)
         return outcome(decision)
 
-    stage.publish()
+    stage.publish(TABLE_NAMES)
     decision = decisions.Decision(
         snapshot_date=date.isoformat(),
         state=decisions.ACCEPTED if accept else decisions.PUBLISHED,

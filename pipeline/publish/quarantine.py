@@ -99,9 +99,17 @@ def _stand_in(
 ) -> None:
     """Every table holding ``key``: today's rows of ``keys`` out, the published ones in."""
     gone = pl.Series(keys, dtype=pl.String).implode()
+    # a model with no published past leaves with its endpoints (none may point at no model);
+    # one with a past keeps today's endpoints beside its published row
+    base = previous("models") if key == "model_id" else None
+    known = set(base[1]["model_id"].to_list()) if base is not None else set()
+    orphans = pl.Series([k for k in keys if k not in known], dtype=pl.String).implode()
     for name, df in list(frames.items()):
-        if key not in df.columns or (key == "model_id" and "endpoint_id" in df.columns):
-            continue  # an endpoint of a quarantined model keeps its own rows
+        if key not in df.columns:
+            continue
+        if key == "model_id" and "endpoint_id" in df.columns:
+            frames[name] = df.filter(~pl.col(key).is_in(orphans))
+            continue
         kept = df.filter(~pl.col(key).is_in(gone))
         prev = previous(name)
         if prev is not None and key in prev[1].columns:

@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -85,10 +86,19 @@ class Stage:
         self.drops.append((table, date))
         return True
 
-    def publish(self) -> list[str]:
-        """Move every staged partition into ``tables/`` and apply the drops; returns where the
-        partitions now are. Each partition is replaced atomically (a rename on a disk, a
-        server-side copy in a bucket), so a reader sees the old file or the new one."""
+    def publish(self, tables: Sequence[str]) -> list[str]:
+        """Move every staged partition into ``tables/``, apply the drops, and make the date
+        readable; returns where the partitions now are.
+
+        One write decides: the list of published dates (``Layout.published``), which every
+        view and every date lookup reads. The date leaves the list before its files move
+        (a re-run of a published date), and joins it when all of them are in place, so a kill
+        at any point leaves readers with whole dates only: the previous ones, or the new one
+        with every table. ``tables``: the daily tables, for a store without the list yet."""
+        listed = self.layout.ensure_published(tables)
+        if self.date in listed:
+            self.layout.write_published(listed - {self.date})
+        crashpoints.reached("publish", "unlisted")
         published = []
         for table, date in self.writes:
             crashpoints.reached("publish", table)
@@ -102,6 +112,8 @@ class Stage:
             published.append(self.layout.partition_location(table, date))
         for table, date in self.drops:
             self.layout.drop_partition(table, date)
+        crashpoints.reached("publish", "listed")
+        self.layout.write_published(listed | {self.date})
         self.clear()
         return published
 

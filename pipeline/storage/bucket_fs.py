@@ -73,7 +73,9 @@ class BucketFilesystem(FsspecStore):
 
         bare = _bare(path)
         if not any(c in bare for c in WILDCARDS):
-            return [SCHEME + bare] if self._exists(bare) else []
+            # one object named outright (the list of published dates): asked anew each time,
+            # since it is replaced in place while a connection stays open
+            return [SCHEME + bare] if self._head(bare) else []
         bucket, key = bare.split("/", 1) if "/" in bare else (bare, "")
         first = min(key.find(c) for c in WILDCARDS if c in key)
         fixed = key[:first].rsplit("/", 1)[0] if "/" in key[:first] else ""
@@ -94,26 +96,29 @@ class BucketFilesystem(FsspecStore):
             self._listed.update(listed)
         return sorted(found)
 
-    def _exists(self, bare: str) -> bool:
+    def _head(self, bare: str) -> bool:
+        """Whether the object exists, its size and tag noted afresh for the reads after."""
+        import obstore
+
+        bucket, _, key = bare.partition("/")
         try:
-            self._entry(bare)
+            meta = obstore.head(self._construct_store(bucket), key)
         except FileNotFoundError:
             return False
+        entry = _Listed(meta["size"], (meta.get("e_tag") or "").strip('"'), meta["last_modified"])
+        with self._lock:
+            self._listed[bare] = entry
         return True
 
     def _entry(self, bare: str) -> _Listed:
         with self._lock:
             found = self._listed.get(bare)
-        if found is not None:
-            return found
-        head = super().info(bare)
-        if head.get("type") != "file":
+        if found is None and self._head(bare):
+            with self._lock:
+                found = self._listed.get(bare)
+        if found is None:
             raise FileNotFoundError(bare)
-        entry = _Listed(head["size"], (head.get("e_tag") or "").strip('"'),
-                        head["last_modified"])  # fmt: skip
-        with self._lock:
-            self._listed[bare] = entry
-        return entry
+        return found
 
     def info(self, path: str, **kwargs: Any) -> dict[str, Any]:
         bare = _bare(path)

@@ -4,6 +4,8 @@ leaves behind. Inert unless ``OPENROUTER_CATALOG_CRASH_AT`` names the place:
 - ``raw_body:N``      after the N-th response body of this process is on disk (mid-fetch);
 - ``parquet_write:T`` with table T's new Parquet file staged but not yet renamed into place;
 - ``publish:T``       with the date's audit passed and the partitions before T published;
+  ``publish:unlisted`` with a re-run date taken off the published list, no file moved yet;
+  ``publish:listed``   with every file in place, the date not yet on the published list;
 - ``object_put:T``     in a bucket, with half of table T's new partition uploaded;
 - ``warehouse_build`` with the new DuckDB file half built (some views created).
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import io
+import json
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -28,6 +29,8 @@ if TYPE_CHECKING:  # polars loads only where a partition is read or written, not
     import polars as pl
 
 PART_FILE = "part-0.parquet"
+# the one write that decides which snapshot dates readers see (``pipeline/publish/stage.py``)
+PUBLISHED_KEY = "tables/published.json"
 SAMPLE_PREFIX = "sample_"
 _MIRRORS: dict[str, Path] = {}
 
@@ -213,7 +216,14 @@ class Layout:
         return True
 
     def dates(self, table: str) -> list[dt.date]:
-        """Every snapshot date that has a partition of ``table``."""
+        """Every published snapshot date that has a partition of ``table`` (a partition of a
+        date whose publish was cut short is not one)."""
+        found = self.partition_dates(table)
+        published = self.published()
+        return found if published is None else [d for d in found if d in published]
+
+    def partition_dates(self, table: str) -> list[dt.date]:
+        """Every snapshot date with a partition file of ``table``, published or not."""
         if self.remote:
             return sorted(
                 _key_date(key)
@@ -224,6 +234,44 @@ class Layout:
             dt.date.fromisoformat(p.parent.name.removeprefix("snapshot_date="))
             for p in self.table_dir(table).glob(f"snapshot_date=*/{PART_FILE}")
         )
+
+    @property
+    def published_location(self) -> str:
+        """The published dates, as DuckDB reads them: a file path or an ``s3://`` URL."""
+        if self.remote:
+            return self.bucket.url(PUBLISHED_KEY)
+        return str(self.base / PUBLISHED_KEY)
+
+    def published(self) -> set[dt.date] | None:
+        """The snapshot dates readers see; None for a store written before the list existed
+        (every partition is then published)."""
+        if self.remote:
+            if not self.bucket.exists(PUBLISHED_KEY):
+                return None
+            blob = self.bucket.get(PUBLISHED_KEY)
+        else:
+            path = self.base / PUBLISHED_KEY
+            if not path.is_file():
+                return None
+            blob = path.read_bytes()
+        return {dt.date.fromisoformat(d) for d in json.loads(blob)["dates"]}
+
+    def write_published(self, dates: set[dt.date]) -> None:
+        """Replace the list of published dates in one write (a rename, or one PUT)."""
+        body = json.dumps({"dates": sorted(d.isoformat() for d in dates)}, indent=1).encode()
+        if self.remote:
+            self.bucket.put(PUBLISHED_KEY, body)
+        else:
+            atomic_write_bytes(self.base / PUBLISHED_KEY, body)
+
+    def ensure_published(self, tables: Sequence[str]) -> set[dt.date]:
+        """The published dates, the list first written from the partitions of ``tables`` on
+        a store that has none yet."""
+        found = self.published()
+        if found is None:
+            found = {d for t in tables for d in self.partition_dates(t)}
+            self.write_published(found)
+        return found
 
     def has_files_after(self, date: dt.date) -> bool:
         """Whether any table has a file dated after ``date`` (a daily partition or a sample):

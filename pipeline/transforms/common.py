@@ -69,14 +69,15 @@ def undiscount(price: pl.Expr, discount: pl.Expr, dtype: pl.DataType = PER_MTOK)
     """The list price before ``discount`` (a fraction): prices arrive already multiplied by
     ``1 - discount``, so the list price is ``price / (1 - discount)``, exact in decimals. No
     discount gives the price itself; a discount of 1 (free) leaves the list price unknown."""
-    d = decimal(discount.cast(pl.String)).fill_null(0)
+    # the discount at a coarse scale, and every branch at the price's: a supertype at scale 30
+    # would leave 8 integer digits, and an out-of-range price would stop the day here
+    d = decimal(discount.cast(pl.String)).fill_null(0).cast(pl.Decimal(38, 12))
     return (
         pl.when(d == 0)
-        .then(price)
+        .then(price.cast(dtype))
         .when(d < 1)
-        .then(price / (pl.lit(1) - d))
-        .otherwise(None)
-        .cast(dtype)
+        .then((price / (pl.lit(1) - d)).cast(dtype))
+        .otherwise(pl.lit(None, dtype))
     )
 
 

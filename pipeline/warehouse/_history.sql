@@ -4,14 +4,14 @@
 --
 -- {{base}}_snapshot_dates: every snapshot date that has the {{base}} table (read from the
 -- folder names, no file opened). A date without it (an archive that lacks the source) is
--- not a snapshot of it.
+-- not a snapshot of it, and neither is a date that is not published.
 CREATE OR REPLACE VIEW {{base}}_snapshot_dates AS
 SELECT DISTINCT snapshot_date FROM (
     SELECT CAST(regexp_extract(file, 'snapshot_date=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1) AS DATE)
         AS snapshot_date
     FROM glob('{{tables}}/{{base}}/snapshot_date=*/*.parquet')
 )
-WHERE snapshot_date <= {{as_of}};
+WHERE snapshot_date <= {{as_of}}{{published}};
 
 -- {{view}}: one row per key and stretch of snapshots over which its state did not change.
 -- Grain: ({{key}}, valid_from). Built from the events ({{events}}): an interval starts at a

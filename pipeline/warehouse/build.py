@@ -21,7 +21,7 @@ from pipeline.storage import crashpoints
 from pipeline.storage.atomic import replacing, sweep_stale
 from pipeline.storage.layout import Layout
 from pipeline.transforms.history import HISTORIES
-from pipeline.transforms.schemas import ALL_TABLES
+from pipeline.transforms.schemas import ALL_TABLES, TABLE_DESCRIPTIONS
 
 SQL_DIR = Path(__file__).parent
 PLACEHOLDER = "{{tables}}"
@@ -32,6 +32,10 @@ REMOVED_TEMPLATE = SQL_DIR / "_removed.sql"
 # every table gets its two views (the per-date diff tables are read through price_changes,
 # catalog_changes and the history views, which read their _history views)
 SNAPSHOT_TABLES = tuple(ALL_TABLES)  # a sampled table's partition holds one file per sample
+# the tables a daily publish writes, read only for published dates; a sampled table's files
+# are each whole and visible as they land
+DAILY_TABLES = frozenset(TABLE_DESCRIPTIONS)
+PUBLISHED_FILTER = "\n  AND snapshot_date IN (SELECT snapshot_date FROM published_dates)"
 # one row: what the file's views were built from (views_as_of opens the file when it matches)
 BUILD_TABLE = "warehouse_build"
 # queries at once: two took the report's 0.23 s to 0.15 as four did, and four raised the run's
@@ -98,10 +102,23 @@ def statements(layout: Layout, as_of: dt.date | None = None) -> list[tuple[str, 
     snapshot table from the template (or empty ones for a table without a partition yet),
     then the numbered files."""
     template = TABLE_TEMPLATE.read_text()
+    listed = layout.published_location.replace("'", "''")
     scripts = [
         (
+            "published_dates",
+            "-- The snapshot dates readers see: one file, replaced in one write when a date is "
+            "published.\nCREATE OR REPLACE VIEW published_dates AS SELECT CAST(unnest(dates) "
+            f"AS DATE) AS snapshot_date FROM read_json('{listed}');\n",
+        )
+    ]
+    scripts += [
+        (
             f"{TABLE_TEMPLATE.name}[{t}]",
-            template.replace("{{table}}", t) if layout.has_any(t) else empty_table_sql(t),
+            template.replace("{{table}}", t).replace(
+                "{{published}}", PUBLISHED_FILTER if t in DAILY_TABLES else ""
+            )
+            if layout.has_any(t)
+            else empty_table_sql(t),
         )
         for t in SNAPSHOT_TABLES
     ]
@@ -113,6 +130,7 @@ def statements(layout: Layout, as_of: dt.date | None = None) -> list[tuple[str, 
             "{{key}}": ", ".join(h.key),
             "{{as_of_macro}}": h.as_of,
             "{{removed}}": h.removed or "",
+            "{{published}}": PUBLISHED_FILTER,
         }
         templates = [HISTORY_TEMPLATE] + ([REMOVED_TEMPLATE] if h.removed else [])
         for template in templates:
@@ -142,6 +160,7 @@ def as_of_connection(layout: Layout, as_of: dt.date) -> duckdb.DuckDBPyConnectio
     only, built in milliseconds; the report of a past partition draws from it."""
     con = duckdb.connect()
     layout.attach(con)
+    layout.ensure_published(tuple(DAILY_TABLES))
     for name, sql in statements(layout, as_of):
         try:
             con.execute(sql)
@@ -279,6 +298,7 @@ def build_warehouse(layout: Layout, *, reuse: bool = True) -> dict[str, int]:
     final = layout.warehouse_path
     final.parent.mkdir(parents=True, exist_ok=True)
     sweep_stale(final.parent)
+    layout.ensure_published(tuple(DAILY_TABLES))  # a store written before the list existed
     scripts = statements(layout)
     if reuse and (counts := _counts_if_current(layout, scripts)) is not None:
         return counts
