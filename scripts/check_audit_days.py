@@ -125,7 +125,9 @@ def main() -> int:
         f"paid→0 {100 * limits.max_zeroed:g} %, "
         f"a field vanished when ≥ {100 * limits.field_was:g} % → < {100 * limits.field_now:g} %, "
         f"implausible beyond ×{limits.implausible_factor:g} ({limits.max_implausible} hold), "
-        f"flags {100 * limits.max_flag_changes:g} %, ids {100 * limits.max_id_changes:g} %, "
+        f"flags {100 * limits.max_flag_changes:g} % "
+        f"(status {100 * limits.max_status_changes:g} %), "
+        f"ids {100 * limits.max_id_changes:g} %, "
         f"coverage {100 * limits.min_coverage:g} %, quarantined {limits.max_quarantined}"
     )
     print("the field that fell furthest, per day:" + "".join(f"\n  {f}" for f in falls))
