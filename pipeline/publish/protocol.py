@@ -342,7 +342,7 @@ def _build_and_publish(
             f"{carried:,} endpoints described by v1 alone today keep the id they were "
             f"published under on {prev_endpoints.date}"
         )
-    held_aside = _quarantine(layout, date, frames, limits, log)
+    held_aside = _quarantine(layout, date, frames, limits, log, built.mistyped_prices)
 
     # staged where no reader looks; tables/ stays the previous published state until the
     # audit holds
@@ -437,13 +437,18 @@ def _build_and_publish(
 
 
 def _quarantine(
-    layout: Layout, date: dt.date, frames: dict, limits: Thresholds, log: Log
+    layout: Layout,
+    date: dt.date,
+    frames: dict,
+    limits: Thresholds,
+    log: Log,
+    mistyped: Mapping[str, set[str]],
 ) -> Quarantined:
     def previous(table: str) -> tuple[dt.date, pl.DataFrame] | None:
         prev = layout.previous_date(table, date)
         return None if prev is None else (prev, layout.read_partition(table, prev))
 
-    held_aside = quarantine(frames, previous, limits)
+    held_aside = quarantine(frames, previous, limits, mistyped)
     for line in held_aside.lines[:5]:
         log.warning(line)
     if held_aside.count > 5:

@@ -1,8 +1,9 @@
-"""No single record can stop a day: a price out of range is quarantined.
+"""No single record can stop a day: a price out of range, or of the wrong type, is quarantined.
 
 A row of ``endpoints`` or of the v1 ``models`` whose price is negative (other than the API's
-"-1", which means variable) or above a ceiling no real price comes near (a unit error, a
-typo: "150" USD a token) is kept out of the tables. In its place every table keeps that
+"-1", which means variable), above a ceiling no real price comes near (a unit error, a typo:
+"150" USD a token), or of the wrong type (read as null by the build) is kept out of the
+tables. In its place every table keeps that
 record's rows of the last published snapshot, so the history reads "unchanged" rather than
 "changed to null" or "removed"; a record with no published past is left out. The lines name
 each record and value for the drift report, and the audit counts them: a few publish, many
@@ -12,13 +13,14 @@ hold the date.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from pipeline.publish.thresholds import Thresholds
 from pipeline.sources.shapes import PRICE_COMPONENTS
+from pipeline.transforms.common import REQUIRED_PRICES
 from pipeline.transforms.price_items import UNIT_KEYS
 
 # (table, its key, the rows of it the check reads)
@@ -62,29 +64,68 @@ def out_of_range(df: pl.DataFrame, key: str, limits: Thresholds) -> pl.DataFrame
     return pl.concat(parts) if parts else pl.DataFrame()
 
 
+def mistyped(
+    frames: Mapping[str, pl.DataFrame], records: Mapping[str, set[str]]
+) -> dict[str, set[str]]:
+    """table → the keys of its rows built from a record with a price of the wrong type:
+    a v1 model by its id, a stats/endpoint record by its endpoint id, and a v1 endpoints
+    answer (one per model) by the endpoints v1 described for that model."""
+    out: dict[str, set[str]] = {}
+    # only where the wrong type cost a price: another source (v1 beside the frontend) may
+    # have given the same endpoint's prices whole
+    priced = pl.all_horizontal(
+        [pl.col(f"{c}_usd_per_token").is_not_null() for c in REQUIRED_PRICES]
+    ) | pl.col("is_variable_price")
+    models, endpoints = frames.get("models"), frames.get("endpoints")
+    models = None if models is None else models.filter(~priced)
+    endpoints = None if endpoints is None else endpoints.filter(~priced)
+    if models is not None and records.get("v1_models"):
+        out["models"] = set(records["v1_models"]) & set(models["model_id"].to_list())
+    if endpoints is not None:
+        ids = set(records.get("frontend_stats_endpoint", ()))
+        by_model = records.get("v1_endpoints", set())
+        if by_model:
+            ids |= set(
+                endpoints.filter(pl.col("in_v1") & pl.col("model_id").is_in(list(by_model)))[
+                    "endpoint_id"
+                ].to_list()
+            )
+        out["endpoints"] = ids & set(endpoints["endpoint_id"].to_list())
+    return {t: keys for t, keys in out.items() if keys}
+
+
 def quarantine(
     frames: MutableMapping[str, pl.DataFrame],
     previous: Callable[[str], tuple[dt.date, pl.DataFrame] | None],
     limits: Thresholds,
+    mistyped_records: Mapping[str, set[str]] | None = None,
 ) -> Quarantined:
-    """Take the out-of-range records out of ``frames`` (in place), standing in their last
-    published rows; ``previous(table)`` gives a table's last published partition."""
+    """Take the records with a price out of range, or of the wrong type (``mistyped_records``:
+    source → record ids, from the build), out of ``frames`` (in place), standing in their
+    last published rows; ``previous(table)`` gives a table's last published partition."""
     out = Quarantined()
+    wrong = mistyped(frames, mistyped_records or {})
     for table, key, rows in RECORDS:
         df = frames.get(table)
         if df is None or key not in df.columns:
             continue
         checked = df.filter(pl.col(rows)) if rows else df
         bad = out_of_range(checked, key, limits)
-        if bad.is_empty():
+        typed = sorted(wrong.get(table, set()))
+        if bad.is_empty() and not typed:
             continue
-        keys = sorted(set(bad["key"].to_list()))
+        keys = sorted(set(bad["key"].to_list() if not bad.is_empty() else []) | set(typed))
         out.keys[table] = keys
-        for r in bad.head(MAX_LINES).iter_rows(named=True):
+        for r in bad.head(MAX_LINES).iter_rows(named=True) if not bad.is_empty() else ():
             ceiling = _ceiling(r["component"], limits)
             out.lines.append(
                 f"{table} {r['key']}: {r['component']} {r['value']} USD a unit is out of range "
                 f"(0 to {ceiling:g}); quarantined"
+            )
+        for k in typed[:MAX_LINES]:
+            out.lines.append(
+                f"{table} {k}: a price of the wrong type (read as null, named in the type "
+                "problems); quarantined"
             )
         _stand_in(frames, key, keys, previous, out)
     return out

@@ -85,6 +85,9 @@ class CatalogBuild:
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
     drift: dict[str, dict[str, str]] = field(default_factory=dict)  # source → path → example
     problems: dict[str, list[str]] = field(default_factory=dict)  # source → values read as null
+    # source → the records (their ids) with a price of the wrong type, read as null: the
+    # publish quarantines them rather than read a price turned null
+    mistyped_prices: dict[str, set[str]] = field(default_factory=dict)
     duplicates: list[str] = field(default_factory=list)
     present: set[str] = field(default_factory=set)  # sources with at least one good answer
     not_asked: list[str] = field(default_factory=list)  # tables whose sources were not asked
@@ -156,5 +159,9 @@ def build_tables(docs: RawDocs, prepared: dict[str, SourceFrame] | None = None) 
         out.present = set(docs.present)
         out.drift = src.drift
         out.problems = {s: [str(p) for p in ps] for s, ps in src.problems.items()}
+        out.mistyped_prices = {
+            s: {p.record for p in ps if "pricing" in p.path} for s, ps in src.problems.items()
+        }
+        out.mistyped_prices = {s: ids for s, ids in out.mistyped_prices.items() if ids}
         out.duplicates = duplicates_report(docs, src)
     return out

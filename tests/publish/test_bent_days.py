@@ -170,7 +170,7 @@ def _v1_empty(every: int) -> Callable[[Path], None]:
     return lambda served: edit(served, "v1_endpoints", fn, every) and None
 
 
-def _one_endpoint_price(value: str) -> Callable[[Path], None]:
+def _one_endpoint_price(value: object) -> Callable[[Path], None]:
     """The first endpoint of the first model with one: its prompt price in both sources."""
 
     def bend(served: Path) -> None:
@@ -193,7 +193,7 @@ def _one_endpoint_price(value: str) -> Callable[[Path], None]:
     return bend
 
 
-def _one_model_price(value: str) -> Callable[[Path], None]:
+def _one_model_price(value: object) -> Callable[[Path], None]:
     def fn(doc: dict) -> dict:
         paid = next(m for m in doc["data"] if m["pricing"].get("prompt") not in ("0", "-1"))
         paid["pricing"]["prompt"] = value
@@ -272,6 +272,9 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str]] = {
     # one price out of range: quarantined, the day publishes
     "one_endpoint_prompt_150": (_one_endpoint_price("150"), PUBLISHED, ""),
     "one_model_prompt_negative": (_one_model_price("-5"), PUBLISHED, ""),
+    # a price of the wrong type: read as null, quarantined rather than read as a change
+    "one_endpoint_prompt_an_object": (_one_endpoint_price({"usd": "0.1"}), PUBLISHED, ""),
+    "one_model_prompt_a_list": (_one_model_price(["0.1"]), PUBLISHED, ""),
     # a unit error across all prices, or a whole provider's, out of range: many quarantined
     "every_price_times_a_million": (_all_prices(Decimal(10**6)), HELD, "values_in_range"),
     "largest_provider_times_a_million": (

@@ -81,7 +81,9 @@ def test_a_wrong_type_costs_that_value_only_and_is_named(tmp_path, sample):
 
 
 def test_a_broken_frontend_source_leaves_every_v1_row(tmp_path, sample):
-    """Every stats/endpoint record changed shape: v1's rows all land, frontend columns null."""
+    """Every stats/endpoint record changed shape: v1's rows all build, frontend columns null.
+    The endpoints only the frontend describes lost their prices to the wrong type: too many
+    records to quarantine, so the day is held (values_in_range), its tables staged whole."""
     layout = raw_copy(tmp_path)
     for path in (layout.raw_dir(DATE) / "frontend_stats_endpoint").glob("*.gz"):
 
@@ -93,8 +95,14 @@ def test_a_broken_frontend_source_leaves_every_v1_row(tmp_path, sample):
 
         rewrite(path, edit)
     result = build_tables(layout)
-    assert result.success
-    endpoints = layout.read_partition("endpoints", DATE)
+    assert not result.success
+    held = checks(result)["values_in_range"]
+    frontend_only = {
+        e["id"] for d in sample.bodies("frontend_stats_endpoint").values() for e in d["data"]
+    } - {e for e in layout_ids_in_v1(layout)}
+    assert not held.passed and held.metadata["quarantined"].value == len(frontend_only) > 5
+    staged = layout.base / "staging" / f"snapshot_date={SAMPLE_DATE}" / "tables"
+    endpoints = pl.read_parquet(staged / "endpoints" / f"snapshot_date={SAMPLE_DATE}" / "*.parquet")
     v1 = sum(len(d["data"]["endpoints"]) for d in sample.bodies("v1_endpoints").values())
     assert endpoints.filter(pl.col("in_v1")).height == v1
     assert endpoints.filter(pl.col("in_v1"))["prompt_usd_per_mtok"].null_count() == 0
@@ -103,6 +111,13 @@ def test_a_broken_frontend_source_leaves_every_v1_row(tmp_path, sample):
     assert checks(result)["frontend_values_typed"].metadata["values_nulled"].value == 3 * len(
         [e for d in sample.bodies("frontend_stats_endpoint").values() for e in d["data"]]
     )
+
+
+def layout_ids_in_v1(layout) -> set[str]:
+    """Endpoint ids that v1 describes too, from the staged build."""
+    staged = layout.base / "staging" / f"snapshot_date={SAMPLE_DATE}" / "tables"
+    eps = pl.read_parquet(staged / "endpoints" / f"snapshot_date={SAMPLE_DATE}" / "*.parquet")
+    return set(eps.filter(pl.col("in_v1"))["endpoint_id"].to_list())
 
 
 def test_new_fields_are_reported_at_every_depth_with_an_example(tmp_path):
