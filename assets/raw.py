@@ -10,7 +10,6 @@ from assets import memory
 from assets.partitions import snapshot_partitions
 from assets.resources import CatalogStorage, OpenRouterApi
 from pipeline import sources
-from pipeline.fetch import early
 from pipeline.fetch.cadence import not_due
 from pipeline.fetch.outcomes import FetchError, FetchReport
 from pipeline.fetch.snapshot import fetch_frontend, fetch_v1
@@ -107,13 +106,6 @@ def _land_or_fetch(
         held = ", ".join(f"{s} ({n:,} records)" for s, n in landed.sources.items())
         context.log.info(f"raw {group}: imported {held or 'nothing of this group'}")
         return FetchReport.from_log(snap.group_rows(group), group), snap
-    begun = early.claim(snap.folder, group)
-    if begun is not None:
-        context.log.info(f"raw {group}: fetched since the run began, while Dagster loaded")
-        try:
-            return _landed(context, group, lambda: begun.relay(context.log.info)), snap
-        except early.EarlyFetchLost as exc:
-            context.log.warning(f"raw {group}: {exc}; this step fetches what is missing")
     if is_imported(snap, group):
         if config.refetch:
             raise dg.Failure(

@@ -13,9 +13,7 @@ import typer
 from pydantic import ValidationError
 
 if TYPE_CHECKING:
-    import subprocess
-
-    from pipeline.settings import Settings
+    pass
 
 FIRST_SNAPSHOT_DATE = dt.date(2023, 12, 1)  # the partitions' start (assets/partitions.py)
 
@@ -135,12 +133,6 @@ def run(
 ) -> None:
     """Materialise every asset for one snapshot: a run of the daily_snapshot job, in-process,
     recorded where `make ui` looks."""
-    process = None
-    if executor == "in_process" and _in_memory(dagster_home):
-        # the fetch process imports its HTTP stack while this one loads its settings
-        from pipeline.fetch.early import start_process
-
-        process = start_process()
     from pipeline.storage.layout import parse_snapshot_date
 
     settings = _settings(
@@ -166,12 +158,6 @@ def run(
     _check_data_dir(settings.data_dir)
     _check_root(settings)
     typer.echo(f"run: snapshot {date} from {settings.base_url} into {settings.storage_root()}")
-    if executor == "in_process" and settings.dagster_home_path() is None:
-        _begin_fetch(settings, date, refetch, process)
-    elif process is not None:  # the settings decided otherwise
-        from pipeline.fetch.early import dismiss
-
-        dismiss(process)
     try:
         from assets.runner import RunFailed, RunHeld, run_snapshot  # Dagster loads here only
 
@@ -192,49 +178,6 @@ def run(
     where = settings.dagster_home_path()
     recorded = f", recorded in {where}" if where else ""
     typer.echo(f"run: snapshot {date} done (daily_snapshot run {outcome.run_id}{recorded})")
-
-
-def _in_memory(flag: str | None) -> bool:
-    """Whether the run's Dagster instance will be in memory, guessed before the settings load
-    (they decide: a wrong guess costs a process started for nothing, or a fetch begun later),
-    from the flag and the variables the settings read, in their order."""
-    env = os.environ.get("OPENROUTER_CATALOG_DAGSTER_HOME") or os.environ.get("DAGSTER_HOME")
-    return (flag or env) == "memory"
-
-
-def _begin_fetch(
-    settings: Settings, date: dt.date, refetch: bool, process: subprocess.Popen[bytes] | None
-) -> None:
-    """The day's fetch, begun while Dagster loads (``pipeline/fetch/early.py``). Only with an
-    in-memory instance: there no other run can hold the API pool, and with a Dagster home a
-    run of another process may (a step that waits for the pool must not fetch before it)."""
-    from pipeline.fetch.cadence import Cadence
-    from pipeline.fetch.early import begin
-    from pipeline.transforms.prepared import frame_later
-
-    begin(
-        settings.layout(),
-        date,
-        {
-            "base_url": settings.base_url,
-            "concurrency": settings.concurrency,
-            "requests_per_second": settings.requests_per_second,
-            "timeout_s": settings.timeout_s,
-            "max_attempts": settings.max_attempts,
-            "max_body_bytes": int(settings.max_body_mb * 1024 * 1024),
-        },
-        refetch=refetch,
-        min_coverage=settings.min_coverage,
-        cadence=Cadence(
-            settings.uptime_every_days,
-            settings.top_apps_every_days,
-            settings.uptime_hourly_endpoints,
-        ),
-        # each source framed as it lands, for the tables step (not a step of its own: the raw
-        # steps only relay, and the run's tables step takes what was framed)
-        on_landed=frame_later,
-        process=process,
-    )
 
 
 @app.command()

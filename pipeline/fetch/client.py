@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import heapq
 import ipaddress
-import itertools
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -160,40 +157,6 @@ def _backoff_hook(exc: Exception) -> bool | float:
     return isinstance(exc, (*TRANSPORT_ERRORS, InvalidJson))
 
 
-class Slots:
-    """At most ``n`` requests in flight; a slot set free goes to the waiting request of the
-    lowest rank, first come first served within a rank (asyncio's Semaphore serves in arrival
-    order only). The fetch ranks its sources so that they land one after another, each ready
-    for what is built from it while the next is asked, rather than all together at the end."""
-
-    def __init__(self, n: int) -> None:
-        self._free = n
-        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
-        self._arrival = itertools.count()
-
-    async def acquire(self, rank: int) -> None:
-        # a free slot means nobody live is waiting: release() hands a slot to a waiter first
-        if self._free > 0:
-            self._free -= 1
-            return
-        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiting, (rank, next(self._arrival), turn))
-        try:
-            await turn
-        except asyncio.CancelledError:
-            if turn.done() and not turn.cancelled():  # handed a slot just as it was cancelled
-                self.release()
-            raise
-
-    def release(self) -> None:
-        while self._waiting:
-            _, _, turn = heapq.heappop(self._waiting)
-            if not turn.done():  # a cancelled waiter's turn is done already
-                turn.set_result(None)
-                return
-        self._free += 1
-
-
 class ApiClient:
     """Async client for one base URL. Use as ``async with ApiClient(...) as client``.
     ``order``: source names, the earlier served first when requests wait for a slot (the
@@ -212,7 +175,6 @@ class ApiClient:
         wait_max_s: float = 10.0,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         source_limits: dict[str, float] | None = None,
-        order: Sequence[str] = (),
         max_retry_after_s: float = MAX_RETRY_AFTER_S,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -229,9 +191,7 @@ class ApiClient:
         self._concurrency = concurrency
         self._timeout_s = timeout_s
         self._transport: AiohttpTransport | None = None
-        self._slots = Slots(concurrency)
-        self._rank = {name: i for i, name in enumerate(order)}
-        self._last_rank = len(order)
+        self._slots = asyncio.Semaphore(concurrency)
         self.rate = AdaptiveRate()
         self._cap = AsyncLimiter(requests_per_second, 1) if requests_per_second else None
         # the API's own published limits, per source: requests per minute
@@ -334,7 +294,7 @@ class ApiClient:
             raise RateLimited(self.rate_limit_line())
         state.attempts += 1
         state.status = state.body = state.ctype = state.parsed = None
-        await self._slots.acquire(self._rank.get(source, self._last_rank))
+        await self._slots.acquire()
         try:  # a slot first: pacing counts what is sent
             started = await self._turn(source)
             state.status, state.body, state.ctype, retry_after = await self._read(target)

@@ -38,7 +38,6 @@ from pipeline.sources import frontend_rankings
 from pipeline.sources.request import UnaddressableId
 
 # (a source, its log rows): every call of the source made, every body in its pack
-Landed = Callable[[str, list[dict[str, Any]]], None]
 # A line every few seconds shows a slow fetch moving; a fast one says only that it ended
 # (each line is an event in Dagster's storage: 7 ms apiece in SQLite).
 PROGRESS_EVERY_S = 5.0
@@ -53,28 +52,6 @@ ABSENT_KEY = "(absent)"
 NO_DATA_404 = frozenset({200, 404})
 
 
-# The order in which the sources' calls take the slots set free (``ApiClient(order=...)``):
-# the lists first, on which every other call depends; then each fan-out in turn, so that the
-# sources land one after another and what is built from one (``pipeline/transforms/prepared.py``
-# in a run that fetches early) can start while the next is asked. v1 comes first of them (a v1
-# group that fails fails the run: better known early), and the one to land last is among the
-# cheapest to frame, since framing it is what is left to do when the last answer is in.
-LANDING_ORDER = (
-    sources.V1_MODELS.name,
-    sources.FRONTEND_CATALOG.name,
-    sources.FRONTEND_ALL_PROVIDERS.name,
-    sources.V1_PROVIDERS.name,
-    sources.FRONTEND_RANKINGS.name,
-    sources.V1_ENDPOINTS.name,
-    sources.FRONTEND_STATS_ENDPOINT.name,
-    sources.FRONTEND_MODEL_ACTIVITY.name,
-    sources.FRONTEND_UPTIME_RECENT.name,
-    sources.FRONTEND_TOP_APPS.name,
-    sources.FRONTEND_UPTIME_HOURLY.name,
-    sources.FRONTEND_EFFECTIVE_PRICING.name,
-)
-
-
 class _Landing:
     """Writes each response to the raw snapshot and keeps its log row and counts. Resuming,
     it starts from the rows of the earlier fetch and answers settled calls from them."""
@@ -85,10 +62,8 @@ class _Landing:
         report: FetchReport,
         log: Log,
         prior: list[dict],
-        landed: Landed | None = None,
     ) -> None:
         self.snap, self.report, self.log = snap, report, log
-        self._landed = landed
         self.rows: list[dict[str, Any]] = list(prior)
         self._prior = latest_rows(prior)
         # One writer thread: gzip and the appends to the packs overlap with requests in
@@ -108,23 +83,6 @@ class _Landing:
 
     def body(self, row: dict[str, Any]) -> Any:  # noqa: ANN401 - a JSON document
         return orjson.loads(self.snap.body(row))
-
-    async def landed(self, source: str) -> None:
-        """Every call of ``source`` is made: once its bodies are in their pack, its rows go
-        to whoever asked to hear (nothing is waited for when nobody did)."""
-        if self._landed is None:
-            return
-        writes = [(row, fut) for row, fut in self._writes if row["source"] == source]
-        if writes:
-            try:  # one writer thread, in order: the last write done, all are
-                await asyncio.wrap_future(writes[-1][1])
-            except Exception:  # noqa: BLE001 - flush() fails the fetch with it
-                return
-            if any(fut.exception() is not None for _, fut in writes):
-                return
-            for row, fut in writes:
-                row.update(fut.result())
-        self._landed(source, [r for r in self.rows if r["source"] == source])
 
     def flush(self) -> None:
         """Wait for every body to be on disk; a failed write fails the fetch."""
@@ -183,14 +141,12 @@ async def _fan_out(
     few seconds and one at the end. ``inspect(key, data)`` sees the data of every answer
     (settled ones too), for a later call that depends on it. With ``probe``, the first
     ``PROBE`` calls go first, and when every one answers 404 on every known path of the
-    source, it is absent: the rest are not asked (``ABSENT_KEY`` says so in the log). Then
-    the source has landed (``_Landing.landed``)."""
+    source, it is absent: the rest are not asked (``ABSENT_KEY`` says so in the log)."""
     spec = sources.SOURCES_BY_NAME[source]
     outcomes: list[Outcome] = []
     marker = landing.settled(source, ABSENT_KEY) if probe else None
     if marker is not None:  # a resumed fetch: absent already today
         landing.reuse(marker)
-        await landing.landed(source)
         return outcomes
     todo = []
     answered_before = False
@@ -244,7 +200,6 @@ async def _fan_out(
             todo = [(k, other, q) for k, _, q in todo]
         if all(st == 404 for st in statuses):
             _absent(landing, client, source, tried, len(todo))
-            await landing.landed(source)
             return outcomes
     # a few workers take the calls in turn: a task per call up front held every call's
     # coroutine at once (tens of thousands at 10x the catalog)
@@ -255,7 +210,6 @@ async def _fan_out(
             await one(k, p, q)
 
     await asyncio.gather(*(worker() for _ in range(min(client.concurrency, len(todo)))))
-    await landing.landed(source)
     return outcomes
 
 
@@ -331,11 +285,9 @@ async def _single(
     row = landing.settled(source.name, "all")
     if row is not None and row_state(row) == OK:
         landing.reuse(row)
-        await landing.landed(source.name)
         return True, _data(landing.body(row))
     r = await client.get(source.name, "all", path, source.params)
     await landing.land(_checked(source, r))
-    await landing.landed(source.name)
     return r.ok, _data(r.json()) if r.ok else r
 
 
@@ -369,12 +321,10 @@ async def fetch_v1(
     *,
     min_coverage: float = 0.95,
     resume: bool = False,
-    landed: Landed | None = None,
 ) -> FetchReport:
-    """Models list, providers list, then one endpoints call per model id (variant included).
-    ``landed`` hears of each source as it lands."""
+    """Models list, providers list, then one endpoints call per model id (variant included)."""
     report = FetchReport()
-    landing = _Landing(snap, report, log, _prior(snap, "v1", resume, report), landed)
+    landing = _Landing(snap, report, log, _prior(snap, "v1", resume, report))
     try:
         ok, models = await _single(client, landing, sources.V1_MODELS, sources.V1_MODELS.paths[0])
         if not ok:
@@ -424,10 +374,8 @@ async def _first_answering(
     client: ApiClient, landing: _Landing, source: sources.Source
 ) -> tuple[int, list[dict[str, Any]]] | None:
     """Try the known paths of a moving frontend source, newest first: (the index of the path
-    that answered, its data), or None; then the source has landed."""
-    found = await _answering(client, landing, source)
-    await landing.landed(source.name)
-    return found
+    that answered, its data), or None."""
+    return await _answering(client, landing, source)
 
 
 async def _answering(
@@ -489,19 +437,18 @@ async def fetch_frontend(
     resume: bool = False,
     skip: frozenset[str] = frozenset(),
     hourly_endpoints: int = 50,
-    landed: Landed | None = None,
 ) -> FetchReport:
     """Catalog and all-providers; rankings; then per (permaslug, variant) with an endpoint
     stats/endpoint, effective-pricing and model-activity; uptime per permaslug and hourly for
     the busiest endpoints, and top apps, unless ``skip`` names them (not due: see
-    pipeline/fetch/cadence.py). Never fatal. ``landed`` hears of each source as it lands.
+    pipeline/fetch/cadence.py). Never fatal.
 
     A catalog row without an endpoint has no stats and no apps (the API answers 404 or
     nothing): it is not asked, nor for usage and prices paid unless the month's rankings show
     traffic (a model whose endpoints went away keeps its recent usage).
     """
     report = FetchReport()
-    landing = _Landing(snap, report, log, _prior(snap, "frontend", resume, report), landed)
+    landing = _Landing(snap, report, log, _prior(snap, "frontend", resume, report))
     try:
         _, found = await asyncio.gather(
             _first_answering(client, landing, sources.FRONTEND_ALL_PROVIDERS),

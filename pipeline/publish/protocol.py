@@ -28,7 +28,6 @@ from pipeline.publish.thresholds import Thresholds
 from pipeline.raw.landing import raw_snapshot
 from pipeline.raw.reader import read_snapshot
 from pipeline.storage.layout import Layout
-from pipeline.transforms import prepared
 from pipeline.transforms.catalog import CADENCED, build_tables
 from pipeline.transforms.diffs import DIFFS
 from pipeline.transforms.schemas import TABLE_DESCRIPTIONS
@@ -315,9 +314,7 @@ def _build_and_publish(
     docs = read_snapshot(snap)
     if "v1_models" not in docs.present:
         raise PublishFailed(f"raw snapshot {date} has no successful v1_models response")
-    # the sources framed as they landed, where this process fetched early
-    ready = prepared.take(docs)
-    built = build_tables(docs, ready)
+    built = build_tables(docs)
     frames, drift, repeated = built.frames, built.drift, built.duplicates
     calls = coverage(docs.log_rows)
     missing = {s: c["transient"] for s, c in calls.items() if c["transient"]}
@@ -431,8 +428,7 @@ def _build_and_publish(
     if accept:
         log.warning(decision.line)
     rows = ", ".join(f"{name} {df.height:,}" for name, df in frames.items())
-    early = f"; {len(ready)} sources framed as they landed" if ready else ""
-    log.info(f"tables of {date} written to {layout.tables_location}/*/: {rows} rows{early}")
+    log.info(f"tables of {date} written to {layout.tables_location}/*/: {rows} rows")
     return outcome(decision)
 
 

@@ -21,7 +21,7 @@ from pipeline.transforms.duplicates import duplicates_report
 from pipeline.transforms.endpoints import endpoint_rows, provider_slugs
 from pipeline.transforms.fetch_log import fetch_log_table
 from pipeline.transforms.field_presence import field_presence_table
-from pipeline.transforms.frames import SourceFrame, SourceFrames
+from pipeline.transforms.frames import SourceFrames
 from pipeline.transforms.long_tables import (
     endpoint_supported_parameters_table,
     model_modalities_table,
@@ -94,12 +94,11 @@ class CatalogBuild:
     imported: bool = False
 
 
-def build_tables(docs: RawDocs, prepared: dict[str, SourceFrame] | None = None) -> CatalogBuild:
-    """Every table of the snapshot; the sources in ``prepared`` are taken as framed already
-    (the same frames ``docs`` would give: ``pipeline/transforms/prepared.py`` checks)."""
+def build_tables(docs: RawDocs) -> CatalogBuild:
+    """Every table of the snapshot."""
     out = CatalogBuild()
     with gc_paused():  # see pipeline/raw/gc_pause.py: millions of live objects, no cycles
-        src = SourceFrames(docs, prepared)
+        src = SourceFrames(docs)
         frames = out.frames
         stats = src.get("frontend_stats_endpoint")
         slugs = provider_slugs(src.get("frontend_all_providers").df, src.get("v1_providers").df)

@@ -107,14 +107,12 @@ def frame_source(docs: object, source: str) -> SourceFrame:
 
 
 class SourceFrames:
-    """Every tabulated source of a RawDocs, each checked and framed once: those ``prepared``
-    already (framed as they landed, ``pipeline/transforms/prepared.py``) as they are."""
+    """Every tabulated source of a RawDocs, each checked and framed once."""
 
-    def __init__(self, docs: object, prepared: dict[str, SourceFrame] | None = None) -> None:
-        self.frames: dict[str, SourceFrame] = {}
-        for source in TABULATED:
-            ready = (prepared or {}).get(source)
-            self.frames[source] = ready if ready is not None else frame_source(docs, source)
+    def __init__(self, docs: object) -> None:
+        self.frames: dict[str, SourceFrame] = {
+            source: frame_source(docs, source) for source in TABULATED
+        }
 
     def get(self, source: str) -> SourceFrame:
         return self.frames[source]

@@ -103,9 +103,9 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path):
     assert err.splitlines() == [f"error: interrupted; snapshot {SAMPLE_DATE} not finished"]
 
 
-def test_ctrl_c_while_the_early_fetch_runs_exits_130_with_one_line(tmp_path):
-    """In memory the fetch is a process of its own (pipeline/fetch/early.py): Ctrl-C reaches
-    the terminal's whole process group, and still one line is said, and nothing is left."""
+def test_ctrl_c_in_memory_exits_130_with_one_line(tmp_path):
+    """Ctrl-C reaches the terminal's whole process group: one line is said, and no process
+    of the run is left."""
     import psutil
 
     with replay_server(None, "--latency-ms", "200") as url:
@@ -123,45 +123,12 @@ def test_ctrl_c_while_the_early_fetch_runs_exits_130_with_one_line(tmp_path):
             if "raw_" in line:
                 break
         children = psutil.Process(proc.pid).children(recursive=True)
-        assert any("pipeline.fetch.early" in " ".join(c.cmdline()) for c in children)
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130
     assert err.splitlines() == [f"error: interrupted; snapshot {SAMPLE_DATE} not finished"]
     psutil.wait_procs(children, timeout=10)
     assert not any(c.is_running() for c in children)
-
-
-def test_a_run_in_memory_frames_each_source_as_it_lands_and_builds_the_same_tables(
-    clean_build, replay_url, tmp_path
-):
-    """In memory the command fetches in a process of its own and frames each source as it
-    lands (pipeline/transforms/prepared.py): every tabulated source that answered is taken
-    framed by the tables step, and every table equals the in-process reference build's."""
-    import re
-
-    from pipeline.raw.reader import read_snapshot
-    from pipeline.raw.store import RawSnapshot
-    from pipeline.storage.layout import Layout
-    from pipeline.transforms.schemas import TABLES
-
-    out = run(
-        "--snapshot-date", SAMPLE_DATE, "--base-url", replay_url, "--data-dir", str(tmp_path),
-        "--dagster-home", "memory",
-    )  # fmt: skip
-    assert out.returncode == 0, out.stderr[-2000:]
-    layout, (clean, _) = Layout(str(tmp_path)), clean_build
-    date = dt.date.fromisoformat(SAMPLE_DATE)
-    answered = [
-        s for s, rows in read_snapshot(RawSnapshot(layout.raw_dir(date))).chosen.items() if rows
-    ]
-    framed = re.search(r"; (\d+) sources framed as they landed", out.stdout)
-    assert framed is not None, out.stdout[-3000:]
-    assert int(framed.group(1)) == len(answered) >= 8
-    for table in (t for t in TABLES if t != "fetch_log"):
-        if clean.has_partition(table, date):
-            got, want = layout.read_partition(table, date), clean.read_partition(table, date)
-            assert got.equals(want), table
 
 
 def _files(folder: Path) -> dict[str, float]:
