@@ -3,10 +3,13 @@
 ``OPENROUTER_CATALOG_EXECUTOR`` is read where the code location loads (the webserver, the
 daemon, a run worker, a Celery worker), so every process of a deployment agrees:
 
-- ``default`` (unset): Dagster's own default, multiprocess, or in-process when a run's config
-  asks ``execution: {config: {in_process: {}}}``. On Kubernetes the run launcher starts each
-  run in a pod of its own (an instance setting, ``deploy/k8s/dagster.yaml``), and this
-  executor runs its steps there;
+- ``default`` (unset): Dagster's multi-or-in-process executor, with in-process as its default
+  rather than Dagster's multiprocess. A run launched from the UI, by the schedule or by the
+  daemon then pays for the code location's start-up once, in its run worker, not once per
+  step (with a process per step, a run from the UI took twice the command line's wall). A
+  run's config may still ask ``execution: {config: {multiprocess: {}}}`` (``run --executor
+  multiprocess``). On Kubernetes the run launcher starts each run in a pod of its own (an
+  instance setting, ``deploy/k8s/dagster.yaml``), and this executor runs its steps there;
 - ``celery``: each step a task for the Celery workers (``dagster-celery``, the ``celery``
   extra), through the broker and result backend named by ``OPENROUTER_CATALOG_CELERY_BROKER``
   and ``OPENROUTER_CATALOG_CELERY_BACKEND`` (Redis URLs, say). The workers are started with
@@ -31,10 +34,22 @@ CELERY_CONFIG = {
 }
 
 
+def _in_process_first() -> dg.ExecutorDefinition:
+    """Dagster's multi-or-in-process executor, its config's default turned to in-process."""
+    base = dg.multi_or_in_process_executor
+    return dg.ExecutorDefinition(
+        name="in_process_first",
+        config_schema=dg.Field(base.config_schema.config_type, default_value={"in_process": {}}),
+        executor_creation_fn=base.executor_creation_fn,
+        requirements=base.get_requirements,
+        description="in-process unless a run's config asks for multiprocess",
+    )
+
+
 def executor_from_env() -> dg.ExecutorDefinition:
     name = (os.environ.get(ENV) or "default").strip().lower()
     if name == "default":
-        return dg.multi_or_in_process_executor
+        return _in_process_first()
     if name == "celery":
         try:
             from dagster_celery import celery_executor

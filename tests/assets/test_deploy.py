@@ -103,7 +103,11 @@ def test_the_executor_is_the_deployments_choice(monkeypatch):
     from assets.executors import executor_from_env
 
     monkeypatch.delenv(EXECUTOR_ENV, raising=False)
-    assert executor_from_env() is dg.multi_or_in_process_executor
+    default = executor_from_env()
+    # Dagster's multi-or-in-process executor, in-process unless a run asks for multiprocess
+    assert default.name == "in_process_first"
+    assert default.config_schema.default_value == {"in_process": {}}
+    assert default.executor_creation_fn is dg.multi_or_in_process_executor.executor_creation_fn
     monkeypatch.setenv(EXECUTOR_ENV, "Celery")
     assert executor_from_env().name == "celery"
     monkeypatch.setenv(EXECUTOR_ENV, "k8s")
