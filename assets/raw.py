@@ -132,7 +132,7 @@ def _land_or_fetch(
                 # the calls left are missing, not refused: the raw stays partial and a later
                 # run of the date asks only those
                 raise FetchError(
-                    f"raw {group}: {client.rate_limit_line().removesuffix('; not sent')}; "
+                    f"{client.rate_limit_line().removesuffix('; not sent')}; "
                     f"{report.transient:,} calls missing, nothing is published; run the date "
                     "again later"
                 )
