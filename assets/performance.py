@@ -13,6 +13,7 @@ from assets.metadata import column_schema
 from assets.raw import API_POOL
 from assets.resources import CatalogStorage, OpenRouterApi
 from pipeline.publish.samples import TABLE, NothingToSample, SampleIncomplete, take_sample
+from pipeline.storage.layout import Layout
 from pipeline.warehouse.build import build_warehouse
 
 hourly_partitions = dg.HourlyPartitionsDefinition(start_date="2026-07-01-00:00", end_offset=1)
@@ -66,7 +67,6 @@ def endpoint_performance_samples(
     now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
     at = sample_moment(context.partition_key, config.at, now)
     layout = storage.layout()
-    first = not layout.has_any(TABLE)
 
     async def go():  # noqa: ANN202
         async with api.client() as client:
@@ -76,14 +76,13 @@ def endpoint_performance_samples(
 
     try:
         outcome = asyncio.run(go())
-    except (NothingToSample, SampleIncomplete) as exc:
+    except NothingToSample as exc:
+        raise dg.Failure(description=str(exc)) from None
+    except SampleIncomplete as exc:
+        _views_read_samples(context, layout)  # what did answer landed: readers see it
         raise dg.Failure(description=str(exc)) from None
     context.log.info(outcome.line())
-    if first and layout.warehouse_path.exists():
-        # the views read every sample file as it lands; only the first needs them rebuilt
-        # (until then the table had no file, and its views were the empty ones)
-        build_warehouse(layout)
-        context.log.info(f"warehouse: rebuilt with the first sample ({layout.warehouse_path})")
+    _views_read_samples(context, layout)
     return dg.MaterializeResult(
         metadata={
             "sampled_at": outcome.at.isoformat(),
@@ -94,7 +93,7 @@ def endpoint_performance_samples(
             "coverage": outcome.coverage,
             "answered_by": "v1" if outcome.answers.frontend_down else "frontend",
             "from_snapshot": outcome.targets.snapshot_date.isoformat(),
-            "file": dg.MetadataValue.path(outcome.file),
+            "file": dg.MetadataValue.path(outcome.file or "(no row answered: no file)"),
         }
     )
 
@@ -112,3 +111,16 @@ performance_schedule = dg.build_schedule_from_partitioned_job(
     minute_of_hour=SAMPLE_MINUTE,
     description="Sample the endpoints' performance every hour (off until turned on).",
 )
+
+
+def _views_read_samples(context: dg.AssetExecutionContext, layout: Layout) -> None:
+    """The views read every sample file as it lands, once they are built over the table's
+    files rather than as the empty views of a table with none. Whatever came before (no
+    sample yet, a sample of nothing), the warehouse is built again when its views would
+    differ; a file whose views are the same is kept (``build_warehouse``'s reuse)."""
+    if not layout.warehouse_path.exists():
+        return
+    before = layout.warehouse_path.stat().st_ino
+    build_warehouse(layout)
+    if layout.warehouse_path.stat().st_ino != before:
+        context.log.info(f"warehouse: rebuilt to read the samples ({layout.warehouse_path})")

@@ -45,7 +45,7 @@ class SampleOutcome:
     answers: SampleAnswers
     rows: int
     coverage: float
-    file: str
+    file: str | None  # None: no row answered, and no file was written
     raw: str
     notes: list[str] = field(default_factory=list)
 
@@ -139,7 +139,9 @@ async def take_sample(
     answers = await fetch_sample(client, targets.pairs, log)
     raw = layout.write_sample_raw(at, _raw_lines(answers))
     df = rows_of(answers, at, targets)
-    file = layout.write_sample(TABLE, at, df)
+    # no row, no file: an empty file would stand in the table as a sample of nothing, and its
+    # failure belongs to the run's record, not to the data
+    file = layout.write_sample(TABLE, at, df) if df.height else None
     # the share of pairs answered (by v1 for all of them when the frontend was down)
     calls = answers.v1 if answers.frontend_down else answers.frontend
     failed = [r for _, r in calls if r.error is not None and r.status != 404]

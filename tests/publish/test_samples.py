@@ -323,3 +323,50 @@ def test_too_few_answers_fail_the_sample_and_keep_what_answered(published, tmp_p
     df = pl.read_parquet(Path(own.root) / own.sample_key(TABLE, at))
     asked = {p.model_id for p in pairs} - {p.model_id for p in failing}
     assert set(df["model_id"]) <= asked and len(set(df["model_id"])) > 0.8 * len(asked)
+
+
+def test_a_failed_sample_leaves_no_file_and_the_next_good_one_is_seen_at_once(published, tmp_path):
+    """The reproduction of issue #40: on a data dir with a published snapshot and no sample,
+    a sample against a dead host, then one against a replay: the views answer the good
+    sample's rows (before, the first left a file of no rows and the views kept reading 0)."""
+    import shutil
+
+    import polars as pl
+
+    layout = Layout(str(tmp_path / "data"))
+    shutil.copytree(published.base, layout.base)
+    # no sample yet (the module's other tests sample into the published folder)
+    shutil.rmtree(layout.table_dir(TABLE), ignore_errors=True)
+    shutil.rmtree(layout.base / "raw_samples", ignore_errors=True)
+    from pipeline.warehouse.build import build_warehouse
+
+    build_warehouse(layout, reuse=False)  # its views read this copy
+    at = "2026-07-21T13:00"
+    dead = CliRunner().invoke(
+        app,
+        ["sample", "--at", at, "--base-url", "http://127.0.0.1:9", "--data-dir", layout.root,
+         "--dagster-home", "memory"],
+    )  # fmt: skip
+    assert dead.exit_code != 0
+    assert not list(layout.table_dir(TABLE).glob("*/*.parquet"))  # no sample of nothing
+    server = make_server(layout.raw_dir(dt.date.fromisoformat(DAY)), captures=[CAPTURES])
+    url = _serve(server)
+    good = CliRunner().invoke(
+        app,
+        ["sample", "--at", "2026-07-21T14:00", "--base-url", url, "--data-dir", layout.root,
+         "--dagster-home", "memory"],
+    )  # fmt: skip
+    server.shutdown()
+    assert good.exit_code == 0, good.output
+    (file,) = layout.table_dir(TABLE).glob("*/*.parquet")
+    rows = pl.read_parquet(file).height
+    assert rows > 100
+    out = CliRunner().invoke(
+        app,
+        ["query", "SELECT count(*) FROM endpoint_performance_samples", "--data-dir",
+         layout.root, "--format", "csv"],
+    )  # fmt: skip
+    assert out.exit_code == 0 and out.output.splitlines()[1] == str(rows), out.output
+    with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+        hourly = con.sql("SELECT count(*) FROM endpoint_performance_hourly").fetchall()[0][0]
+    assert hourly > 0
