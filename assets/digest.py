@@ -10,7 +10,7 @@ from pipeline.storage.layout import parse_snapshot_date
 
 
 @dg.asset(
-    description="reports/digest_<date>.md: the date against the snapshot before it: new and "
+    description="reports/digest_YYYY-MM-DD.md: the date against the snapshot before it: new and "
     "removed models (with their last prices), the largest endpoint price moves, data-policy "
     "changes (training, prompt retention) and new free variants. Also printed by "
     "`openrouter-catalog digest [--date D]`.",

@@ -12,7 +12,7 @@ from pipeline.storage.layout import parse_snapshot_date
 
 
 @dg.asset(
-    description="data/reports/catalog_report_<date>.html, the partition's own snapshot (and "
+    description="data/reports/catalog_report_YYYY-MM-DD.html, the partition's own snapshot (and "
     "catalog_report.html, the newest): price versus throughput per endpoint for the top "
     "models, price spread per model, providers by training policy, the price changes into "
     "that date, market share by author and list against paid prices. One file, charts inline "

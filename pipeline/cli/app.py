@@ -455,12 +455,18 @@ def warehouse(
     from pipeline.warehouse.build import build_warehouse
 
     settings = _settings(data_dir=data_dir, root=root)
-    _check_data_dir(settings.data_dir)
     layout = settings.layout()
+    if not layout.remote and not layout.base.is_dir():
+        # nothing to build from, and nothing created for it
+        _fail(f"no data dir at {layout.base}: nothing to build views over")
+    _check_data_dir(settings.data_dir)
     try:
         dates = layout.dates("models")
-        if not dates:
-            _fail(f"no snapshot in {layout.tables_location}: nothing to build views over")
+    except StorageError as exc:
+        _fail(str(exc))
+    if not dates:
+        _fail(f"no snapshot in {layout.tables_location}: nothing to build views over")
+    try:
         counts = build_warehouse(layout, reuse=False)
     except (StorageError, RuntimeError) as exc:
         _fail(str(exc))

@@ -197,7 +197,8 @@ def show_prices_by_the_hour(data_dir: Path, sample: Path = BUNDLED_SAMPLE) -> in
             "WHERE provider_name <> base_provider_name"
         ).fetchall()[0][0]
         print(
-            f"demo: on {day.name}, {changing} models have a cheaper provider than the "
+            f"demo: on {day.name}, {changing} {'model has' if changing == 1 else 'models have'} "
+            "a cheaper provider than the "
             "base-price answer for part of the day (view cheapest_by_hour)"
         )
         print(f"\n== cheapest_by_hour: {HOURLY_MODEL}, {day.name}, in stretches of hours ==")

@@ -98,12 +98,15 @@ def models_without_endpoints(models: pl.DataFrame, endpoints: pl.DataFrame) -> V
     lonely = models.filter(pl.col("in_v1") & ~pl.col("is_alias") & ~router).join(
         served, on="model_id", how="anti"
     )
+    named = lonely["model_id"].sort().to_list()
     return Verdict(
         "models_without_endpoints",
         lonely.is_empty(),
         "every v1 model (routers and aliases aside) has an endpoint",
         warn_only=True,
         metadata={"models": lonely.height, "sample": _rows(lonely.select("model_id"))},
+        summary=f"{lonely.height:,} v1 {'model' if lonely.height == 1 else 'models'} without "
+        f"an endpoint: {', '.join(named[:5])}" + (" …" if len(named) > 5 else ""),
     )
 
 

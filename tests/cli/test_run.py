@@ -178,6 +178,8 @@ def test_a_router_priced_zero_is_not_a_model_without_endpoints():
     )
     verdict = checks.models_without_endpoints(models, pl.DataFrame({"model_id": ["x/y"]}))
     assert verdict.metadata["models"] == 1 and "a/lonely" in str(verdict.metadata["sample"])
+    # the line a headless run prints names the model, in the singular
+    assert verdict.summary == "1 v1 model without an endpoint: a/lonely"
 
 
 def test_cheapest_answers_carry_their_discount_list_price_and_tag(clean_build):

@@ -160,3 +160,20 @@ def test_a_wrong_type_lands_everything_and_the_run_says_so(tmp_path):
     assert len(checks) == 1, out.stderr[-2000:]
     assert f"field 'status' of record '{doc['data'][0]['id']}'" in checks[0]
     assert not no_tables_for_date(tmp_path / "data")
+
+
+@pytest.mark.parametrize("made", [False, True], ids=["missing", "empty"])
+def test_warehouse_of_a_data_dir_without_tables_is_one_line_and_creates_nothing(tmp_path, made):
+    data = tmp_path / "data" / "dir"
+    if made:
+        data.mkdir(parents=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "pipeline", "warehouse", "--data-dir", str(data)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 1
+    lines = [ln for ln in (out.stdout + out.stderr).splitlines() if ln.strip()]
+    want = f"no data dir at {data}" if not made else f"no snapshot in {data}/tables"
+    assert len(lines) == 1 and lines[0].startswith(f"error: {want}"), lines
+    assert data.exists() == made
+    assert not (data / "warehouse.duckdb").exists()
