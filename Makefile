@@ -47,4 +47,4 @@ lock: $(STAMP)  ## re-resolve requirements.lock after changing pyproject.toml
 	$(BIN)/uv pip compile -q pyproject.toml --extra dev -o requirements.lock --python-version 3.11
 
 clean:
-	rm -rf $(VENV) data/raw data/tables data/warehouse.duckdb data/reports data/notebooks data/by-the-hour
+	rm -rf $(VENV) data/raw data/tables data/warehouse.duckdb data/reports data/notebooks data/by-the-hour data/locks

@@ -20,6 +20,7 @@ from assets.stale_runs import close_dead_runs, process_tag
 from assets.tables import tables_config
 from pipeline.publish import decisions
 from pipeline.settings import Settings
+from pipeline.storage.lock import DateLocked, date_lock
 
 # A new Dagster home gets the project's settings: no telemetry (these machines are offline).
 # The API pool (assets/raw.py) lets one fetching step at a time talk to OpenRouter, whichever
@@ -161,6 +162,26 @@ def run_sample(settings: Settings, at: dt.datetime | None, verbose: bool = False
 
 
 def run_snapshot(
+    settings: Settings,
+    snapshot_date: dt.date,
+    refetch: bool = False,
+    verbose: bool = False,
+    import_files: list[str] | None = None,
+    executor: str = "in_process",
+    accept: tuple[str, str] | None = None,
+) -> RunOutcome:
+    """``_run_snapshot`` holding the date's lock in the data dir: a second run of the same
+    date refuses in one line (RunFailed) while the first one runs."""
+    try:
+        with date_lock(settings.layout(), snapshot_date):
+            return _run_snapshot(
+                settings, snapshot_date, refetch, verbose, import_files, executor, accept
+            )
+    except DateLocked as exc:
+        raise RunFailed(str(exc)) from None
+
+
+def _run_snapshot(
     settings: Settings,
     snapshot_date: dt.date,
     refetch: bool = False,

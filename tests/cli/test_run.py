@@ -290,3 +290,33 @@ def test_materialisation_previews_show_a_few_chosen_columns(clean_build):
     from pipeline.transforms.schemas import TABLES
 
     assert text.endswith(f"rows, {len(TABLES['endpoints'])} columns")
+
+
+def test_a_second_run_of_a_running_date_refuses_in_one_line_and_loses_nothing(tmp_path):
+    """Two runs of one date into one data dir at once: the second ends at once with one line
+    naming the first; the first publishes the date whole. Another date is not held up."""
+    with replay_server(None, "--latency-ms", "100") as url:
+        first = subprocess.Popen(
+            cli("--snapshot-date", SAMPLE_DATE, "--base-url", url, "--data-dir", str(tmp_path))
+            + ["--dagster-home", "memory"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        )  # fmt: skip
+        assert first.stdout is not None
+        for line in first.stdout:
+            if "raw_" in line:  # the first run holds the date
+                break
+        second = run(
+            "--snapshot-date", SAMPLE_DATE, "--base-url", url, "--data-dir", str(tmp_path),
+            "--dagster-home", "memory",
+        )  # fmt: skip
+        _, err = first.communicate(timeout=300)
+    assert second.returncode == 1
+    lines = [ln for ln in second.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, second.stderr[-2000:]
+    assert f"snapshot {SAMPLE_DATE} is being run into {tmp_path} by pid {first.pid}" in lines[0]
+    assert first.returncode == 0, err[-2000:]
+    from pipeline.storage.layout import Layout
+
+    layout = Layout(str(tmp_path))
+    assert layout.published() == {dt.date.fromisoformat(SAMPLE_DATE)}
+    assert not list(layout.base.glob("staging/*/tables/*"))
