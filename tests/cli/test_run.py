@@ -295,7 +295,7 @@ def test_materialisation_previews_show_a_few_chosen_columns(clean_build):
 def test_a_second_run_of_a_running_date_refuses_in_one_line_and_loses_nothing(tmp_path):
     """Two runs of one date into one data dir at once: the second ends at once with one line
     naming the first; the first publishes the date whole. Another date is not held up."""
-    with replay_server(None, "--latency-ms", "100") as url:
+    with replay_server(None, "--latency-ms", "30") as url:
         first = subprocess.Popen(
             cli("--snapshot-date", SAMPLE_DATE, "--base-url", url, "--data-dir", str(tmp_path))
             + ["--dagster-home", "memory"],
