@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import dagster as dg
 
@@ -161,27 +163,23 @@ def run_sample(settings: Settings, at: dt.datetime | None, verbose: bool = False
     return RunOutcome(moment.date(), result.run_id, result)
 
 
+def _one_run_per_date(run: Callable[..., RunOutcome]) -> Callable[..., RunOutcome]:
+    """``run`` holding the date's lock in the data dir: a second run of the same date refuses
+    in one line (RunFailed) while the first one runs."""
+
+    @functools.wraps(run)
+    def locked(settings: Settings, snapshot_date: dt.date, *args: Any, **kwargs: Any) -> RunOutcome:  # noqa: ANN401
+        try:
+            with date_lock(settings.layout(), snapshot_date):
+                return run(settings, snapshot_date, *args, **kwargs)
+        except DateLocked as exc:
+            raise RunFailed(str(exc)) from None
+
+    return locked
+
+
+@_one_run_per_date
 def run_snapshot(
-    settings: Settings,
-    snapshot_date: dt.date,
-    refetch: bool = False,
-    verbose: bool = False,
-    import_files: list[str] | None = None,
-    executor: str = "in_process",
-    accept: tuple[str, str] | None = None,
-) -> RunOutcome:
-    """``_run_snapshot`` holding the date's lock in the data dir: a second run of the same
-    date refuses in one line (RunFailed) while the first one runs."""
-    try:
-        with date_lock(settings.layout(), snapshot_date):
-            return _run_snapshot(
-                settings, snapshot_date, refetch, verbose, import_files, executor, accept
-            )
-    except DateLocked as exc:
-        raise RunFailed(str(exc)) from None
-
-
-def _run_snapshot(
     settings: Settings,
     snapshot_date: dt.date,
     refetch: bool = False,

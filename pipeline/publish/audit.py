@@ -153,6 +153,18 @@ def _not_evaluated(name: str, description: str, why: str) -> Verdict:
     )
 
 
+def _both_days(
+    inp: AuditInput, table: str, name: str, limits: Thresholds
+) -> tuple[pl.DataFrame, Previous] | Verdict:
+    """Today's ``table`` and its previous published snapshot, or the verdict ``name`` not
+    evaluated, saying why (the date lacks the table, or has nothing comparable before it)."""
+    now = inp.frames.get(table)
+    prev, why = _comparable(inp, table, limits)
+    if now is None or prev is None:
+        return _not_evaluated(name, DESCRIPTIONS[name], why or f"{inp.date} has no {table}")
+    return now, prev
+
+
 @dataclass(frozen=True)
 class _Count:
     label: str
@@ -402,10 +414,10 @@ def _implausible_by(moves: pl.DataFrame, by: str, limits: Thresholds) -> dict[st
 def endpoint_prices_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
     name = "endpoint_prices_stable"
     desc = DESCRIPTIONS[name]
-    now = inp.frames.get("endpoints")
-    prev, why = _comparable(inp, "endpoints", limits)
-    if now is None or prev is None:
-        return _not_evaluated(name, desc, why or f"{inp.date} has no endpoints")
+    pair = _both_days(inp, "endpoints", name, limits)
+    if isinstance(pair, Verdict):
+        return pair
+    now, prev = pair
     before = prev.df
     both = before.select(pl.col("endpoint_id").alias("key"), "provider_name", *PRICES).join(
         now.select(pl.col("endpoint_id").alias("key"), *PRICES), on="key", suffix="_now"
@@ -471,10 +483,10 @@ def _sample(moves: pl.DataFrame) -> list[str]:
 def model_prices_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
     name = "model_prices_stable"
     desc = DESCRIPTIONS[name]
-    now = inp.frames.get("models")
-    prev, why = _comparable(inp, "models", limits)
-    if now is None or prev is None:
-        return _not_evaluated(name, desc, why or f"{inp.date} has no models")
+    pair = _both_days(inp, "models", name, limits)
+    if isinstance(pair, Verdict):
+        return pair
+    now, prev = pair
     now_v1, before_v1 = now.filter(pl.col("in_v1")), prev.df.filter(pl.col("in_v1"))
     turned, paid = _zeroed(now_v1, before_v1, "model_id")
     zeroed = turned / paid if paid else 0.0
@@ -561,10 +573,10 @@ def completeness_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
 
 def identity_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
     name = "endpoint_ids_stable"
-    now = inp.frames.get("endpoints")
-    prev, why = _comparable(inp, "endpoints", limits)
-    if now is None or prev is None:
-        return _not_evaluated(name, DESCRIPTIONS[name], why or f"{inp.date} has no endpoints")
+    pair = _both_days(inp, "endpoints", name, limits)
+    if isinstance(pair, Verdict):
+        return pair
+    now, prev = pair
     changed, both = identity.id_changes(now, prev.df)
     share = changed / both if both else 0.0
     bad = share > limits.max_id_changes
@@ -620,10 +632,10 @@ POLICY_COLUMNS = ("training", "retains_prompts")
 
 def flags_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
     name = "endpoint_flags_plausible"
-    now = inp.frames.get("endpoints")
-    prev, why = _comparable(inp, "endpoints", limits)
-    if now is None or prev is None:
-        return _not_evaluated(name, DESCRIPTIONS[name], why or f"{inp.date} has no endpoints")
+    pair = _both_days(inp, "endpoints", name, limits)
+    if isinstance(pair, Verdict):
+        return pair
+    now, prev = pair
     both = prev.df.select("endpoint_id", *FLAG_COLUMNS).join(
         now.select("endpoint_id", *FLAG_COLUMNS), on="endpoint_id", suffix="_now"
     )
