@@ -13,7 +13,7 @@ from assets.performance import (
     performance_job,
     performance_schedule,
 )
-from assets.raw import raw_frontend, raw_v1
+from assets.raw import raw
 from assets.report import catalog_report
 from assets.resources import CatalogStorage, OpenRouterApi
 from assets.sensors import archive_folder_sensor
@@ -21,7 +21,7 @@ from assets.tables import catalog_tables
 from assets.warehouse import warehouse
 from pipeline.settings import Settings
 
-ALL_ASSETS = [raw_v1, raw_frontend, catalog_tables, warehouse, catalog_report, catalog_digest]
+ALL_ASSETS = [raw, catalog_tables, warehouse, catalog_report, catalog_digest]
 
 snapshot_job = dg.define_asset_job(
     "daily_snapshot",

@@ -1,7 +1,8 @@
 """Raw layer: fetch one snapshot's responses into the raw landing, exactly as received."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import datetime as dt
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import dagster as dg
@@ -11,24 +12,21 @@ from assets.partitions import snapshot_partitions
 from assets.resources import CatalogStorage, OpenRouterApi
 from pipeline import sources
 from pipeline.fetch.cadence import not_due
+from pipeline.fetch.client import ApiClient
 from pipeline.fetch.outcomes import FetchError, FetchReport
 from pipeline.fetch.snapshot import fetch_frontend, fetch_v1
 from pipeline.publish import checks, decisions
 from pipeline.raw.importer import ImportError_, is_imported, land, read_archives
 from pipeline.raw.landing import publish_raw, raw_snapshot
 from pipeline.raw.store import RawSnapshot
-from pipeline.storage.layout import parse_snapshot_date
+from pipeline.storage.layout import Layout, parse_snapshot_date
 
 API_POOL = "openrouter_api"
 
-COMMON = {
-    "partitions_def": snapshot_partitions,
+SPEC: dict[str, Any] = {
     "group_name": "raw",
     "owners": ["team:catalog"],
     "kinds": {"python", "json"},
-    # every step that talks to the API holds a slot of this Dagster pool, across all runs and
-    # processes; the instance sets its limit (dagster.yaml: concurrency.pools)
-    "pool": API_POOL,
 }
 
 
@@ -44,28 +42,29 @@ class RawFetchConfig(dg.Config):
     import_files: list[str] = []
 
 
-RAW_ASSETS = ("raw_v1", "raw_frontend")
+GROUPS = ("v1", "frontend")
+# what a fetch of one group is, once its client is open
+Job = Callable[[ApiClient], Awaitable[FetchReport]]
 
 
 def refetch_config(refetch: bool, import_files: list[str] | None = None) -> dict[str, Any]:
-    """Run config asking the raw assets to fetch again (or not) what already landed, or to
+    """Run config asking the raw step to fetch again (or not) what already landed, or to
     land archived responses instead of fetching."""
     config = {"refetch": refetch, "import_files": list(import_files or [])}
-    return {"ops": {name: {"config": config} for name in RAW_ASSETS}}
+    return {"ops": {"raw": {"config": config}}}
 
 
-def _run(
+def _held_again(
     context: dg.AssetExecutionContext,
     config: RawFetchConfig,
-    api: OpenRouterApi,
-    storage: CatalogStorage,
+    layout: Layout,
+    date: dt.date,
+    snap: RawSnapshot,
     group: str,
-    job: Callable[..., Awaitable[FetchReport]],
-    **kwargs: object,
-) -> tuple[FetchReport, RawSnapshot]:
-    layout = storage.layout()
-    date = parse_snapshot_date(context.partition_key)
-    snap = raw_snapshot(layout, date)
+) -> RawFetchConfig:
+    """The config for a group whose complete answer the audit refused: a re-run asks the API
+    again (an acceptance publishes the held raw as it is instead). A date held only as
+    incomplete resumes its missing calls instead."""
     if (
         not config.refetch
         and decisions.is_refused(layout, date)
@@ -73,31 +72,24 @@ def _run(
         and not is_imported(snap, group)
         and snap.is_complete(group)
     ):
-        # the held answer is what the audit refused: a re-run asks the API again (an
-        # acceptance publishes the held raw as it is instead). A date held only as
-        # incomplete resumes its missing calls instead.
         context.log.info(
             f"raw {group}: {date} is held; fetching it again (this run replaces what was held)"
         )
-        config = RawFetchConfig(refetch=True, import_files=config.import_files)
-    try:
-        return _land_or_fetch(context, config, api, snap, group, job, layout.read_file, **kwargs)
-    finally:
-        # whatever the fetch left (complete, partial, or a log without manifest) goes to a
-        # bucket root as it would stay on a disk; the manifest still decides what is read
-        publish_raw(layout, date, snap, group, list(sources.GROUPS[group]))
+        return RawFetchConfig(refetch=True, import_files=config.import_files)
+    return config
 
 
-def _land_or_fetch(
+def _prepare(
     context: dg.AssetExecutionContext,
     config: RawFetchConfig,
-    api: OpenRouterApi,
     snap: RawSnapshot,
     group: str,
-    job: Callable[..., Awaitable[FetchReport]],
     read: Callable[[str], bytes],
+    fetch: Callable[..., Awaitable[FetchReport]],
     **kwargs: object,
-) -> tuple[FetchReport, RawSnapshot]:
+) -> FetchReport | Job:
+    """The group's report when nothing is to be fetched (archives landed, or a complete
+    fetch reused); else the fetch to make, resuming a partial one."""
     if config.import_files:
         try:
             landed = land(snap, group, read_archives(config.import_files, read))
@@ -105,7 +97,7 @@ def _land_or_fetch(
             raise dg.Failure(description=f"import: {exc}") from None
         held = ", ".join(f"{s} ({n:,} records)" for s, n in landed.sources.items())
         context.log.info(f"raw {group}: imported {held or 'nothing of this group'}")
-        return FetchReport.from_log(snap.group_rows(group), group), snap
+        return FetchReport.from_log(snap.group_rows(group), group)
     if is_imported(snap, group):
         if config.refetch:
             raise dg.Failure(
@@ -113,62 +105,108 @@ def _land_or_fetch(
                 "API cannot answer for another day; import the files again instead"
             )
         context.log.info(f"raw {group}: imported archives in {snap.folder}; not fetched")
-        return FetchReport.from_log(snap.group_rows(group), group), snap
+        return FetchReport.from_log(snap.group_rows(group), group)
     if snap.is_complete(group) and not config.refetch:
         context.log.info(
             f"raw {group}: {snap.folder} already holds a complete fetch; reusing it "
             "(refetch=true, or `openrouter-catalog run --refetch`, fetches again)"
         )
-        return FetchReport.from_log(snap.group_rows(group), group), snap
+        return FetchReport.from_log(snap.group_rows(group), group)
     # a partial fetch (or one killed after its log landed) is completed, not started over
     resume = not config.refetch and snap.log_path(group).is_file()
     if resume:
         context.log.info(f"raw {group}: resuming the partial fetch in {snap.folder}")
+    return lambda client: fetch(client, snap, context.log.info, resume=resume, **kwargs)
 
-    async def go() -> FetchReport:
-        async with api.client() as client:
-            report = await job(client, snap, context.log.info, resume=resume, **kwargs)
-            if client.rate_limited is not None:
-                # the calls left are missing, not refused: the raw stays partial and a later
-                # run of the date asks only those
-                raise FetchError(
-                    f"{client.rate_limit_line().removesuffix('; not sent')}; "
-                    f"{report.transient:,} calls missing, nothing is published; run the date "
-                    "again later"
+
+async def _fetch_side_by_side(
+    context: dg.AssetExecutionContext, api: OpenRouterApi, jobs: dict[str, Job]
+) -> dict[str, FetchReport | FetchError]:
+    """Every group's fetch at once on one client: one pool of connections and one limit of
+    requests in flight, so neither group's tail waits for the other's start."""
+    async with api.client() as client:
+        done = await asyncio.gather(*(job(client) for job in jobs.values()), return_exceptions=True)
+        out: dict[str, FetchReport | FetchError] = {}
+        for group, result in zip(jobs, done, strict=True):
+            if isinstance(result, FetchReport | FetchError):
+                out[group] = result
+            else:
+                raise result
+        if client.rate_limited is not None:
+            # the calls left are missing, not refused: the raw stays partial and a later
+            # run of the date asks only those
+            for group, result in out.items():
+                missing = result.transient if isinstance(result, FetchReport) else 0
+                out[group] = FetchError(
+                    f"{client.rate_limit_line().removesuffix('; not sent')}; {missing:,} calls "
+                    "missing, nothing is published; run the date again later"
                 )
-            if client.rate.cuts:
-                context.log.info(
-                    f"raw {group}: the server limited the rate {client.limited} times; "
-                    f"paced at {client.rate.rate:.1f} requests/s in the end"
-                )
-            return report
-
-    return _landed(context, group, lambda: asyncio.run(go())), snap
+        if client.rate.cuts:
+            context.log.info(
+                f"raw: the server limited the rate {client.limited} times; paced at "
+                f"{client.rate.rate:.1f} requests/s in the end"
+            )
+    return out
 
 
-def _landed(
-    context: dg.AssetExecutionContext, group: str, fetch: Callable[[], FetchReport]
-) -> FetchReport:
-    """The report of the group's fetch: a failed snapshot fails the step with its reason, a
-    partial one is said to be partial."""
-    try:
-        report = fetch()
-    except FetchError as exc:
-        raise dg.Failure(description=str(exc)) from None
-    finally:
-        memory.release()
-    if not report.complete:
-        context.log.warning(
-            f"raw {group}: {report.transient} calls failed in a way a later try could fix; "
-            "the group is kept as partial and the next run of this date fetches only those"
-        )
-    return report
+def _fetch_kwargs(
+    context: dg.AssetExecutionContext,
+    config: RawFetchConfig,
+    api: OpenRouterApi,
+    layout: Layout,
+    date: dt.date,
+    snap: RawSnapshot,
+    group: str,
+) -> dict[str, object]:
+    if group == "v1":
+        return {"min_coverage": api.min_coverage}
+    skip: frozenset[str] = frozenset()
+    if not (config.import_files or is_imported(snap, "frontend")):
+        skip, why = not_due(date, api.cadence(), lambda d: raw_snapshot(layout, d, bodies=False))
+        for line in why:
+            context.log.info(line)
+    return {"skip": skip, "hourly_endpoints": api.uptime_hourly_endpoints}
 
 
-@dg.asset(
-    description="Documented API: GET /api/v1/models?output_modalities=all, /api/v1/providers, "
-    "and /api/v1/models/{author}/{slug}/endpoints for every model id (variant included). "
-    "Fails when the model list fails or endpoint coverage falls below the threshold.",
+def _result(group: str, report: FetchReport, snap: RawSnapshot) -> dg.MaterializeResult:
+    return dg.MaterializeResult(
+        asset_key=f"raw_{group}",
+        metadata={"folder": dg.MetadataValue.path(str(snap.folder)), **report.as_metadata()},
+    )
+
+
+def _coverage(report: FetchReport, min_coverage: float) -> dg.AssetCheckResult:
+    calls = report.source("v1_endpoints")
+    verdict = checks.fetch_coverage(calls.requested, calls.failed, min_coverage)
+    return dg.AssetCheckResult(
+        asset_key="raw_v1",
+        check_name=verdict.name,
+        passed=verdict.passed,
+        metadata=verdict.metadata,
+    )
+
+
+@dg.multi_asset(
+    name="raw",
+    specs=[
+        dg.AssetSpec(
+            "raw_v1",
+            description="Documented API: GET /api/v1/models?output_modalities=all, "
+            "/api/v1/providers, and /api/v1/models/{author}/{slug}/endpoints for every model "
+            "id (variant included). Fails when the model list fails or endpoint coverage "
+            "falls below the threshold.",
+            **SPEC,
+        ),
+        dg.AssetSpec(
+            "raw_frontend",
+            description="Undocumented frontend API (best effort): catalog of models with "
+            "permaslugs and hidden models, all-providers with data policies, rankings, and "
+            "per (permaslug, variant) stats/endpoint, effective-pricing and model-activity; "
+            "uptime (every 2 days) and top apps (weekly) on a cadence. Known paths are tried "
+            "newest first; what is missing is reported, never fatal.",
+            **SPEC,
+        ),
+    ],
     check_specs=[
         dg.AssetCheckSpec(
             "v1_endpoints_coverage",
@@ -177,65 +215,62 @@ def _landed(
             "coverage threshold (below it the asset itself fails)",
         )
     ],
-    **COMMON,
+    partitions_def=snapshot_partitions,
+    can_subset=True,
+    # the step talks to the API, so it holds a slot of this Dagster pool, across all runs
+    # and processes; the instance sets its limit (dagster.yaml: concurrency.pools)
+    pool=API_POOL,
 )
-def raw_v1(
+def raw(
     context: dg.AssetExecutionContext,
     config: RawFetchConfig,
     api: OpenRouterApi,
     storage: CatalogStorage,
-) -> dg.MaterializeResult:
-    report, snap = _run(
-        context, config, api, storage, "v1", fetch_v1, min_coverage=api.min_coverage
-    )
-    calls = report.source("v1_endpoints")
-    verdict = checks.fetch_coverage(calls.requested, calls.failed, api.min_coverage)
-    return dg.MaterializeResult(
-        metadata={"folder": dg.MetadataValue.path(str(snap.folder)), **report.as_metadata()},
-        check_results=[
-            dg.AssetCheckResult(
-                check_name=verdict.name, passed=verdict.passed, metadata=verdict.metadata
-            )
-        ],
-    )
-
-
-@dg.asset(
-    description="Undocumented frontend API (best effort): catalog of models with permaslugs "
-    "and hidden models, all-providers with data policies, rankings, and per (permaslug, "
-    "variant) stats/endpoint, effective-pricing and model-activity; uptime (every 2 days) "
-    "and top apps (weekly) on a cadence. Known paths are tried newest first; what is missing "
-    "is reported, never fatal.",
-    **COMMON,
-)
-def raw_frontend(
-    context: dg.AssetExecutionContext,
-    config: RawFetchConfig,
-    api: OpenRouterApi,
-    storage: CatalogStorage,
-) -> dg.MaterializeResult:
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """Both groups of the date (or the one selected), fetched side by side."""
     layout = storage.layout()
     date = parse_snapshot_date(context.partition_key)
-    archived = bool(config.import_files) or is_imported(
-        raw_snapshot(layout, date, bodies=False), "frontend"
-    )
-    skip: frozenset[str] = frozenset()
-    if not archived:
-        skip, why = not_due(date, api.cadence(), lambda d: raw_snapshot(layout, d, bodies=False))
-        for line in why:
-            context.log.info(line)
-    report, snap = _run(
-        context,
-        config,
-        api,
-        storage,
-        "frontend",
-        fetch_frontend,
-        skip=skip,
-        hourly_endpoints=api.uptime_hourly_endpoints,
-    )
-    if report.missing:
-        context.log.warning(f"frontend missing: {'; '.join(report.missing)}")
-    return dg.MaterializeResult(
-        metadata={"folder": dg.MetadataValue.path(str(snap.folder)), **report.as_metadata()}
-    )
+    snap = raw_snapshot(layout, date)
+    selected = {key.to_user_string() for key in context.selected_asset_keys}
+    groups = [g for g in GROUPS if f"raw_{g}" in selected]
+    reports: dict[str, FetchReport | FetchError] = {}
+    try:
+        jobs: dict[str, Job] = {}
+        for group in groups:
+            cfg = _held_again(context, config, layout, date, snap, group)
+            kwargs = _fetch_kwargs(context, cfg, api, layout, date, snap, group)
+            fetch = fetch_v1 if group == "v1" else fetch_frontend
+            prepared = _prepare(context, cfg, snap, group, layout.read_file, fetch, **kwargs)
+            if isinstance(prepared, FetchReport):
+                reports[group] = prepared
+            else:
+                jobs[group] = prepared
+        if jobs:
+            try:
+                reports.update(asyncio.run(_fetch_side_by_side(context, api, jobs)))
+            finally:
+                memory.release()
+    finally:
+        # whatever the fetch left (complete, partial, or a log without manifest) goes to a
+        # bucket root as it would stay on a disk; the manifest still decides what is read
+        for group in groups:
+            publish_raw(layout, date, snap, group, list(sources.GROUPS[group]))
+    failed = []
+    for group in groups:
+        report = reports[group]
+        if isinstance(report, FetchError):
+            failed.append(f"raw {group}: {report}" if len(groups) > 1 else str(report))
+            continue
+        if not report.complete:
+            context.log.warning(
+                f"raw {group}: {report.transient} calls failed in a way a later try could "
+                "fix; the group is kept as partial and the next run of this date fetches "
+                "only those"
+            )
+        if report.missing:
+            context.log.warning(f"{group} missing: {'; '.join(report.missing)}")
+        yield _result(group, report, snap)
+        if group == "v1":
+            yield _coverage(report, api.min_coverage)
+    if failed:
+        raise dg.Failure(description="; ".join(failed))

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -27,7 +28,19 @@ from pipeline.storage.lock import DateLocked, date_lock
 # A new Dagster home gets the project's settings: no telemetry (these machines are offline).
 # The API pool (assets/raw.py) lets one fetching step at a time talk to OpenRouter, whichever
 # run or process it is in: a backfill of many dates on many workers stays polite.
-INSTANCE_YAML = "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n"
+INSTANCE_YAML = """\
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    default_limit: 1
+event_log_storage:
+  module: assets.event_log
+  class: KeptEngineSqliteEventLogStorage
+  config:
+    dagster_home:
+      env: DAGSTER_HOME
+"""
 
 
 class RunFailed(RuntimeError):
@@ -106,17 +119,31 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
+def home_environment(home: Path) -> dict[str, str]:
+    """What a process recording in ``home`` needs in its environment: the home's
+    ``dagster.yaml`` finds its event log through ``DAGSTER_HOME``, as Dagster's own
+    processes (the webserver, the daemon, a run worker) find the home itself."""
+    return {"DAGSTER_HOME": str(home)}
+
+
+def open_home(home: Path) -> dg.DagsterInstance:
+    """The Dagster instance recorded in ``home``, made with the project's ``dagster.yaml``
+    if it has none yet."""
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():  # else Dagster prints a notice and a telemetry banner
+        config.write_text(INSTANCE_YAML)
+    with _environment(home_environment(home)):
+        return dg.DagsterInstance.from_config(str(home))
+
+
 def _instance(settings: Settings) -> dg.DagsterInstance:
     """The Dagster home of the settings (ephemeral for 'memory'), its runs left unfinished by
     a dead process closed."""
     home = settings.dagster_home_path()
     if home is None:
         return dg.DagsterInstance.ephemeral()
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():  # else Dagster prints a notice and a telemetry banner
-        config.write_text(INSTANCE_YAML)
-    instance = dg.DagsterInstance.from_config(str(home))
+    instance = open_home(home)
     for stale in close_dead_runs(instance):
         date = stale.tags.get("dagster/partition", "?")
         sys.stdout.write(
@@ -208,7 +235,7 @@ def run_snapshot(
         if home is None:
             raise RunFailed("the multiprocess executor needs a Dagster home, not 'memory'")
         # the step processes build the job from these settings, read from their environment
-        with instance, _environment(settings.environment()):
+        with instance, _environment({**settings.environment(), **home_environment(home)}):
             result = dg.execute_job(
                 dg.reconstructable(daily_job),
                 instance=instance,

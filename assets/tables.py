@@ -13,7 +13,7 @@ import dagster as dg
 from assets import memory
 from assets.metadata import column_schema, table_metadata
 from assets.partitions import snapshot_partitions
-from assets.raw import raw_frontend, raw_v1
+from assets.raw import raw
 from assets.resources import CatalogStorage
 from pipeline.digest import write_held_digest
 from pipeline.publish import decisions
@@ -115,7 +115,7 @@ def acceptance(tags: dict[str, str]) -> tuple[str, str] | None:
         dg.AssetSpec(
             name,
             description=DESCRIPTIONS[name],
-            deps=[raw_v1, raw_frontend],
+            deps=[raw],
             group_name="tables",
             owners=["team:catalog"],
             kinds={"polars", "parquet"},

@@ -29,12 +29,13 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).parent / "out"
 sys.path.insert(0, str(ROOT))
 
+from assets.raw import refetch_config  # noqa: E402
 from assets.runner import INSTANCE_YAML  # noqa: E402
 from pipeline.cli.demo import run_command  # noqa: E402
 from pipeline.replay.launcher import replay_server  # noqa: E402
 
 DATE = "2026-07-19"
-REFETCH = {"ops": {name: {"config": {"refetch": True}} for name in ("raw_v1", "raw_frontend")}}
+REFETCH = refetch_config(True)
 LAUNCH = """
 mutation Launch($params: ExecutionParams!) {
   launchRun(executionParams: $params) {

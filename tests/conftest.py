@@ -140,6 +140,12 @@ def materialize_snapshot(
     )
 
 
+def materialization(result, asset: str):  # noqa: ANN001, ANN201 - a run's result
+    """The one materialisation of ``asset`` in a run (the raw step materialises two)."""
+    [m] = [m for m in result.get_asset_materialization_events() if m.asset_key.path == [asset]]
+    return m.materialization
+
+
 def rebuild_from_raw(layout, date: str, *, warehouse: bool = True, raise_on_error: bool = True):
     """The tables (and warehouse) layer of one date from its raw snapshot only: no API resource
     is given, so any attempt to fetch would fail the run."""

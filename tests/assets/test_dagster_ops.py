@@ -19,6 +19,7 @@ from pipeline.transforms.schemas import TABLES
 from tests.conftest import (
     DAILY,
     SAMPLE_DATE,
+    materialization,
     materialize_snapshot,
     rebuild_from_raw,
 )
@@ -53,7 +54,7 @@ def test_rerun_reuses_raw_and_gives_byte_identical_tables(clean_build, replay_ur
     for table, blob in files.items():
         assert layout.partition_file(table, date).read_bytes() == blob, table
     assert raw_snapshot(layout, date).log_path("v1").read_bytes() == raw_log  # nothing was fetched
-    raw_meta = result.asset_materializations_for_node("raw_v1")[0].metadata
+    raw_meta = materialization(result, "raw_v1").metadata
     assert raw_meta["reused"].value is True and raw_meta["v1_endpoints_ok"].value > 300
 
     before = {t: layout.read_partition(t, date) for t in files if t != "fetch_log"}

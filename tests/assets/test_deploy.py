@@ -35,7 +35,7 @@ import yaml
 
 from assets.executors import CELERY_CONFIG
 from assets.executors import ENV as EXECUTOR_ENV
-from assets.runner import INSTANCE_YAML
+from assets.runner import INSTANCE_YAML, open_home
 from pipeline.replay.launcher import replay_server
 from pipeline.replay.s3_local import SECRET_KEY
 from pipeline.storage.layout import Layout
@@ -82,7 +82,7 @@ def _assert_bucket_day_is_right(root: str, s3, work: Path) -> Layout:
 def _create_storage(home: Path) -> None:
     """The instance's tables, made once before its processes start (as a deployment's
     database is): two processes creating a new SQLite storage at once collide."""
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    with open_home(Path(home)) as instance:
         instance.get_runs(limit=1)
 
 
@@ -117,13 +117,14 @@ def test_the_executor_is_the_deployments_choice(monkeypatch):
 
 def test_every_home_the_project_makes_limits_the_api_pool():
     """The project's Dagster home (make ui, make demo) and every home `run` creates."""
-    from assets.raw import API_POOL, raw_frontend, raw_v1
+    from assets.definitions import ALL_ASSETS
+    from assets.raw import API_POOL
 
     project = yaml.safe_load((ROOT / ".dagster" / "dagster.yaml").read_text())
     assert project == yaml.safe_load(INSTANCE_YAML)
     assert project["concurrency"]["pools"]["default_limit"] == 1
-    for asset in (raw_v1, raw_frontend):
-        assert {n.pool for n in [asset.node_def]} == {API_POOL}
+    pooled = {a.node_def.name for a in ALL_ASSETS if a.node_def.pool == API_POOL}
+    assert pooled == {"raw"}  # the one step that talks to the API
 
 
 def test_the_celery_file_names_the_variables_the_code_configures_the_executor_with():
@@ -167,7 +168,7 @@ def test_the_daily_job_on_celery_workers_into_a_bucket(s3, replay, tmp_path):
         worker_log.close()
     log = (tmp_path / "worker.log").read_text(errors="replace")
     assert done.returncode == 0, done.stderr[-3000:] + log[-3000:]
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    with open_home(Path(home)) as instance:
         [run] = instance.get_runs()
         assert run.status == dg.DagsterRunStatus.SUCCESS
         events = instance.all_logs(run.run_id)
@@ -178,7 +179,7 @@ def test_the_daily_job_on_celery_workers_into_a_bucket(s3, replay, tmp_path):
         if e.message and (m := re.search(r"Executing steps (\S+) in celery worker", e.message))
     }
     steps = {e.step_key for e in events if e.step_key}
-    assert {"raw_v1", "raw_frontend", "catalog_tables", "warehouse"} <= steps
+    assert {"raw", "catalog_tables", "warehouse"} <= steps
     assert on_worker == steps
     assert "succeeded" in log  # the worker's own log shows the tasks
     assert SECRET_KEY not in done.stdout + done.stderr + log
@@ -308,7 +309,7 @@ def test_the_daily_job_in_a_kubernetes_job_into_a_bucket(s3, replay, kube_api, t
         text=True, timeout=400,
     )  # fmt: skip
     assert ran.returncode == 0, ran.stderr[-3000:]
-    with dg.DagsterInstance.from_config(str(home)) as dagster:
+    with open_home(Path(home)) as dagster:
         [run] = dagster.get_runs()
         assert run.status == dg.DagsterRunStatus.SUCCESS
         assert run.tags["dagster/partition"] == DAY

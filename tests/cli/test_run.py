@@ -14,9 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-import dagster as dg
 import pytest
 
+from assets.runner import open_home
 from pipeline.replay.launcher import replay_server
 from tests.conftest import PROJECT_DAGSTER_HOME, ROOT, SAMPLE_DATE
 
@@ -94,7 +94,7 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path):
         # wait until the fetch is under way, then interrupt as a terminal would
         assert proc.stdout is not None
         for line in proc.stdout:
-            if "raw_" in line:
+            if line.startswith("  raw: "):
                 break
         time.sleep(1)
         proc.send_signal(signal.SIGINT)
@@ -120,7 +120,7 @@ def test_ctrl_c_in_memory_exits_130_with_one_line(tmp_path):
         )
         assert proc.stdout is not None
         for line in proc.stdout:
-            if "raw_" in line:
+            if line.startswith("  raw: "):
                 break
         children = psutil.Process(proc.pid).children(recursive=True)
         os.killpg(proc.pid, signal.SIGINT)
@@ -147,13 +147,13 @@ def test_the_suite_and_its_children_never_use_the_projects_dagster_home(replay_u
     assert f"recorded in {home.resolve()}" in out.stdout
     assert _files(PROJECT_DAGSTER_HOME) == before
     run_id = out.stdout.rsplit("daily_snapshot run ", 1)[1].split(",")[0]
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    with open_home(Path(home)) as instance:
         record = instance.get_run_by_id(run_id)
     assert record is not None and record.job_name == "daily_snapshot"
     assert record.tags.get("dagster/partition") == SAMPLE_DATE
     # and Dagster's event stream stays out of the user's terminal: a line per step message
     assert (
-        "STEP_" not in out.stdout + out.stderr and "  raw_v1: v1_models: 338 models" in out.stdout
+        "STEP_" not in out.stdout + out.stderr and "  raw: v1_models: 338 models" in out.stdout
     )
 
 
@@ -303,7 +303,7 @@ def test_a_second_run_of_a_running_date_refuses_in_one_line_and_loses_nothing(tm
         )  # fmt: skip
         assert first.stdout is not None
         for line in first.stdout:
-            if "raw_" in line:  # the first run holds the date
+            if line.startswith("  raw: "):  # the first run holds the date
                 break
         second = run(
             "--snapshot-date", SAMPLE_DATE, "--base-url", url, "--data-dir", str(tmp_path),

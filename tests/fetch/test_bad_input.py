@@ -16,7 +16,7 @@ from pipeline import sources
 from pipeline.raw.store import RawSnapshot
 from pipeline.replay.launcher import replay_server
 from pipeline.storage.layout import Layout
-from tests.conftest import SAMPLE, SAMPLE_DATE, landed_bodies, materialize_snapshot
+from tests.conftest import SAMPLE, SAMPLE_DATE, landed_bodies, materialization, materialize_snapshot
 
 DATE = dt.date.fromisoformat(SAMPLE_DATE)
 HOSTILE = [
@@ -171,7 +171,7 @@ def test_a_broken_answer_is_logged_with_its_reason_and_loses_nothing_else(
     assert row.height == 1 and reason in row["error"].item(), row["error"].to_list()
     if mid == HUGE:
         assert row["attempts"].item() == 1
-    failures = result.asset_materializations_for_node("raw_v1")[0].metadata["failures"].value
+    failures = materialization(result, "raw_v1").metadata["failures"].value
     assert any(mid in f and reason in f for f in failures)
     # the model is still listed; only its endpoints are missing
     assert layout.read_partition("models", DATE).filter(model_id=mid).height == 1

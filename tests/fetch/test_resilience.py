@@ -17,7 +17,7 @@ import pytest
 from pipeline.replay.faults import FaultPlan
 from pipeline.replay.launcher import replay_server
 from pipeline.storage.layout import Layout
-from tests.conftest import ROOT, SAMPLE_DATE, materialize_snapshot
+from tests.conftest import ROOT, SAMPLE_DATE, materialization, materialize_snapshot
 
 DATE = dt.date.fromisoformat(SAMPLE_DATE)
 TABLES = ("models", "endpoints", "providers", "data_policies")
@@ -96,7 +96,7 @@ def test_urls_that_always_fail_are_listed_and_the_rest_is_complete(clean_build, 
     ) - set(broken)
     # the frontend still describes the endpoints of those models
     assert eps.filter(pl.col("model_id") == "openai/gpt-oss-20b:free").height > 0
-    meta = result.asset_materializations_for_node("raw_v1")[0].metadata
+    meta = materialization(result, "raw_v1").metadata
     assert meta["v1_endpoints_failed"].value == 3
 
 
@@ -131,7 +131,7 @@ def test_frontend_gone_v1_tables_complete(sample, tmp_path):
     v1_count = sum(len(d["data"]["endpoints"]) for d in sample.bodies("v1_endpoints").values())
     assert eps.height == v1_count >= len(v1_keys) and eps["in_v1"].all()
     assert table(layout, "providers").height == len(sample.data("v1_providers"))
-    missing = result.asset_materializations_for_node("raw_frontend")[0].metadata["missing"]
+    missing = materialization(result, "raw_frontend").metadata["missing"]
     assert any("frontend_catalog" in m for m in missing.value)
 
 

@@ -16,7 +16,7 @@ from pipeline.raw.landing import raw_snapshot
 from pipeline.replay.launcher import replay_server
 from pipeline.storage.layout import Layout
 from pipeline.transforms.schemas import TABLES
-from tests.conftest import SAMPLE_DATE, landed_bodies, materialize_snapshot
+from tests.conftest import SAMPLE_DATE, landed_bodies, materialization, materialize_snapshot
 
 DATE = dt.date.fromisoformat(SAMPLE_DATE)
 COMPARED = [t for t in TABLES if t != "fetch_log"]  # a resumed run made more requests
@@ -72,7 +72,7 @@ def test_v1_below_coverage_fails_then_resumes_only_the_missing_calls(sample, cle
     landed = landed_bodies(snap.folder, "v1_endpoints")
     recorded = sample.bodies("v1_endpoints")
     assert {k: json.loads(b) for k, b in landed.items()} == recorded
-    meta = second.asset_materializations_for_node("raw_v1")[0].metadata
+    meta = materialization(second, "raw_v1").metadata
     assert meta["resumed"].value and meta["v1_endpoints_fetched_now"].value == len(broken)
     assert meta["complete"].value and snap.is_complete("v1")
     assert checks(second)["fetch_complete"].passed
@@ -149,5 +149,5 @@ def test_refetch_starts_over_even_from_a_partial_group(group, tmp_path):
     names = set(sources.GROUPS[group])
     assert {p for p in packs if p.split("/")[0] in names} == named
     assert all(f.endswith("/responses-001.gz") for f in named)
-    meta = again.asset_materializations_for_node(f"raw_{group}")[0].metadata
+    meta = materialization(again, f"raw_{group}").metadata
     assert not meta["resumed"].value

@@ -216,7 +216,7 @@ def test_a_run_killed_holding_the_api_pool_slot_does_not_stall_the_next(replay_u
     the CLI closes it (marked failed, the slot freed) instead of waiting for it for ever."""
     import dagster as dg
 
-    from assets.runner import INSTANCE_YAML
+    from assets.runner import INSTANCE_YAML, open_home
 
     home = tmp_path / "home"
     home.mkdir()
@@ -224,7 +224,7 @@ def test_a_run_killed_holding_the_api_pool_slot_does_not_stall_the_next(replay_u
     env = {"DAGSTER_HOME": str(home)}
     killed = run(replay_url, tmp_path / "data", env={**env, CRASH_ENV: "raw_body:100"})
     assert killed.returncode == -signal.SIGKILL
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    with open_home(Path(home)) as instance:
         [left] = instance.get_runs()
         assert left.status == dg.DagsterRunStatus.STARTED
         held = instance.event_log_storage.get_concurrency_info("openrouter_api")
@@ -234,7 +234,7 @@ def test_a_run_killed_holding_the_api_pool_slot_does_not_stall_the_next(replay_u
                           timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"run {left.run_id} of {SAMPLE_DATE} was left unfinished" in done.stdout
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    with open_home(Path(home)) as instance:
         statuses = {r.run_id: r.status for r in instance.get_runs()}
         assert statuses.pop(left.run_id) == dg.DagsterRunStatus.FAILURE
         assert list(statuses.values()) == [dg.DagsterRunStatus.SUCCESS]
