@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
 from assets.digest import catalog_digest
-from assets.executors import executor_from_env
+from assets.executors import executor
 from assets.performance import (
     endpoint_performance_samples,
     performance_job,
-    performance_schedule,
 )
 from assets.raw import raw
 from assets.report import catalog_report
@@ -29,13 +26,20 @@ snapshot_job = dg.define_asset_job(
     description="Fetch (or land archives), flatten and publish one snapshot date, and draw "
     "its report and digest.",
 )
-# Today's partition every day at OPENROUTER_CATALOG_SCHEDULE_HOUR (UTC, default 06:00).
-SCHEDULE_HOUR = int(os.environ.get("OPENROUTER_CATALOG_SCHEDULE_HOUR", "6"))
+# where the code location loads: the schedules' times, the executor, the resources
+SETTINGS = Settings()
 daily_schedule = dg.build_schedule_from_partitioned_job(
     snapshot_job,
     name="daily_snapshot_schedule",
-    hour_of_day=SCHEDULE_HOUR,
+    hour_of_day=SETTINGS.schedule_hour,
     description="Fetch today's catalog and rebuild the tables and the warehouse.",
+)
+# each hour's partition when it ends
+performance_schedule = dg.build_schedule_from_partitioned_job(
+    performance_job,
+    name="hourly_performance_schedule",
+    minute_of_hour=SETTINGS.sample_minute,
+    description="Sample the endpoints' performance every hour (off until turned on).",
 )
 
 
@@ -45,19 +49,7 @@ def resources(settings: Settings | None = None) -> dict[str, object]:
     One place, so the CLI and the UI run with the same values."""
     s = settings or Settings()
     return {
-        "api": OpenRouterApi(
-            base_url=s.base_url,
-            concurrency=s.concurrency,
-            requests_per_second=s.requests_per_second,
-            timeout_s=s.timeout_s,
-            max_attempts=s.max_attempts,
-            min_coverage=s.min_coverage,
-            max_body_mb=s.max_body_mb,
-            max_retry_after_s=s.max_retry_after_s,
-            uptime_every_days=s.uptime_every_days,
-            top_apps_every_days=s.top_apps_every_days,
-            uptime_hourly_endpoints=s.uptime_hourly_endpoints,
-        ),
+        "api": OpenRouterApi(**{name: getattr(s, name) for name in OpenRouterApi.model_fields}),
         "storage": CatalogStorage(**s.storage_resource_config()),
     }
 
@@ -67,6 +59,6 @@ defs = dg.Definitions(
     jobs=[snapshot_job, performance_job],
     schedules=[daily_schedule, performance_schedule],
     sensors=[archive_folder_sensor],
-    resources=resources(),
-    executor=executor_from_env(),
+    resources=resources(SETTINGS),
+    executor=executor(SETTINGS.executor),
 )

@@ -1,7 +1,8 @@
 """Which Dagster executor runs the steps of a run: a choice of the deployment, not of the code.
 
-``OPENROUTER_CATALOG_EXECUTOR`` is read where the code location loads (the webserver, the
-daemon, a run worker, a Celery worker), so every process of a deployment agrees:
+``Settings.executor`` (``OPENROUTER_CATALOG_EXECUTOR``) is read where the code location loads
+(the webserver, the daemon, a run worker, a Celery worker), so every process of a deployment
+agrees:
 
 - ``default`` (unset): Dagster's multi-or-in-process executor, with in-process as its default
   rather than Dagster's multiprocess. A run launched from the UI, by the schedule or by the
@@ -21,13 +22,10 @@ runs the same assets (docs/DEPLOYMENT.md).
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
-ENV = "OPENROUTER_CATALOG_EXECUTOR"
-CHOICES = ("default", "celery")
-# the executor's config, resolved when a run starts: a schedule's runs need no run config
+# the executor's config, resolved by Dagster when a run starts (a schedule's runs need no run
+# config), so the broker's URL, which may hold a password, never sits in a definition
 CELERY_CONFIG = {
     "broker": {"env": "OPENROUTER_CATALOG_CELERY_BROKER"},
     "backend": {"env": "OPENROUTER_CATALOG_CELERY_BACKEND"},
@@ -46,16 +44,15 @@ def _in_process_first() -> dg.ExecutorDefinition:
     )
 
 
-def executor_from_env() -> dg.ExecutorDefinition:
-    name = (os.environ.get(ENV) or "default").strip().lower()
-    if name == "default":
-        return _in_process_first()
+def executor(name: str) -> dg.ExecutorDefinition:
+    """The executor ``Settings.executor`` names (validated there)."""
     if name == "celery":
         try:
             from dagster_celery import celery_executor
         except ImportError:
             raise RuntimeError(
-                f"{ENV}=celery needs dagster-celery: pip install 'openrouter-catalog[celery]'"
+                "OPENROUTER_CATALOG_EXECUTOR=celery needs dagster-celery: "
+                "pip install 'openrouter-catalog[celery]'"
             ) from None
         return celery_executor.configured(CELERY_CONFIG, name="celery")
-    raise ValueError(f"{ENV}={name!r}: choose one of {', '.join(CHOICES)}")
+    return _in_process_first()

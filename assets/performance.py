@@ -5,7 +5,6 @@ is refused rather than stamped with figures of another time."""
 
 import asyncio
 import datetime as dt
-import os
 
 import dagster as dg
 
@@ -102,14 +101,6 @@ performance_job = dg.define_asset_job(
     "hourly_performance",
     selection=dg.AssetSelection.assets(endpoint_performance_samples),
     description="Sample every listed endpoint's latency, throughput and uptime once an hour.",
-)
-# Each hour's partition when it ends, at OPENROUTER_CATALOG_SAMPLE_MINUTE past (default 5).
-SAMPLE_MINUTE = int(os.environ.get("OPENROUTER_CATALOG_SAMPLE_MINUTE", "5"))
-performance_schedule = dg.build_schedule_from_partitioned_job(
-    performance_job,
-    name="hourly_performance_schedule",
-    minute_of_hour=SAMPLE_MINUTE,
-    description="Sample the endpoints' performance every hour (off until turned on).",
 )
 
 

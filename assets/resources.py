@@ -1,60 +1,54 @@
 """Dagster resources: the API client and the storage root. Typed, configurable, no globals.
 
-The API key is never part of resource config (Dagster shows and stores config): the resource
-holds the *name* of the environment variable and reads it only when a request is made.
+The API key is never part of resource config (Dagster shows and stores config): the client
+reads it from the settings when a request is made.
 """
 
 from __future__ import annotations
 
-import os
+from typing import Any
 
 import dagster as dg
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 
 from pipeline import sources
 from pipeline.fetch.cadence import Cadence
 from pipeline.fetch.client import ApiClient
-from pipeline.settings import DEFAULT_BASE_URL, check_base_url
+from pipeline.settings import Settings
 from pipeline.storage.layout import Layout
 from pipeline.storage.object_store import S3Options
 
 
+def _default(name: str) -> Any:  # noqa: ANN401 - the setting's own type
+    """The default of a setting: declared once, in ``Settings``."""
+    return Settings.model_fields[name].default
+
+
 class OpenRouterApi(dg.ConfigurableResource):
-    """HTTP access to OpenRouter (or the replay server standing in for it)."""
+    """HTTP access to OpenRouter (or the replay server standing in for it). Its fields are
+    settings (``pipeline/settings.py``), which give their defaults and check their values."""
 
-    base_url: str = DEFAULT_BASE_URL
-    api_key_env: str = "OPENROUTER_API_KEY"
-    concurrency: int = 8
-    requests_per_second: float | None = None
-    timeout_s: float = 30.0
-    max_attempts: int = 4
-    min_coverage: float = 0.95
-    max_body_mb: float = 64.0
-    max_retry_after_s: float = 120.0
+    base_url: str = _default("base_url")
+    concurrency: int = _default("concurrency")
+    requests_per_second: float | None = _default("requests_per_second")
+    timeout_s: float = _default("timeout_s")
+    max_attempts: int = _default("max_attempts")
+    min_coverage: float = _default("min_coverage")
+    max_body_mb: float = _default("max_body_mb")
+    max_retry_after_s: float = _default("max_retry_after_s")
     # sources not asked every day (see pipeline/fetch/cadence.py); 0 turns one off
-    uptime_every_days: int = 2
-    top_apps_every_days: int = 7
-    uptime_hourly_endpoints: int = 50
+    uptime_every_days: int = _default("uptime_every_days")
+    top_apps_every_days: int = _default("top_apps_every_days")
+    uptime_hourly_endpoints: int = _default("uptime_hourly_endpoints")
 
-    # The same checks as the CLI's settings, for runs launched from the UI or a schedule.
-    @field_validator("base_url")
-    @classmethod
-    def _base_url(cls, v: str) -> str:
-        return check_base_url(v)
+    @model_validator(mode="after")
+    def _as_settings(self) -> OpenRouterApi:
+        # the same checks as the CLI's, for runs launched from the UI or a schedule
+        Settings.model_validate(self.settings_values())
+        return self
 
-    @field_validator("concurrency", "max_attempts")
-    @classmethod
-    def _at_least_one(cls, v: int) -> int:
-        if v < 1:
-            raise ValueError(f"must be ≥ 1, got {v}")
-        return v
-
-    @field_validator("uptime_every_days", "top_apps_every_days", "uptime_hourly_endpoints")
-    @classmethod
-    def _not_negative(cls, v: int) -> int:
-        if v < 0:
-            raise ValueError(f"must be ≥ 0 (0 turns it off), got {v}")
-        return v
+    def settings_values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in type(self).model_fields}
 
     def cadence(self) -> Cadence:
         return Cadence(
@@ -64,7 +58,8 @@ class OpenRouterApi(dg.ConfigurableResource):
     def client(self) -> ApiClient:
         return ApiClient(
             self.base_url,
-            os.environ.get(self.api_key_env) or None,
+            # read when a request is made, never config (Dagster shows and stores config)
+            Settings().key(),
             concurrency=self.concurrency,
             requests_per_second=self.requests_per_second,
             timeout_s=self.timeout_s,

@@ -4,6 +4,7 @@ OPENROUTER_CATALOG_DATA_DIR), then defaults. Validated at start so a typo stops 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, create_model, field_validator
@@ -89,6 +90,12 @@ class Settings(_AuditSettings):
     top_apps_every_days: int = Field(7, ge=0)
     uptime_hourly_endpoints: int = Field(50, ge=0)
 
+    # the code location's deployment (assets/definitions.py, executors.py): read where it
+    # loads, so the webserver, the daemon and every worker of a deployment agree
+    schedule_hour: int = Field(6, ge=0, le=23)  # the daily job's hour, UTC
+    sample_minute: int = Field(5, ge=0, le=59)  # the hourly samples' minute past the hour
+    executor: Literal["default", "celery"] = "default"
+
     # where runs are recorded: the Dagster home ``make ui`` reads. Default: $DAGSTER_HOME, else
     # the project's .dagster/; "memory" records nothing (an in-memory instance).
     dagster_home: str | None = Field(
@@ -107,6 +114,11 @@ class Settings(_AuditSettings):
     @classmethod
     def _check_url(cls, v: str) -> str:
         return check_base_url(v)
+
+    @field_validator("executor", mode="before")
+    @classmethod
+    def _executor_name(cls, v: object) -> object:
+        return v.strip().lower() if isinstance(v, str) else v
 
     def storage_root(self) -> str:
         return self.root or self.data_dir
@@ -135,7 +147,10 @@ class Settings(_AuditSettings):
         API key is left out: it is already in the environment or nowhere."""
         names = {"base_url": "OPENROUTER_BASE_URL"}
         out = {}
-        for field, value in self.model_dump(exclude={"api_key", "dagster_home"}).items():
+        deployment = {"schedule_hour", "sample_minute", "executor"}
+        for field, value in self.model_dump(
+            exclude={"api_key", "dagster_home", *deployment}
+        ).items():
             if value is not None:
                 out[names.get(field, f"OPENROUTER_CATALOG_{field.upper()}")] = str(value)
         return out

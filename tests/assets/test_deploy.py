@@ -34,10 +34,10 @@ import pytest
 import yaml
 
 from assets.executors import CELERY_CONFIG
-from assets.executors import ENV as EXECUTOR_ENV
 from assets.runner import INSTANCE_YAML, open_home
 from pipeline.replay.launcher import replay_server
 from pipeline.replay.s3_local import SECRET_KEY
+from pipeline.settings import Settings
 from pipeline.storage.layout import Layout
 from pipeline.storage.object_store import S3Options
 from pipeline.warehouse.build import build_warehouse, open_warehouse
@@ -45,6 +45,7 @@ from tests.conftest import DAILY, ROOT
 from tests.support.day_checks import Day, check_day
 from tests.support.recorded_day import build_day
 
+EXECUTOR_ENV = "OPENROUTER_CATALOG_EXECUTOR"
 DAY = "2026-07-17"
 BIN = Path(sys.executable).parent
 DEPLOY = ROOT / "deploy"
@@ -100,7 +101,12 @@ def _wait_ready(worker: subprocess.Popen, log: Path, timeout_s: float = 90) -> N
 
 
 def test_the_executor_is_the_deployments_choice(monkeypatch):
-    from assets.executors import executor_from_env
+    from pydantic import ValidationError
+
+    from assets.executors import executor
+
+    def executor_from_env() -> dg.ExecutorDefinition:
+        return executor(Settings().executor)
 
     monkeypatch.delenv(EXECUTOR_ENV, raising=False)
     default = executor_from_env()
@@ -111,7 +117,7 @@ def test_the_executor_is_the_deployments_choice(monkeypatch):
     monkeypatch.setenv(EXECUTOR_ENV, "Celery")
     assert executor_from_env().name == "celery"
     monkeypatch.setenv(EXECUTOR_ENV, "k8s")
-    with pytest.raises(ValueError, match="'k8s': choose one of default, celery"):
+    with pytest.raises(ValidationError, match="executor\n  Input should be 'default' or 'celery'"):
         executor_from_env()
 
 

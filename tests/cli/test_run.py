@@ -152,9 +152,7 @@ def test_the_suite_and_its_children_never_use_the_projects_dagster_home(replay_u
     assert record is not None and record.job_name == "daily_snapshot"
     assert record.tags.get("dagster/partition") == SAMPLE_DATE
     # and Dagster's event stream stays out of the user's terminal: a line per step message
-    assert (
-        "STEP_" not in out.stdout + out.stderr and "  raw: v1_models: 338 models" in out.stdout
-    )
+    assert "STEP_" not in out.stdout + out.stderr and "  raw: v1_models: 338 models" in out.stdout
 
 
 def test_a_router_priced_zero_is_not_a_model_without_endpoints():

@@ -127,7 +127,10 @@ def test_unwritable_data_dir_stops_at_once(tmp_path):
     "make, message",
     [
         (lambda: OpenRouterApi(base_url="openrouter.ai"), "must look like https://host"),
-        (lambda: OpenRouterApi(concurrency=-1), "must be ≥ 1, got -1"),
+        (
+            lambda: OpenRouterApi(concurrency=-1),
+            "concurrency\n  Input should be greater than or equal to 1",
+        ),
         (lambda: CatalogStorage(root="gs://bucket/prefix"), "gs:// is not supported"),
         (lambda: CatalogStorage(root="s3:///no-bucket"), "must look like s3://bucket"),
     ],
