@@ -3,10 +3,13 @@ the offending rows out (so a failure explains itself in the Dagster UI)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
+
+from pipeline.transforms.schemas import RULES
 
 SAMPLE_ROWS = 20
 
@@ -40,19 +43,73 @@ def unique_key(df: pl.DataFrame, table: str, key: str) -> Verdict:
     )
 
 
-def endpoints_reference_models(endpoints: pl.DataFrame, models: pl.DataFrame) -> Verdict:
-    orphans = endpoints.join(models.select("model_id"), on="model_id", how="anti")
+def references(
+    df: pl.DataFrame, table: str, column: str, other: pl.DataFrame, other_table: str
+) -> Verdict:
+    """Every value of ``table.column`` is a key of ``other_table``."""
+    key = RULES[other_table].key
+    mine = RULES[table].key
+    orphans = df.join(other.select(pl.col(key).alias(column)), on=column, how="anti")
     return Verdict(
-        "endpoints_reference_models",
+        f"{table}_reference_{other_table}",
         orphans.is_empty(),
-        "every endpoint's model_id is a row of models",
+        _reference_text(table, column, other_table),
         metadata={
             "orphans": orphans.height,
-            "sample": _rows(orphans.select("endpoint_id", "model_id", "provider_name")),
+            "sample": _rows(orphans.select(*{c: None for c in (mine, column) if c})),
         },
         blocking=True,
-        summary=f"{orphans.height:,} endpoints of models not in models",
+        summary=f"{orphans.height:,} {table} whose {column} is not in {other_table}",
     )
+
+
+def _reference_text(table: str, column: str, other_table: str) -> str:
+    return f"every {table}.{column} is a {RULES[other_table].key} of {other_table}"
+
+
+def declared(table: str) -> list[tuple[str, str, bool]]:
+    """(name, description, blocking) of every check ``RULES`` declares for ``table``."""
+    rules = RULES[table]
+    out = []
+    if rules.key:
+        out.append((f"{table}_{rules.key}_unique", f"{table}.{rules.key} is unique", True))
+    for column, other in rules.references:
+        out.append((f"{table}_reference_{other}", _reference_text(table, column, other), True))
+    if rules.prices:
+        out.append((f"{table}_prices_valid", "prices ≥ 0, null only when variable", False))
+    if rules.row_count_change is not None:
+        out.append(
+            (
+                f"{table}_row_count_change",
+                f"row count within ±{rules.row_count_change:.0%} of the previous snapshot "
+                "(warning)",
+                False,
+            )
+        )
+    return out
+
+
+def of_rules(
+    frames: dict[str, pl.DataFrame], previous_rows: Callable[[str], int | None]
+) -> list[Verdict]:
+    """The verdicts of every rule ``RULES`` declares, on the tables the date has."""
+    out = []
+    for table, rules in RULES.items():
+        df = frames.get(table)
+        if df is None:
+            continue
+        if rules.key:
+            out.append(unique_key(df, table, rules.key))
+        for column, other in rules.references:
+            if frames.get(other) is not None:
+                out.append(references(df, table, column, frames[other], other))
+        if rules.prices:
+            out.append(prices_non_negative(df, table))
+        if rules.row_count_change is not None:
+            out.append(
+                row_count_change(table, df.height, previous_rows(table), rules.row_count_change)
+            )
+    return out
 
 
 def prices_non_negative(df: pl.DataFrame, table: str) -> Verdict:

@@ -30,30 +30,22 @@ from pipeline.raw.reader import read_snapshot
 from pipeline.storage.layout import Layout
 from pipeline.transforms.catalog import CADENCED, build_tables
 from pipeline.transforms.diffs import DIFFS
-from pipeline.transforms.schemas import TABLE_DESCRIPTIONS
+from pipeline.transforms.schemas import RULES, TABLE_DESCRIPTIONS
 
 TABLE_NAMES = tuple(TABLE_DESCRIPTIONS)
 # (check, the table it is shown on, what it asks)
+# checks of the tables' rules (declared beside their columns in transforms/schemas.py), of
+# the sources (typed values, known fields, complete fetch, served models), and the publish
+# audit against the previous published snapshot (pipeline/publish/audit.py)
+_DECLARED = [
+    (name, table, desc, block) for table in RULES for name, desc, block in checks.declared(table)
+]
 CHECKS = (
-    ("models_model_id_unique", "models", "models.model_id is unique"),
-    ("endpoints_endpoint_id_unique", "endpoints", "endpoints.endpoint_id is unique"),
-    ("endpoints_reference_models", "endpoints", "every endpoint's model_id is a row of models"),
-    ("models_prices_valid", "models", "prices ≥ 0, null only when variable"),
-    ("endpoints_prices_valid", "endpoints", "prices ≥ 0, null only when variable"),
+    *((name, table, desc) for name, table, desc, _ in _DECLARED),
     (
         "models_without_endpoints",
         "models",
         "every v1 model (routers, aliases aside) is served by an endpoint (warning)",
-    ),
-    (
-        "models_row_count_change",
-        "models",
-        "row count within ±20 % of the previous snapshot (warning)",
-    ),
-    (
-        "endpoints_row_count_change",
-        "endpoints",
-        "row count within ±20 % of the previous snapshot (warning)",
     ),
     (
         "v1_values_typed",
@@ -76,20 +68,12 @@ CHECKS = (
         "no call of the snapshot failed in a way a later run could fix (warning: the next run "
         "of the date fetches what is missing)",
     ),
-    # the publish audit against the previous published snapshot (pipeline/publish/audit.py)
     *audit.NAMES,
 )
 CHECK_ASSET = {name: asset for name, asset, _ in CHECKS}
-# a failed blocking check holds the date: its tables stay staged. Repeated keys and orphan
-# endpoints break every join; the audit guards the history. The price check stays a report:
-# a frontend-only endpoint whose prices arrived unreadable is unknown, not wrong.
+# a failed blocking check holds the date: its tables stay staged
 BLOCKING = frozenset(
-    {
-        "models_model_id_unique",
-        "endpoints_endpoint_id_unique",
-        "endpoints_reference_models",
-        *(name for name, _, _ in audit.NAMES),
-    }
+    {*(name for name, _, _, block in _DECLARED if block), *(name for name, _, _ in audit.NAMES)}
 )
 
 
@@ -174,26 +158,14 @@ def _verdicts(layout: Layout, date: dt.date, built: Any, calls: dict) -> list[ch
         checks.fields_known(built.drift),
         checks.fetch_complete(calls),
     ]
-    if models is not None:
-        verdicts += [
-            checks.unique_key(models, "models", "model_id"),
-            checks.prices_non_negative(models, "models"),
-        ]
-    if endpoints is not None:
-        verdicts += [
-            checks.unique_key(endpoints, "endpoints", "endpoint_id"),
-            checks.prices_non_negative(endpoints, "endpoints"),
-        ]
     if models is not None and endpoints is not None:
-        verdicts += [
-            checks.endpoints_reference_models(endpoints, models),
-            checks.models_without_endpoints(models, endpoints),
-        ]
-    for table, df in (("models", models), ("endpoints", endpoints)):
-        if df is not None:
-            prev = layout.previous_date(table, date)
-            prev_rows = None if prev is None else layout.row_count(table, prev)
-            verdicts.append(checks.row_count_change(table, df.height, prev_rows))
+        verdicts.append(checks.models_without_endpoints(models, endpoints))
+
+    def previous_rows(table: str) -> int | None:
+        prev = layout.previous_date(table, date)
+        return None if prev is None else layout.row_count(table, prev)
+
+    verdicts += checks.of_rules(frames, previous_rows)
     return verdicts
 
 

@@ -876,6 +876,31 @@ TABLES: dict[str, list[Column]] = {
 ALL_TABLES: dict[str, list[Column]] = {**TABLES, **SAMPLED_TABLES}
 
 
+@dataclass(frozen=True)
+class Rules:
+    """What a table's rows must hold, beside its columns. Every snapshot's checks, and which
+    of them hold a date, are generated from these (``pipeline/publish/protocol.py``)."""
+
+    # unique per snapshot; blocking: a repeated key breaks every join on it
+    key: str | None = None
+    # (column, table): the column's values are rows of that table's key; blocking, as orphans
+    # break the joins the views make
+    references: tuple[tuple[str, str], ...] = ()
+    # prices ≥ 0, null only when variable; a report: a frontend-only endpoint whose prices
+    # arrived unreadable is unknown, not wrong
+    prices: bool = False
+    # row count within ± this share of the previous published snapshot; a warning
+    row_count_change: float | None = None
+
+
+RULES: dict[str, Rules] = {
+    "models": Rules(key="model_id", prices=True, row_count_change=0.2),
+    "endpoints": Rules(
+        key="endpoint_id", references=(("model_id", "models"),), prices=True, row_count_change=0.2
+    ),
+}
+
+
 def empty(table: str) -> pl.DataFrame:
     """A table with no rows and exactly its declared columns."""
     return pl.DataFrame(schema={c.name: c.dtype for c in ALL_TABLES[table]})

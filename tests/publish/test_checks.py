@@ -19,6 +19,7 @@ from pipeline.publish import audit, checks
 from pipeline.publish.thresholds import Thresholds
 from pipeline.raw.reader import read_snapshot
 from pipeline.raw.store import RawSnapshot
+from pipeline.transforms import schemas
 from pipeline.transforms.catalog import build_tables
 from tests.conftest import SAMPLE
 
@@ -65,14 +66,44 @@ def audit_input(now: dict, before: dict, *, present=None, imported=False, gap: i
 def test_the_sample_passes_every_table_check(built, sample_v1):
     f = frames(built)
     assert f["models"].filter(pl.col("in_v1")).height == len({m["id"] for m in sample_v1})
-    for verdict in (
-        checks.unique_key(f["models"], "models", "model_id"),
-        checks.unique_key(f["endpoints"], "endpoints", "endpoint_id"),
-        checks.endpoints_reference_models(f["endpoints"], f["models"]),
-        checks.prices_non_negative(f["models"], "models"),
-        checks.prices_non_negative(f["endpoints"], "endpoints"),
-    ):
+    verdicts = checks.of_rules(f, lambda table: None)
+    assert {v.name for v in verdicts} == {
+        "models_model_id_unique",
+        "models_prices_valid",
+        "models_row_count_change",
+        "endpoints_endpoint_id_unique",
+        "endpoints_reference_models",
+        "endpoints_prices_valid",
+        "endpoints_row_count_change",
+    }
+    for verdict in verdicts:
         assert verdict.passed, (verdict.name, verdict.metadata)
+
+
+def test_the_checks_and_what_blocks_come_from_the_schemas_rules(monkeypatch):
+    """A rule declared beside a table's columns is a check of every snapshot; keys and
+    references hold a date, prices and row counts report."""
+    from pipeline.publish import protocol
+
+    blocking = {n for t in schemas.RULES for n, _, block in checks.declared(t) if block}
+    assert blocking == {
+        "models_model_id_unique",
+        "endpoints_endpoint_id_unique",
+        "endpoints_reference_models",
+    }
+    assert blocking <= protocol.BLOCKING
+    assert {n for t in schemas.RULES for n, _, _ in checks.declared(t)} <= set(protocol.CHECK_ASSET)
+    monkeypatch.setitem(
+        schemas.RULES, "providers", schemas.Rules(key="provider_name", row_count_change=0.5)
+    )
+    assert checks.declared("providers") == [
+        ("providers_provider_name_unique", "providers.provider_name is unique", True),
+        (
+            "providers_row_count_change",
+            "row count within ±50% of the previous snapshot (warning)",
+            False,
+        ),
+    ]
 
 
 def test_a_repeated_key_fires_naming_it(built, sample_v1):
@@ -90,8 +121,12 @@ def test_an_endpoint_of_a_missing_model_fires_counting_its_endpoints(built, samp
     f = frames(built)
     doc = next(d for d in sample.bodies("v1_endpoints").values() if len(d["data"]["endpoints"]) > 2)
     victim = doc["data"]["id"]
-    v = checks.endpoints_reference_models(
-        f["endpoints"], f["models"].filter(pl.col("model_id") != victim)
+    v = checks.references(
+        f["endpoints"],
+        "endpoints",
+        "model_id",
+        f["models"].filter(pl.col("model_id") != victim),
+        "models",
     )
     assert not v.passed and v.blocking
     served = f["endpoints"].filter(model_id=victim).height
