@@ -2,8 +2,8 @@
 
 Every step, log line, materialisation and check of a run is one event, and Dagster's SQLite
 storage opens a new SQLAlchemy engine for each (and throws away the statements it compiled
-with it). A daily run writes about 260 events, so that set-up was the largest cost of a run
-besides the fetch, paid by every way a run starts: the command line, a run launched from the
+with it). A daily run writes hundreds of events, so that set-up was the largest cost of a
+run besides the fetch, paid by every way a run starts: the command line, a run launched from the
 UI, the schedule (``bench/README.md``, issue #39). This class keeps one engine per database
 file for the life of the process and is otherwise Dagster's own: the same files in the same
 place (``<home>/history/runs/``), so a home keeps its runs across the change.

@@ -1,9 +1,9 @@
 """Leave the process without tearing the interpreter down.
 
 Once a command has done its work, everything it wrote is closed and renamed into place, and
-what remains is the interpreter freeing the objects of the ~1,900 modules a run imports
-(Dagster's, polars', DuckDB's): 0.6-0.9 s of a daily run's wall, for memory the system takes
-back at once anyway. So the command line's entry point ends the way a forked worker does,
+what remains is the interpreter freeing the objects of the modules a run imports (Dagster's,
+polars', DuckDB's): a measurable share of a daily run's wall on the user's path
+(``bench/README.md``), for memory the system takes back at once anyway. So the command line's entry point ends the way a forked worker does,
 after doing what an orderly exit would still do for us: waiting for threads that are not
 daemons (executors' idle workers told to stop), running the ``atexit`` handlers (logging's
 flush, temporary folders' removal), and flushing the standard streams. Tests that call the

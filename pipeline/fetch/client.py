@@ -3,9 +3,9 @@ a timeout on every request, retries that honour Retry-After (stamina), a shared 
 that adapts to the server's 429s (``pipeline.fetch.rate``), an optional fixed
 requests-per-second cap and per-source limits (aiolimiter).
 
-Why that transport: httpx's own async stack costs 2.3-2.7 ms of CPU per request here, the
-aiohttp transport 0.5-0.7 ms (``bench/README.md``), which keeps a day's fetch under a
-millisecond of CPU per request. It hands the URL to aiohttp as text, which re-reads it by
+Why that transport: httpx's own async stack costs several times the aiohttp transport's CPU
+per request (``bench/README.md``); this one keeps a day's fetch under a millisecond of CPU
+per request. It hands the URL to aiohttp as text, which re-reads it by
 RFC 3986: an id with a segment of dots only cannot be sent (``pipeline/sources/request.py``).
 
 It never raises for an HTTP or transport failure: it returns a FetchResult that says what
@@ -217,7 +217,7 @@ class ApiClient:
         # httpx's transport API, given httpx Requests: AsyncClient's machinery on top (a cookie
         # jar read on every response, URL and header merging, redirect and auth flows) does
         # nothing here, where there are no cookies, redirects are refused and the key is a
-        # header, and cost 0.2-0.3 ms of CPU a request (bench/README.md). Its trust_env is off:
+        # header, and cost CPU on every request (bench/README.md). Its trust_env is off:
         # no proxy from the environment sees the key; redirects are never followed.
         limits = httpx.Limits(max_connections=self._concurrency)
         self._transport = AiohttpTransport(limits=limits, trust_env=False)
@@ -230,7 +230,7 @@ class ApiClient:
     async def _read(self, url: httpx.URL) -> tuple[int, bytes, str | None, str | None]:
         """One GET, streamed so that the size cap holds before the body is in memory, within
         one timeout for the whole request (per-phase timeouts would be aiohttp timers re-armed
-        on every read: a fifth of the client's CPU at 50 ms)."""
+        on every read, a large share of the client's CPU)."""
         assert self._transport is not None, "use `async with ApiClient(...)`"
         try:
             async with asyncio.timeout(self._timeout_s):

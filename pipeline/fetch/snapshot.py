@@ -39,7 +39,7 @@ from pipeline.sources.request import UnaddressableId
 
 # (a source, its log rows): every call of the source made, every body in its pack
 # A line every few seconds shows a slow fetch moving; a fast one says only that it ended
-# (each line is an event in Dagster's storage: 7 ms apiece in SQLite).
+# (each line is an event written to Dagster's storage while the fetch waits).
 PROGRESS_EVERY_S = 5.0
 # A source whose first calls all answer 404 on every known path is absent that day: its other
 # calls are not asked (a first run spent 1,016 requests on 404s). The busiest keys are asked

@@ -1,13 +1,12 @@
 """Pause Python's cyclic garbage collector while a snapshot is parsed and tabulated.
 
 Parsing a snapshot allocates millions of small dicts and lists that all stay alive: each
-allocation burst triggers a collection that walks them all and frees nothing (0.7 s of 3.4 s
-reading the 10x benchmark snapshot). None of these objects forms a cycle that needs the
+allocation burst triggers a collection that walks them all and frees nothing (a fifth of
+the read of the 10x benchmark snapshot: bench/README.md). None of these objects forms a cycle that needs the
 collector, and reference counting frees them as usual.
 
-The pause is counted across threads (a source is framed on a thread of its own while the
-main thread parses another): the collector stays off while any is inside one, and is set
-back as it was when the last leaves.
+The pause is counted across threads, should two parse at once: the collector stays off while
+any is inside one, and is set back as it was when the last leaves.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ Layout of one snapshot folder (also what the replay server serves)::
 
 A log row names its body by ``file`` and, in a pack, ``file_offset`` and ``file_length`` (the
 member's bytes); ``zcat`` of a pack prints every body in fetch order. Packs exist because
-creating a file costs 0.3-1 ms of kernel time on the machines measured, more than the rest
-of a request (``bench/fetch.py``), and an object store charges per object too.
+creating a file costs more kernel time than the rest of a request on the machines measured
+(``bench/README.md``), and an object store charges per object too.
 
 A pack is only ever appended to by the fetch that created it, and the log that names its
 members is written after the pack is closed, so a killed run never leaves a body where a

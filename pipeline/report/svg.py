@@ -1,8 +1,8 @@
 """Plain SVG for the report's charts: a canvas, axis scales and their ticks.
 
-The report has four small charts. matplotlib (with numpy) cost 0.6 s and 40 MB of a run
-whose budget is 4 s and 250 MB (``bench/fetch.py``), plus 40 MB of wheels to install, for
-output this module writes directly. Text is SVG text in the page's sans-serif font; its
+The report has a few small charts. matplotlib (with numpy) cost a large share of a whole
+run's time and memory (``bench/README.md``), plus its wheels to install, for output this
+module writes directly. Text is SVG text in the page's sans-serif font; its
 width is estimated (``text_width``) only to leave room for labels.
 
 Coordinates are rounded to 0.1 px, and nothing random or dated goes in: the same data gives

@@ -33,7 +33,7 @@ from obstore.fsspec import FsspecStore
 
 SCHEME = "s3://"
 WILDCARDS = "*?["
-CACHE_BYTES = 256 * 1024 * 1024  # a year of the history is ~150 MB (bench/object_store.py)
+CACHE_BYTES = 256 * 1024 * 1024  # a year of the history fits (bench/object_store.py)
 WHOLE_OBJECT_BYTES = 64 * 1024 * 1024  # larger objects are read in ranges, not cached
 
 

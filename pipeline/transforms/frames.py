@@ -56,9 +56,8 @@ class SourceFrame:
 
 def _read(records: list[dict[str, Any]], schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """The records as a frame of ``schema``, built from the dicts. polars' JSON reader was
-    faster (0.5 s against 0.7 at 10x the catalog for v1 endpoints), but its frames held 5-10x
-    their size (string views into the whole input): 91 MB for a 9 MB input, against 10 MB
-    from the dicts, which made the transform's memory grow with the catalog."""
+    faster, but its frames held several times their size (string views into the whole
+    input), which made the transform's memory grow with the catalog (bench/README.md)."""
     if not records:
         return pl.DataFrame(schema=schema)
     return pl.DataFrame(records, schema=schema, strict=False)

@@ -38,8 +38,8 @@ DAILY_TABLES = frozenset(TABLE_DESCRIPTIONS)
 PUBLISHED_FILTER = "\n  AND snapshot_date IN (SELECT snapshot_date FROM published_dates)"
 # one row: what the file's views were built from (views_as_of opens the file when it matches)
 BUILD_TABLE = "warehouse_build"
-# queries at once: two took the report's 0.23 s to 0.15 as four did, and four raised the run's
-# peak by 10 MB (each DuckDB cursor at work holds buffers of its own)
+# queries at once: two gain what four do, and each more raises the run's peak (each DuckDB
+# cursor at work holds buffers of its own; bench/README.md)
 QUERY_WORKERS = 2
 KEY_VIEWS = (
     "models",
@@ -173,7 +173,7 @@ def as_of_connection(layout: Layout, as_of: dt.date) -> duckdb.DuckDBPyConnectio
 def views_as_of(layout: Layout, as_of: dt.date) -> duckdb.DuckDBPyConnection:
     """The views as they stood on ``as_of``, opened the cheap way when it is the same thing.
 
-    Binding the views anew reads every table's Parquet schema: 0.4-0.5 s on a real day, paid by
+    Binding the views anew reads every table's Parquet schema, paid by
     the digest and by the report of every daily run, just after the warehouse bound the same
     views. When no file is dated after ``as_of`` and the warehouse file was built from the
     statements of today's tables and code (its fingerprint), that file is those views."""
@@ -221,8 +221,8 @@ def side_by_side(
     """Each query's columns and rows, the queries run at once on cursors of their own.
 
     The key views' counts, the report's charts and the digest's sections are a dozen small
-    queries each, which wait on Parquet files as much as on the processor: one after another
-    the report's took 0.23 s, side by side 0.15 (bench/README.md). DuckDB releases the
+    queries each, which wait on Parquet files as much as on the processor, so side by side
+    they end sooner (bench/README.md). DuckDB releases the
     interpreter lock while it works, and a cursor is a connection of its own."""
 
     def one(query: str | tuple[str, dict[str, Any]]) -> Answer:
@@ -291,8 +291,8 @@ def build_warehouse(layout: Layout, *, reuse: bool = True) -> dict[str, int]:
     """Create every view; return the row count of the key views (the build's sanity check).
 
     With ``reuse``, a file whose views would come out the same is kept as it is and only
-    counted (``_counts_if_current``): on a steady day, 2026-08-05 after 08-04, 0.6-0.7 s
-    → 0.2 s (bench/README.md), and open readers are not even replaced. The views are
+    counted (``_counts_if_current``), which on a steady day is most of the build
+    (bench/README.md), and open readers are not even replaced. The views are
     created in one transaction (one commit to the file, not one per view: half the build's
     time), and the key views are counted side by side on cursors of their own."""
     final = layout.warehouse_path
