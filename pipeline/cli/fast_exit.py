@@ -3,7 +3,8 @@
 Once a command has done its work, everything it wrote is closed and renamed into place, and
 what remains is the interpreter freeing the objects of the modules a run imports (Dagster's,
 polars', DuckDB's): a measurable share of a daily run's wall on the user's path
-(``bench/README.md``), for memory the system takes back at once anyway. So the command line's entry point ends the way a forked worker does,
+(``bench/README.md``), for memory the system takes back at once anyway. So the command
+line's entry point ends the way a forked worker does,
 after doing what an orderly exit would still do for us: waiting for threads that are not
 daemons (executors' idle workers told to stop), running the ``atexit`` handlers (logging's
 flush, temporary folders' removal), and flushing the standard streams. Tests that call the

@@ -2,8 +2,8 @@
 
 Parsing a snapshot allocates millions of small dicts and lists that all stay alive: each
 allocation burst triggers a collection that walks them all and frees nothing (a fifth of
-the read of the 10x benchmark snapshot: bench/README.md). None of these objects forms a cycle that needs the
-collector, and reference counting frees them as usual.
+the read of the 10x benchmark snapshot: bench/README.md). None of these objects forms a
+cycle that needs the collector, and reference counting frees them as usual.
 
 The pause is counted across threads, should two parse at once: the collector stays off while
 any is inside one, and is set back as it was when the last leaves.

@@ -45,8 +45,8 @@ class Report:
 
 def load(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
     """Every report query, by file stem, run side by side. The results are a few dozen rows,
-    taken as Python values: ``.pl()`` would load pyarrow (its memory for a few rows), and DuckDB's Arrow stream
-    leaves binding objects behind that it reports as leaks at exit."""
+    taken as Python values: ``.pl()`` would load pyarrow (its memory for a few rows), and
+    DuckDB's Arrow stream leaves binding objects behind that it reports as leaks at exit."""
     paths = sorted(SQL_DIR.glob("*.sql"))
     answers = side_by_side(con, [p.read_text() for p in paths])
     return {
