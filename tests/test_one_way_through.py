@@ -3,8 +3,8 @@ a run launched from the UI, the schedule) takes the same fetch and the same fram
 machinery only an in-memory run took (a fetch begun in a process of its own, frames prepared on
 a thread and handed over in process globals, a landing order for them) is gone, and stays gone.
 
-import-linter cannot forbid a module that does not exist (it stops at "Module ... does not
-exist"), so this test holds the line instead."""
+The modules are forbidden by an import-linter contract (``gone``, in pyproject.toml, of
+``tests/support/gone_contract.py``); this test holds the names, which no import graph shows."""
 
 from __future__ import annotations
 
