@@ -4,7 +4,6 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 UV_VERSION := 0.13.8
-export DAGSTER_HOME := $(CURDIR)/.dagster
 
 .PHONY: demo demo-s3 test run ui notebook lint lock clean
 
@@ -34,8 +33,8 @@ test: $(STAMP)  ## lint, the layers' contracts, then the whole test suite
 run: $(STAMP)  ## today's snapshot from the live API (https://openrouter.ai)
 	$(BIN)/openrouter-catalog run
 
-ui: $(STAMP)  ## the Dagster UI on http://127.0.0.1:3000
-	$(BIN)/dagster dev -w workspace.yaml
+ui: $(STAMP)  ## the Dagster UI of data/ (its runs, in data/.dagster) on http://127.0.0.1:3000
+	$(BIN)/openrouter-catalog ui --data-dir data
 
 notebook: $(STAMP)  ## run notebooks/explore.ipynb against data/ (after make demo); saves it with its charts
 	$(BIN)/python -m pipeline.cli.notebook --data-dir data --out data/notebooks/explore.ipynb

@@ -28,12 +28,19 @@ from pipeline.storage.lock import DateLocked, date_lock
 # A new Dagster home gets the project's settings: no telemetry (these machines are offline).
 # The API pool (assets/raw.py) lets one fetching step at a time talk to OpenRouter, whichever
 # run or process it is in: a backfill of many dates on many workers stays polite.
+# The dagster.yaml of every home the project makes (a data dir's, `openrouter-catalog ui`'s).
 INSTANCE_YAML = """\
+# A Dagster home of openrouter-catalog. No telemetry: these machines may be offline, and
+# Dagster would look its host up on every start.
 telemetry:
   enabled: false
+# one step at a time talks to OpenRouter (the raw step holds the pool openrouter_api),
+# across runs and processes: a backfill of many dates stays polite
 concurrency:
   pools:
     default_limit: 1
+# Dagster's SQLite event log in history/runs/, its engines kept for the process's life rather
+# than opened for every event (assets/event_log.py)
 event_log_storage:
   module: assets.event_log
   class: KeptEngineSqliteEventLogStorage

@@ -3,6 +3,7 @@ OPENROUTER_CATALOG_DATA_DIR), then defaults. Validated at start so a typo stops 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -15,7 +16,8 @@ from pipeline.storage.layout import Layout
 from pipeline.storage.object_store import S3Options
 
 DEFAULT_BASE_URL = "https://openrouter.ai"
-PROJECT_DAGSTER_HOME = Path(__file__).resolve().parents[1] / ".dagster"
+# the Dagster home of a storage root, inside its data dir: the UI of a data dir shows its runs
+HOME_DIR = ".dagster"
 MEMORY = "memory"
 
 
@@ -96,8 +98,9 @@ class Settings(_AuditSettings):
     sample_minute: int = Field(5, ge=0, le=59)  # the hourly samples' minute past the hour
     executor: Literal["default", "celery"] = "default"
 
-    # where runs are recorded: the Dagster home ``make ui`` reads. Default: $DAGSTER_HOME, else
-    # the project's .dagster/; "memory" records nothing (an in-memory instance).
+    # where runs are recorded: the Dagster home ``openrouter-catalog ui`` reads. Default:
+    # $DAGSTER_HOME, else the storage root's own (``root_home``); "memory" records nothing
+    # (an in-memory instance).
     dagster_home: str | None = Field(
         None,
         validation_alias=AliasChoices(
@@ -108,7 +111,16 @@ class Settings(_AuditSettings):
     def dagster_home_path(self) -> Path | None:
         if self.dagster_home == MEMORY:
             return None
-        return Path(self.dagster_home or PROJECT_DAGSTER_HOME).expanduser().resolve()
+        return Path(self.dagster_home or self.root_home()).expanduser().resolve()
+
+    def root_home(self) -> Path:
+        """The storage root's own Dagster home, so that the UI of a data dir lists only the
+        runs and materialisations of what that data dir holds: ``<root>/.dagster`` for a folder,
+        and for a bucket a home in the local data dir keyed by the bucket's root."""
+        root = self.storage_root()
+        if "://" not in root:
+            return Path(root) / HOME_DIR
+        return Path(self.data_dir) / HOME_DIR / re.sub(r"[^A-Za-z0-9._-]+", "-", root).strip("-")
 
     @field_validator("base_url")
     @classmethod

@@ -17,15 +17,15 @@ import pytest
 from pipeline.replay.launcher import replay_server
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT_DAGSTER_HOME = ROOT / ".dagster"
 TEST_DAGSTER_BASE = "OPENROUTER_CATALOG_TEST_DAGSTER_BASE"
 
 
 def _own_dagster_home() -> None:
-    """The suite never records into the project's Dagster home (what `make ui` shows): every
-    run it makes, in-process or in a child process (which inherits the environment), goes to
-    a home of its own, one per xdist worker (SQLite run storage and several writing processes
-    do not mix). Set at import, before any test starts; removed when the suite ends."""
+    """Every run the suite makes, in-process or in a child process (which inherits the
+    environment), is recorded in a home of the suite's, one per xdist worker, unless a test
+    removes DAGSTER_HOME to see a data dir's own home (SQLite run storage and several
+    writing processes do not mix). Set at import, before any test starts; removed when the
+    suite ends."""
     base = os.environ.get(TEST_DAGSTER_BASE)
     if base is None:
         base = tempfile.mkdtemp(prefix="openrouter-catalog-tests-dagster-")
@@ -210,13 +210,13 @@ def history_layout(tmp_path_factory):
     return layout
 
 
-def graphql(port: int, query: str, timeout: float = 30) -> dict:
+def graphql(port: int, query: str, timeout: float = 30, variables: dict | None = None) -> dict:
     """One query to a Dagster webserver's GraphQL API on loopback; the whole answer."""
     import urllib.request
 
     req = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query}).encode(),
+        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - loopback
@@ -224,25 +224,24 @@ def graphql(port: int, query: str, timeout: float = 30) -> dict:
 
 
 @contextlib.contextmanager
-def dagster_webserver(home: Path, timeout: float = 180):
-    """The real webserver (what `make ui` starts) on the project's workspace.yaml and the
-    Dagster home ``home``, on a free port; yields the port once it answers."""
+def dagster_ui(home: Path, data_dir: Path, base_url: str | None = None, timeout: float = 240):
+    """What `make ui` starts: `openrouter-catalog ui` (dagster dev, its webserver and its
+    daemon) on the data dir ``data_dir``, recorded in ``home``, on a free port; yields the port
+    once the code location answers. The runs it launches fetch from ``base_url``."""
+    import signal
     import socket
     import subprocess
     import sys
     import time
 
-    home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    args = ["--data-dir", str(data_dir), "--dagster-home", str(home), "--port", str(port)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dagster_webserver", "-w", "workspace.yaml", "-h", "127.0.0.1",
-         "-p", str(port)],
-        cwd=ROOT, env={**os.environ, "DAGSTER_HOME": str(home)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "pipeline", "ui", *args,
+         *(["--base-url", base_url] if base_url else [])],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + timeout
@@ -253,9 +252,9 @@ def dagster_webserver(home: Path, timeout: float = 180):
             except (OSError, KeyError, TypeError):
                 pass
             if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("dagster-webserver did not start")
+                raise RuntimeError("openrouter-catalog ui did not start")
             time.sleep(0.5)
         yield port
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)

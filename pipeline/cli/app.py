@@ -117,7 +117,7 @@ def run(
         str | None,
         typer.Option(
             help="where the run is recorded for the UI [env DAGSTER_HOME; default the "
-            "project's .dagster/; 'memory': not recorded]"
+            "storage root's own, <data dir>/.dagster; 'memory': not recorded]"
         ),
     ] = None,
     verbose: Annotated[
@@ -132,7 +132,7 @@ def run(
     ] = "in_process",
 ) -> None:
     """Materialise every asset for one snapshot: a run of the daily_snapshot job, in-process,
-    recorded where `make ui` looks."""
+    recorded where `openrouter-catalog ui` of the same data dir looks."""
     from pipeline.storage.layout import parse_snapshot_date
 
     settings = _settings(
@@ -505,6 +505,42 @@ def demo(
     from pipeline.cli.demo import run_demo
 
     sys.exit(run_demo(data_dir or "./data", rows))
+
+
+@app.command()
+def ui(
+    data_dir: DataDirOpt = None,
+    root: RootOpt = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            help="API base URL of the runs the UI launches [env OPENROUTER_BASE_URL; default "
+            "https://openrouter.ai]"
+        ),
+    ] = None,
+    dagster_home: HomeOpt = None,
+    port: Annotated[int, typer.Option(help="the webserver's port")] = 3000,
+) -> None:
+    """The Dagster UI (dagster dev, with its daemon) of one data dir: its home lists the runs
+    and materialisations of that data dir, and the runs it launches write there."""
+
+    from assets.runner import open_home
+    from pipeline.settings import MEMORY
+
+    settings = _settings(base_url=base_url, data_dir=data_dir, root=root, dagster_home=dagster_home)
+    home = settings.dagster_home_path()
+    if home is None:
+        _fail(f"--dagster-home {MEMORY}: the UI needs a home on disk")
+    open_home(home).dispose()  # its dagster.yaml, before the webserver reads it
+    env = {**os.environ, **settings.environment(), "DAGSTER_HOME": str(home)}
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    workspace = Path(__file__).resolve().parents[2] / "workspace.yaml"  # the code location
+    args = [dagster, "dev", "-w", str(workspace), "-p", str(port)]
+    typer.echo(
+        f"ui: {settings.storage_root()} (runs recorded in {home}) on http://127.0.0.1:{port}"
+    )
+    sys.stdout.flush()
+    os.execve(dagster, args, env)
 
 
 def main() -> None:

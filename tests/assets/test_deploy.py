@@ -121,14 +121,15 @@ def test_the_executor_is_the_deployments_choice(monkeypatch):
         executor_from_env()
 
 
-def test_every_home_the_project_makes_limits_the_api_pool():
-    """The project's Dagster home (make ui, make demo) and every home `run` creates."""
+def test_every_home_the_project_makes_limits_the_api_pool(tmp_path):
+    """Every home `run` or `ui` creates (a data dir's own, make demo's, make ui's)."""
     from assets.definitions import ALL_ASSETS
     from assets.raw import API_POOL
 
-    project = yaml.safe_load((ROOT / ".dagster" / "dagster.yaml").read_text())
-    assert project == yaml.safe_load(INSTANCE_YAML)
-    assert project["concurrency"]["pools"]["default_limit"] == 1
+    open_home(tmp_path / "home").dispose()
+    made = yaml.safe_load((tmp_path / "home" / "dagster.yaml").read_text())
+    assert made == yaml.safe_load(INSTANCE_YAML)
+    assert made["concurrency"]["pools"]["default_limit"] == 1
     pooled = {a.node_def.name for a in ALL_ASSETS if a.node_def.pool == API_POOL}
     assert pooled == {"raw"}  # the one step that talks to the API
 

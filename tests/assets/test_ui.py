@@ -1,9 +1,10 @@
-"""What `make ui` shows after CLI runs: the real webserver (dagster-webserver on the project's
-workspace.yaml), asked over its GraphQL API. One webserver for all of it: the code location
+"""What `make ui` shows after CLI runs: `openrouter-catalog ui` (dagster dev, its webserver
+and its daemon) on the data dir, asked over its GraphQL API. One UI for all of it: the code location
 `openrouter_catalog` with its assets, groups, checks, schedule and sensor; the runs of
 `openrouter-catalog run` by job name, daily_snapshot, each with its partition, and the assets
 materialised for every date; and a held date's run, red on its failed blocking check, whose
-metadata holds the figures."""
+metadata holds the figures; and a run launched as the job page's *Materialize…* launches one,
+which the daemon dequeues and which publishes its date."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ import pytest
 
 from pipeline.cli.demo import run_command, sample_days
 from pipeline.replay.launcher import replay_server
-from tests.conftest import ROOT, dagster_webserver, graphql
+from pipeline.storage.layout import Layout
+from pipeline.warehouse.build import open_warehouse
+from tests.conftest import ROOT, dagster_ui, graphql
 
 RUNS = """{ runsOrError { __typename ... on Runs { results {
     runId jobName status tags { key value } } } } }"""
@@ -82,8 +85,9 @@ def webserver(tmp_path_factory):
         )  # fmt: skip
     assert out.returncode == 3, out.stderr[-2000:]
     previous = _v1_models(days[0][1])
-    with dagster_webserver(home) as port:
-        yield port, dates, held, previous
+    # the UI's runs fetch from a replay of the held date's real day
+    with replay_server(str(folder)) as url, dagster_ui(home, tmp / "data", url) as port:
+        yield port, dates, held, previous, tmp / "data", folder
 
 
 def test_the_location_is_named_and_lists_assets_checks_schedule_and_sensor(webserver):
@@ -124,7 +128,7 @@ def test_the_location_is_named_and_lists_assets_checks_schedule_and_sensor(webse
 
 
 def test_the_ui_lists_cli_runs_as_daily_snapshot_with_their_partitions(webserver):
-    port, dates, held, _ = webserver
+    port, dates, held, *_ = webserver
     runs = query(port, RUNS)["runsOrError"]["results"]
     assert len(runs) == len(dates) + 1
     assert {r["jobName"] for r in runs} == {"daily_snapshot"}
@@ -144,7 +148,7 @@ def test_the_ui_lists_cli_runs_as_daily_snapshot_with_their_partitions(webserver
 
 
 def test_a_held_date_shows_its_failed_blocking_check_with_its_figures(webserver):
-    port, _, held, previous = webserver
+    port, _, held, previous, *_ = webserver
     runs = query(port, RUNS)["runsOrError"]["results"]
     (failed,) = [r for r in runs if r["status"] == "FAILURE"]
     assert {"key": "dagster/partition", "value": held} in failed["tags"]
@@ -156,3 +160,48 @@ def test_a_held_date_shows_its_failed_blocking_check_with_its_figures(webserver)
     entries = {e["label"]: e.get("intValue", e.get("text")) for e in evaluation["metadataEntries"]}
     assert entries["v1_models"] == 0 and entries["previous_v1_models"] == previous
     assert entries["figures"].startswith(f"v1 models 0 (previous {previous:,})")
+
+
+LAUNCH = """mutation Launch($params: ExecutionParams!) { launchRun(executionParams: $params) {
+    __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
+STATUS = "query Status($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+
+
+def test_a_run_launched_from_the_ui_publishes_its_date(webserver):
+    """The daily job for one date, launched as the job page's *Materialize…* does (the
+    partition's tag, refetch in the raw step's config): the daemon dequeues it, it fetches
+    from the replay, publishes the held date, and the warehouse answers with the day's real
+    model list. Last in the module: it adds a run."""
+    import time
+
+    from assets.raw import refetch_config
+
+    port, _, held, _, data, folder = webserver
+    params = {
+        "selector": {"repositoryLocationName": "openrouter_catalog",
+                     "repositoryName": "__repository__", "jobName": "daily_snapshot"},
+        "runConfigData": refetch_config(True),
+        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": held}]},
+    }  # fmt: skip
+    answer = graphql(port, LAUNCH, variables={"params": params})["data"]["launchRun"]
+    assert answer["__typename"] == "LaunchRunSuccess", answer
+    run_id = answer["run"]["runId"]
+    deadline = time.monotonic() + 240
+    while (status := query_status(port, run_id)) not in ("SUCCESS", "FAILURE", "CANCELED"):
+        assert time.monotonic() < deadline, status
+        time.sleep(0.5)
+    assert status == "SUCCESS"
+    layout = Layout(str(data))
+    assert held in {d.isoformat() for d in layout.published() or ()}
+    node = query(port, PARTITIONS)["assetNodeOrError"]
+    assert {"partition": held, "runId": run_id} in node["assetMaterializations"]
+    with open_warehouse(layout) as con:
+        (models,) = con.execute(
+            "SELECT count(*) FROM models WHERE snapshot_date = ?::DATE AND in_v1", [held]
+        ).fetchone()
+    assert models == _v1_models(folder)
+
+
+def query_status(port: int, run_id: str) -> str:
+    doc = graphql(port, STATUS, variables={"id": run_id})
+    return doc["data"]["runOrError"]["status"]

@@ -14,11 +14,12 @@ import sys
 import time
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from assets.runner import open_home
 from pipeline.replay.launcher import replay_server
-from tests.conftest import PROJECT_DAGSTER_HOME, ROOT, SAMPLE_DATE
+from tests.conftest import ROOT, SAMPLE_DATE
 
 
 def cli(*args: str) -> list[str]:
@@ -131,21 +132,15 @@ def test_ctrl_c_in_memory_exits_130_with_one_line(tmp_path):
     assert not any(c.is_running() for c in children)
 
 
-def _files(folder: Path) -> dict[str, float]:
-    return {str(p): p.stat().st_mtime for p in folder.rglob("*")} if folder.exists() else {}
-
-
-def test_the_suite_and_its_children_never_use_the_projects_dagster_home(replay_url, tmp_path):
+def test_a_run_is_recorded_in_the_dagster_home_it_is_given(replay_url, tmp_path):
     """A real run in a child process, with the environment the suite gives every child: it
-    is recorded as daily_snapshot with its partition in the suite's own home, and nothing
-    under the project's .dagster/ changes."""
+    is recorded as daily_snapshot with its partition in DAGSTER_HOME, the suite's own, and
+    the data dir gets no home of its own."""
     home = Path(os.environ["DAGSTER_HOME"])
-    assert home.resolve() != PROJECT_DAGSTER_HOME.resolve()
-    before = _files(PROJECT_DAGSTER_HOME)
     out = run("--snapshot-date", SAMPLE_DATE, "--base-url", replay_url, "--data-dir", str(tmp_path))
     assert out.returncode == 0, out.stderr[-2000:]
     assert f"recorded in {home.resolve()}" in out.stdout
-    assert _files(PROJECT_DAGSTER_HOME) == before
+    assert not (tmp_path / ".dagster").exists()
     run_id = out.stdout.rsplit("daily_snapshot run ", 1)[1].split(",")[0]
     with open_home(Path(home)) as instance:
         record = instance.get_run_by_id(run_id)
@@ -153,6 +148,27 @@ def test_the_suite_and_its_children_never_use_the_projects_dagster_home(replay_u
     assert record.tags.get("dagster/partition") == SAMPLE_DATE
     # and Dagster's event stream stays out of the user's terminal: a line per step message
     assert "STEP_" not in out.stdout + out.stderr and "  raw: v1_models: 338 models" in out.stdout
+
+
+def test_each_data_dir_has_a_home_of_its_own(replay_url, tmp_path):
+    """With no home given, a run is recorded in its data dir's own home: the UI of one data
+    dir lists its runs and materialisations, never another data dir's."""
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    dirs = [tmp_path / "data", tmp_path / "elsewhere"]
+    ids = {}
+    for data in dirs:
+        out = subprocess.run(
+            cli("--snapshot-date", SAMPLE_DATE, "--base-url", replay_url, "--data-dir", str(data)),
+            capture_output=True, text=True, cwd=ROOT, env=env, timeout=240,
+        )  # fmt: skip
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert f"recorded in {(data / '.dagster').resolve()}" in out.stdout
+        ids[data] = out.stdout.rsplit("daily_snapshot run ", 1)[1].split(",")[0]
+    for data in dirs:
+        with open_home(data / ".dagster") as instance:
+            assert [r.run_id for r in instance.get_runs()] == [ids[data]]
+            events = instance.fetch_materializations(dg.AssetKey("endpoints"), limit=10)
+            assert [e.run_id for e in events.records] == [ids[data]]
 
 
 def test_a_router_priced_zero_is_not_a_model_without_endpoints():

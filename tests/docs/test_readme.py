@@ -28,7 +28,7 @@ def _commands() -> list[tuple[str, set[str]]]:
     """(subcommand, its --flags) of every `openrouter-catalog …` the README shows."""
     out = []
     for m in re.finditer(
-        r"openrouter-catalog (run|accept|query|replay|demo|import|digest|warehouse|sample)\b"
+        r"openrouter-catalog (run|accept|query|replay|demo|import|digest|warehouse|sample|ui)\b"
         r"([^`\n]*(?:\n  [^`\n]*)*)",
         README,
     ):
@@ -38,7 +38,7 @@ def _commands() -> list[tuple[str, set[str]]]:
 
 @pytest.mark.parametrize(
     "command",
-    ["run", "accept", "query", "replay", "demo", "import", "digest", "warehouse", "sample"],
+    ["run", "accept", "query", "replay", "demo", "import", "digest", "warehouse", "sample", "ui"],
 )
 def test_every_flag_the_readme_shows_exists(command):
     flags = set().union(*(f for c, f in _commands() if c == command))
