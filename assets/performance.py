@@ -51,6 +51,9 @@ def sample_moment(partition_key: str, at: "str | None", now: dt.datetime) -> dt.
     "stats/endpoint call (with a cache-buster) per (model, variant) with endpoints, or the v1 "
     "endpoints call when the frontend is down. One file per sample in the date's partition.",
     partitions_def=hourly_partitions,
+    # it reads the latest published snapshot's endpoints, whatever the hour: the lineage shows
+    # that, and the newest daily partition is the one it stands on
+    deps=[dg.AssetDep("endpoints", partition_mapping=dg.LastPartitionMapping())],
     group_name="performance",
     owners=["team:catalog"],
     kinds={"polars", "parquet"},

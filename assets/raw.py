@@ -267,8 +267,8 @@ def raw(
                 "fix; the group is kept as partial and the next run of this date fetches "
                 "only those"
             )
-        if report.missing:
-            context.log.warning(f"{group} missing: {'; '.join(report.missing)}")
+        # what is missing was said as it happened (a source absent today, a catalog that did
+        # not answer); the materialisation's metadata keeps the list
         yield _result(group, report, snap)
         if group == "v1":
             yield _coverage(report, api.min_coverage)

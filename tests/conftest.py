@@ -238,10 +238,12 @@ def dagster_ui(home: Path, data_dir: Path, base_url: str | None = None, timeout:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     args = ["--data-dir", str(data_dir), "--dagster-home", str(home), "--port", str(port)]
+    home.mkdir(parents=True, exist_ok=True)
+    log = (home / "ui.log").open("w")  # what the command prints, for the tests to read
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "ui", *args,
          *(["--base-url", base_url] if base_url else [])],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + timeout
@@ -258,3 +260,4 @@ def dagster_ui(home: Path, data_dir: Path, base_url: str | None = None, timeout:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=60)
+        log.close()

@@ -533,6 +533,11 @@ def ui(
         _fail(f"--dagster-home {MEMORY}: the UI needs a home on disk")
     open_home(home).dispose()  # its dagster.yaml, before the webserver reads it
     env = {**os.environ, **settings.environment(), "DAGSTER_HOME": str(home)}
+    # `dagster dev` warns that `dg dev` supersedes it; dg needs dagster-dg-cli and a project
+    # of its layout, and `dagster dev` is what the pinned stack gives
+    env["PYTHONWARNINGS"] = ",".join(
+        w for w in (env.get("PYTHONWARNINGS"), "ignore:Function `dev_command` is superseded") if w
+    )
     dagster = str(Path(sys.executable).with_name("dagster"))
     workspace = Path(__file__).resolve().parents[2] / "workspace.yaml"  # the code location
     args = [dagster, "dev", "-w", str(workspace), "-p", str(port)]

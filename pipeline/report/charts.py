@@ -275,7 +275,12 @@ def price_vs_intelligence(df: pl.DataFrame) -> str:
     y = Scale(y_lo, y_hi, bottom, top, log=True)
     c = Canvas(WIDTH, bottom + 42, "Price against intelligence index")
     svg.x_axis(c, x, top, bottom, "Artificial Analysis intelligence index")
-    svg.y_axis(c, y, left, right, "cheapest blended price, USD per Mtok (3 : 1)")
+    free = (df["blended_usd_per_mtok"] <= 0).any()
+    svg.y_axis(
+        c, y, left, right,
+        "cheapest blended price, USD per Mtok (3 : 1)"
+        + (f", log scale (free at the floor, {svg.fmt(PRICE_FLOOR)})" if free else ", log scale"),
+    )  # fmt: skip
     frontier = [
         (r["index_value"], p)
         for r, p in zip(df.iter_rows(named=True), price, strict=True)

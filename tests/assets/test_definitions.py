@@ -95,3 +95,17 @@ def test_workspace_yaml_loads_in_dagster_cli():
         timeout=180,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_the_hourly_sample_stands_on_the_newest_published_endpoints():
+    """The sample reads the latest published snapshot's endpoints: the lineage shows it, on the
+    newest daily partition whatever the hour."""
+    graph = defs.resolve_asset_graph()
+    sample = graph.get(dg.AssetKey("endpoint_performance_samples"))
+    assert sample.parent_keys == {dg.AssetKey("endpoints")}
+    spec = next(
+        s for a in defs.assets if isinstance(a, dg.AssetsDefinition)
+        for s in a.specs if s.key == sample.key
+    )  # fmt: skip
+    (dep,) = spec.deps
+    assert isinstance(dep.partition_mapping, dg.LastPartitionMapping)

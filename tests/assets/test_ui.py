@@ -90,6 +90,14 @@ def webserver(tmp_path_factory):
         yield port, dates, held, previous, tmp / "data", folder
 
 
+def test_the_ui_names_its_data_dir_and_home_and_warns_of_nothing(webserver):
+    *_, data, _ = webserver
+    home = data.parent / "home"
+    text = (home / "ui.log").read_text()
+    assert f"ui: {data} (runs recorded in {home.resolve()})" in text
+    assert "Warning" not in text, text[:2000]
+
+
 def test_the_location_is_named_and_lists_assets_checks_schedule_and_sensor(webserver):
     port, *_ = webserver
     data = query(port, LOCATION)

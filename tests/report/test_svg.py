@@ -184,3 +184,22 @@ def test_effective_against_list_is_on_the_diagonal_when_nothing_was_saved():
     (x1, y1, t1), (x2, y2, t2) = _circles(page)
     assert x1 == x2 and y2 > y1  # same list price; paid a tenth: lower on the chart
     assert "90% cache hits" in t2 and "paid $0.1 per Mtok" in t2
+
+
+def test_price_against_intelligence_says_where_free_models_sit():
+    """A free model has no place on a log axis: it is drawn at the floor, and the axis says
+    so; with no free model the axis says nothing of a floor."""
+    models = pl.DataFrame(
+        {
+            "model_id": ["a/paid", "b/free"],
+            "index_value": [60.0, 30.0],
+            "blended_usd_per_mtok": [2.5, 0.0],
+            "provider_name": ["P1", "P2"],
+            "on_frontier": [True, True],
+        }
+    )
+    page = charts.price_vs_intelligence(models)
+    assert "log scale (free at the floor, 0.0001)" in page
+    assert "b/free: index 30, $0 per Mtok" in page
+    paid = charts.price_vs_intelligence(models.filter(pl.col("blended_usd_per_mtok") > 0))
+    assert "free at the floor" not in paid and "log scale" in paid
