@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -46,13 +47,19 @@ class Report:
 def load(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
     """Every report query, by file stem, run side by side. The results are a few dozen rows,
     taken as Python values: ``.pl()`` would load pyarrow (its memory for a few rows), and
-    DuckDB's Arrow stream leaves binding objects behind that it reports as leaks at exit."""
+    DuckDB's Arrow stream leaves binding objects behind that it reports as leaks at exit.
+    Exact prices become floats here, for drawing only (polars would load numpy to frame
+    decimals)."""
     paths = sorted(SQL_DIR.glob("*.sql"))
     answers = side_by_side(con, [p.read_text() for p in paths])
     return {
-        p.stem[3:]: pl.DataFrame(rows, schema=columns, orient="row")
+        p.stem[3:]: pl.DataFrame([_drawn(r) for r in rows], schema=columns, orient="row")
         for p, (columns, rows) in zip(paths, answers, strict=True)
     }
+
+
+def _drawn(row: tuple) -> tuple:
+    return tuple(float(v) if isinstance(v, Decimal) else v for v in row)
 
 
 def _table(df: pl.DataFrame, limit: int) -> str:

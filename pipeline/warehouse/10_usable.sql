@@ -1,9 +1,10 @@
 -- The rules every price answer shares, each defined here and nowhere else.
 --
 -- blended_usd_per_mtok(prompt, completion): the blended price of a token mix of 3 prompt
--- tokens to 1 completion token, USD per million tokens.
+-- tokens to 1 completion token, USD per million tokens; exact (DuckDB's decimal division would
+-- give a double, so the quarter is a multiplication).
 CREATE OR REPLACE MACRO blended_usd_per_mtok(prompt_usd_per_mtok, completion_usd_per_mtok) AS
-    (3 * prompt_usd_per_mtok::DOUBLE + completion_usd_per_mtok::DOUBLE) / 4;
+    ((3 * prompt_usd_per_mtok + completion_usd_per_mtok) * 0.25)::DECIMAL(38, 20);
 
 -- tier_applies(prompt_tokens, min_prompt_tokens): whether a context tier prices a request of
 -- prompt_tokens. A threshold means "more than": the API labels a tier of min_prompt_tokens

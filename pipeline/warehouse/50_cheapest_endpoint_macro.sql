@@ -58,14 +58,14 @@ win AS (
 priced AS (
     SELECT
         c.*,
-        coalesce(w.w_prompt, t.prompt_usd_per_token, c.prompt_usd_per_token)::DOUBLE
+        coalesce(w.w_prompt, t.prompt_usd_per_token, c.prompt_usd_per_token)
             AS p_prompt,
-        coalesce(w.w_completion, t.completion_usd_per_token, c.completion_usd_per_token)::DOUBLE
+        coalesce(w.w_completion, t.completion_usd_per_token, c.completion_usd_per_token)
             AS p_completion,
         coalesce(w.w_input_cache_read, t.input_cache_read_usd_per_token,
-                 c.input_cache_read_usd_per_token)::DOUBLE AS p_cache_read,
+                 c.input_cache_read_usd_per_token) AS p_cache_read,
         coalesce(w.w_input_cache_write, t.input_cache_write_usd_per_token,
-                 c.input_cache_write_usd_per_token)::DOUBLE AS p_cache_write,
+                 c.input_cache_write_usd_per_token) AS p_cache_write,
         t.endpoint_id IS NOT NULL AS tier_applied,
         t.min_prompt_tokens AS tier_min_prompt_tokens,
         w.endpoint_id IS NOT NULL AS window_applied,
@@ -78,11 +78,14 @@ priced AS (
 costed AS (
     SELECT
         *,
-        (prompt_tokens - cache_read_tokens - cache_write_tokens) * p_prompt
-        + cache_read_tokens * CASE WHEN p_cache_read > 0 THEN p_cache_read ELSE p_prompt END
-        + cache_write_tokens * CASE WHEN p_cache_write > 0 THEN p_cache_write ELSE p_prompt END
-        + completion_tokens * p_completion
-        + coalesce(request_usd_per_token, 0)::DOUBLE AS request_usd
+        -- exact: token counts times decimal prices, at a fixed scale
+        (
+            (prompt_tokens - cache_read_tokens - cache_write_tokens) * p_prompt
+            + cache_read_tokens * CASE WHEN p_cache_read > 0 THEN p_cache_read ELSE p_prompt END
+            + cache_write_tokens * CASE WHEN p_cache_write > 0 THEN p_cache_write ELSE p_prompt END
+            + completion_tokens * p_completion
+            + coalesce(request_usd_per_token, 0)
+        )::DECIMAL(38, 18) AS request_usd
     FROM priced
 ),
 ranked AS (

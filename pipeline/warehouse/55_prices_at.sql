@@ -114,8 +114,13 @@ SELECT
     any_value(day_mean) AS day_mean_usd_per_mtok,
     (SELECT s FROM snap) AS snapshot_date
 FROM (
-    SELECT *, avg(usd_per_mtok::DOUBLE) OVER (PARTITION BY endpoint_id, component) AS day_mean
+    -- the mean in decimals, rounded to 12 places: a sum of exact prices, divided as integers
+    SELECT *, (
+        (sum(usd_per_mtok::DECIMAL(38, 12)) OVER e * 1000000000000 + count(*) OVER e // 2)::HUGEINT
+        // count(*) OVER e
+    )::DECIMAL(38, 0) * 0.000000000001 AS day_mean
     FROM minute_prices
+    WINDOW e AS (PARTITION BY endpoint_id, component)
 )
 GROUP BY ALL
 ORDER BY model_id, provider_name, endpoint_id, component, usd_per_mtok;

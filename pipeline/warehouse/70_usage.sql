@@ -150,13 +150,13 @@ SELECT
     p.tokens,
     p.cache_hit_rate,
     p.effective_input_usd_per_mtok,
-    e.prompt_usd_per_mtok::DOUBLE AS prompt_usd_per_mtok,
-    e.list_prompt_usd_per_mtok::DOUBLE AS list_prompt_usd_per_mtok,
+    e.prompt_usd_per_mtok,
+    e.list_prompt_usd_per_mtok,
     p.effective_input_usd_per_mtok / nullif(e.list_prompt_usd_per_mtok::DOUBLE, 0)
         AS input_effective_to_list,
     p.effective_output_usd_per_mtok,
-    e.completion_usd_per_mtok::DOUBLE AS completion_usd_per_mtok,
-    e.list_completion_usd_per_mtok::DOUBLE AS list_completion_usd_per_mtok,
+    e.completion_usd_per_mtok,
+    e.list_completion_usd_per_mtok,
     p.effective_output_usd_per_mtok / nullif(e.list_completion_usd_per_mtok::DOUBLE, 0)
         AS output_effective_to_list,
     e.discount,

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from collections import defaultdict
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -114,7 +115,7 @@ def test_notebook_answers_match_the_source(notebook_run):
     best = min(costs)[0]
     assert q1["polars_provider"] == q1["duckdb_provider"]
     assert q1["duckdb_provider"] in {provider for usd, provider in costs if usd == best}
-    assert q1["request_usd"] == pytest.approx(float(best))
+    assert Decimal(str(q1["request_usd"])) == best  # exact: the view answers in decimals
     assert q1["endpoints"] == len(costs) >= 10
     # the chart draws one bar per endpoint, a provider's second endpoint included
     assert q1["bars"] == len(costs)

@@ -116,3 +116,33 @@ def test_the_demo_prints_the_views_own_column_names(clean_build):
             shown = con.sql(sql.format(n=1)).columns
             own = con.sql(f"SELECT * FROM {view} LIMIT 0").columns
             assert set(shown) <= set(own), (view, set(shown) - set(own))
+
+
+NUMBERS = {"three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+
+
+def _said(pattern: str) -> list[int]:
+    """Every count the README states in ``pattern`` (its number group in words or digits)."""
+    found = re.findall(pattern, README)
+    assert found, pattern
+    return [NUMBERS.get(n, None) or int(n) for n in found]
+
+
+def test_the_counts_the_readme_states_are_the_codes():
+    """Groups, demo runs, notebook questions and charts, read from what they count."""
+    import json
+
+    from assets.definitions import defs
+    from pipeline.cli.demo import sample_days
+
+    groups = {spec.group_name for a in defs.assets for spec in a.specs}
+    assert set(_said(r"(\w+) groups: `raw`")) == {len(groups)}
+    assert set(_said(r"the demo's (\w+) runs of `daily_snapshot`")) == {len(sample_days())}
+    notebook = json.loads((ROOT / "notebooks" / "explore.ipynb").read_text())
+    questions = [
+        c for c in notebook["cells"]
+        if c["cell_type"] == "markdown" and re.match(r"## \d+\. ", "".join(c["source"]))
+    ]  # fmt: skip
+    assert set(_said(r"notebook answers (\w+) questions")) == {len(questions)}
+    charts = len(list((ROOT / "pipeline" / "report").glob("[1-9]*.sql")))
+    assert set(_said(r"(\w+) charts, one file")) == {charts}

@@ -76,9 +76,9 @@ def price_at(e: dict, component: str, minute_of_day: int) -> Decimal | None:
     return None if price is None else Decimal(str(price))
 
 
-def blended(e: dict, minute_of_day: int) -> float:
+def blended(e: dict, minute_of_day: int) -> Decimal:
     p, c = price_at(e, "prompt", minute_of_day), price_at(e, "completion", minute_of_day)
-    return float((3 * p + c) / 4 * 1_000_000)
+    return (3 * p + c) / 4 * 1_000_000
 
 
 def request_usd(e: dict, minute_of_day: int, prompt: int, completion: int) -> Decimal | None:
@@ -233,7 +233,7 @@ def check_cheapest_at(folder: Path, con, out: Outcome) -> list[str]:  # noqa: AN
             )
             best = costs[0][0]
             prov, usd = got.get(model, (None, None))
-            if usd is None or abs(usd - float(best)) > 1e-12 * max(1.0, float(best)) + 1e-15:
+            if usd is None or usd != best:  # exact: decimals on both sides
                 out.failures.append(f"{day} {hour:02d}:00 {model}: {usd} != {best}")
             if (len(costs) == 1 or costs[1][0] != best) and prov != eps[costs[0][1]][
                 "provider_name"

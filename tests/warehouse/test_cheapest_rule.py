@@ -218,8 +218,9 @@ def priced(model: str, provider: str, prompt: str, completion: str, **kw) -> dic
     return row
 
 
-def cost(prompt_mtok: str, completion_mtok: str, p: int, c: int, fee: str = "0") -> float:
-    return float(Decimal(prompt_mtok) / M * p + Decimal(completion_mtok) / M * c + Decimal(fee))
+def cost(prompt_mtok: str, completion_mtok: str, p: int, c: int, fee: str = "0") -> Decimal:
+    """What one request costs, exactly (the macro's answer is a decimal too)."""
+    return Decimal(prompt_mtok) / M * p + Decimal(completion_mtok) / M * c + Decimal(fee)
 
 
 def tier(endpoint_id: str, above: int, **prices_mtok: str) -> dict:
@@ -323,36 +324,36 @@ def macro(con, p: int, c: int, extra: str = "") -> dict[str, tuple]:
 def test_request_fee_counts_in_the_cost_of_one_request(macro_con):
     small, large = macro(macro_con, 1_000, 100), macro(macro_con, 200_000, 20_000)
     # 1,100 tokens: Q pays 0.01 fee + 0.00011, R 0.0011 → R; 220,000 tokens: Q wins
-    assert small["f/fee"][:2] == ("R", pytest.approx(cost("1", "1", 1_000, 100)))
-    assert large["f/fee"][:2] == ("Q", pytest.approx(cost("0.1", "0.1", 200_000, 20_000, "0.01")))
+    assert small["f/fee"][:2] == ("R", cost("1", "1", 1_000, 100))
+    assert large["f/fee"][:2] == ("Q", cost("0.1", "0.1", 200_000, 20_000, "0.01"))
 
 
 def test_a_tier_applies_above_its_threshold_not_at_it(macro_con):
     """The API labels a tier of min_prompt_tokens 200000 '>200K' and the base '≤200K'."""
     at, above = macro(macro_con, 100_000, 1_000), macro(macro_con, 100_001, 1_000)
-    assert at["t/tier"] == ("T1", pytest.approx(cost("1", "2", 100_000, 1_000)), False)
+    assert at["t/tier"] == ("T1", cost("1", "2", 100_000, 1_000), False)
     # above 100,000 prompt tokens T1 costs 4 + 8 per Mtok: T2 (2 + 3) is cheaper
-    assert above["t/tier"] == ("T2", pytest.approx(cost("2", "3", 100_001, 1_000)), False)
+    assert above["t/tier"] == ("T2", cost("2", "3", 100_001, 1_000), False)
 
 
 def test_tiers_price_cached_tokens_too(macro_con):
     def cached(p: int, reads: int) -> tuple:
         return macro(macro_con, p, 1_000, f", cache_read_tokens := {reads}")["k/cache"]
 
-    def usd(*terms: tuple[int, str]) -> float:
-        return float(sum(n * Decimal(price) for n, price in terms) / M)
+    def usd(*terms: tuple[int, str]) -> Decimal:
+        return sum(n * Decimal(price) for n, price in terms) / M
 
     # 50,000 prompt tokens of which 40,000 cached: Cached pays 10,000 × 1 + 40,000 × 0.1,
     # NoCache (no cache price) 50,000 × 0.4 as prompt tokens
     assert cached(50_000, 40_000)[:2] == (
         "Cached",
-        pytest.approx(usd((10_000, "1"), (40_000, "0.1"), (1_000, "1"))),
+        usd((10_000, "1"), (40_000, "0.1"), (1_000, "1")),
     )
     # above the tier Cached's cache reads cost 0.4: 10,000 × 1 + 140,000 × 0.4 is more than
     # NoCache's 150,000 × 0.4 (at the base cache price 0.1 Cached would still win)
     assert cached(150_000, 140_000)[:2] == (
         "NoCache",
-        pytest.approx(usd((150_000, "0.4"), (1_000, "1"))),
+        usd((150_000, "0.4"), (1_000, "1")),
     )
     assert usd((10_000, "1"), (140_000, "0.1")) < usd((150_000, "0.4"))
 

@@ -167,13 +167,13 @@ def test_cheapest_at_each_hour_of_0821_names_the_provider_and_price_of_the_raw_w
     for hour in range(24):
         best = min(eps, key=lambda e: blended(e, hour * 60))
         expected = (best["provider_name"], round(blended(best, hour * 60), 2))
-        assert expected == ISSUE_0821[hour], hour
+        assert (expected[0], float(expected[1])) == ISSUE_0821[hour], hour
         provider, request_usd, applied = con.execute(
             "SELECT provider_name, request_usd, window_applied FROM "
             "cheapest_endpoint_at(?, 3000, 1000) WHERE model_id = ?",
             [f"{day} {hour:02d}:00:00", MODEL],
         ).fetchone()
-        assert (provider, round(request_usd / 4000 * 1e6, 2)) == expected, hour
+        assert (provider, round(request_usd / 4000 * 1_000_000, 2)) == expected, hour
         assert applied  # both state a window for every hour (some at the base price)
         row = con.execute(
             "SELECT provider_name, round(blended_usd_per_mtok, 2), in_window, base_provider_name "
@@ -187,7 +187,7 @@ def test_cheapest_at_each_hour_of_0821_names_the_provider_and_price_of_the_raw_w
         "WHERE model_id = ?",
         [MODEL],
     ).fetchone()
-    assert base == ("Alibaba", 1.81)
+    assert base == ("Alibaba", Decimal("1.81"))
 
 
 def test_cheapest_at_24_hours_agrees_with_plain_python_for_every_model(con):
@@ -197,7 +197,11 @@ def test_cheapest_at_24_hours_agrees_with_plain_python_for_every_model(con):
     assert out.counts["cheapest_at_checked"] > 24 * 250
     # the cheapest provider of MODEL changes six times a day (23:00 → 00:00 included)
     mine = picks[MODEL]
-    assert sum(mine[h] != mine[h - 1] for h in range(24)) == 6
+    changes = sum(mine[h] != mine[h - 1] for h in range(24))
+    assert changes == 6
+    # what the README says of the demo's later day
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert "its cheapest provider changes six times that day, counting the turn of the day" in readme
 
 
 def test_price_at_and_off_peak_prices_read_the_windows(con):
@@ -206,17 +210,16 @@ def test_price_at_and_off_peak_prices_read_the_windows(con):
         "WHERE model_id = ? AND provider_name IN ('DeepSeek', 'Alibaba') ORDER BY 1",
         [MODEL],
     ).fetchall()
-    assert [(p, float(v), w) for p, v, w in rows] == [
-        ("Alibaba", 0.60258, True),
-        ("DeepSeek", 0.66, True),
-    ]
+    assert rows == [("Alibaba", Decimal("0.60258"), True), ("DeepSeek", Decimal("0.66"), True)]
     off = con.execute(
         "SELECT usd_per_mtok, hours_per_day, day_mean_usd_per_mtok FROM off_peak_prices "
         "WHERE model_id = ? AND provider_name = 'DeepSeek' AND component = 'prompt' ORDER BY 1",
         [MODEL],
     ).fetchall()
-    assert [(float(p), h) for p, h, _ in off] == [(0.66, 17.0), (1.32, 7.0)]
-    assert off[0][2] == pytest.approx((17 * 0.66 + 7 * 1.32) / 24)
+    assert [(p, h) for p, h, _ in off] == [(Decimal("0.66"), 17.0), (Decimal("1.32"), 7.0)]
+    # the mean over the day in decimals, to 12 places
+    mean = (17 * Decimal("0.66") + 7 * Decimal("1.32")) / 24
+    assert off[0][2] == mean.quantize(Decimal("1e-12"))
 
 
 @pytest.mark.parametrize(
