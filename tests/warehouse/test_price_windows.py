@@ -201,7 +201,8 @@ def test_cheapest_at_24_hours_agrees_with_plain_python_for_every_model(con):
     assert changes == 6
     # what the README says of the demo's later day
     readme = " ".join((ROOT / "README.md").read_text().split())
-    assert "its cheapest provider changes six times that day, counting the turn of the day" in readme
+    said = "its cheapest provider changes six times that day, counting the turn of the day"
+    assert said in readme
 
 
 def test_price_at_and_off_peak_prices_read_the_windows(con):
