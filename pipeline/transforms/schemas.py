@@ -602,7 +602,8 @@ MODEL_RANKINGS = [
 
 EFFECTIVE = (
     "USD per million {0} tokens actually paid, token-weighted over about the last week, "
-    "after prompt caching (and any discount)"
+    "after prompt caching (and any discount); a float as OpenRouter measures and sends it, "
+    "not an exact price"
 )
 
 MODEL_EFFECTIVE_PRICING = [
