@@ -39,6 +39,15 @@ telemetry:
 concurrency:
   pools:
     default_limit: 1
+  # one run of a partition at a time: a second run of a date that is running waits in the
+  # run queue (the daemon's), whichever worker launched it; the command line's in-process
+  # run takes the date's lock in the storage root instead
+  runs:
+    tag_concurrency_limits:
+      - key: dagster/partition
+        value:
+          applyLimitPerUniqueValue: true
+        limit: 1
 # Dagster's SQLite event log in history/runs/, its engines kept for the process's life rather
 # than opened for every event (assets/event_log.py)
 event_log_storage:

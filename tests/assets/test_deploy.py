@@ -130,6 +130,12 @@ def test_every_home_the_project_makes_limits_the_api_pool(tmp_path):
     made = yaml.safe_load((tmp_path / "home" / "dagster.yaml").read_text())
     assert made == yaml.safe_load(INSTANCE_YAML)
     assert made["concurrency"]["pools"]["default_limit"] == 1
+    # and one run of a date at a time, in the run queue
+    with open_home(tmp_path / "home") as instance:
+        limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
+    assert limits == [
+        {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}
+    ]
     pooled = {a.node_def.name for a in ALL_ASSETS if a.node_def.pool == API_POOL}
     assert pooled == {"raw"}  # the one step that talks to the API
 
