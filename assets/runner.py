@@ -16,6 +16,7 @@ import dagster as dg
 
 from assets.definitions import ALL_ASSETS, snapshot_job
 from assets.definitions import resources as definition_resources
+from assets.interrupts import close_own_runs, sigint_seen
 from assets.performance import endpoint_performance_samples, performance_job
 from assets.progress import progress_logger
 from assets.raw import refetch_config
@@ -48,6 +49,12 @@ concurrency:
         value:
           applyLimitPerUniqueValue: true
         limit: 1
+# no capture of the steps' stdout and stderr: the steps say what they do in log events, and
+# the capture starts a tail and a watcher process per run that a Ctrl-C to the terminal's
+# process group interrupts with tracebacks of their own
+compute_logs:
+  module: dagster._core.storage.noop_compute_log_manager
+  class: NoOpComputeLogManager
 # Dagster's SQLite event log in history/runs/, its engines kept for the process's life rather
 # than opened for every event (assets/event_log.py)
 event_log_storage:
@@ -57,6 +64,14 @@ event_log_storage:
     dagster_home:
       env: DAGSTER_HOME
 """
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during the run. ``published``: it came after the date was published whole."""
+
+    def __init__(self, snapshot_date: dt.date, run_id: str, published: bool = True) -> None:
+        super().__init__(snapshot_date, run_id, published)
+        self.snapshot_date, self.run_id, self.published = snapshot_date, run_id, published
 
 
 class RunFailed(RuntimeError):
@@ -267,17 +282,23 @@ def run_snapshot(
             _raise_held(settings, snapshot_date, result.run_id)
             raise RunFailed(_first_failure(result))
         return RunOutcome(snapshot_date, result.run_id, result)
-    with instance:
-        result = job.execute_in_process(
-            partition_key=snapshot_date.isoformat(),
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": logger, "ops": _ops(settings, refetch, import_files)},
-            tags=tags,
-        )
+    with instance, sigint_seen() as interrupted:
+        try:
+            result = job.execute_in_process(
+                partition_key=snapshot_date.isoformat(),
+                instance=instance,
+                raise_on_error=False,
+                run_config={"loggers": logger, "ops": _ops(settings, refetch, import_files)},
+                tags=tags,
+            )
+        except KeyboardInterrupt:
+            close_own_runs(instance, "interrupted (Ctrl-C) before it could finish")
+            raise
+        if _interrupted(result) or interrupted():
+            # late (after the last step) or early, or a query DuckDB broke off on the signal
+            published = _published_by(settings, snapshot_date, result.run_id)
+            raise RunInterrupted(snapshot_date, result.run_id, published)
     if not result.success:
-        if _interrupted(result):
-            raise KeyboardInterrupt
         _raise_held(settings, snapshot_date, result.run_id)
         raise RunFailed(_first_failure(result))
     return RunOutcome(snapshot_date, result.run_id, result)
@@ -290,6 +311,16 @@ def _ops(settings: Settings, refetch: bool, import_files: list[str] | None) -> d
         **refetch_config(refetch, import_files)["ops"],
         **tables_config(settings.thresholds())["ops"],
     }
+
+
+def _published_by(settings: Settings, date: dt.date, run_id: str) -> bool:
+    """Whether this run published the date (whole: publishing is one listing)."""
+    decision = decisions.latest(settings.layout(), date)
+    return (
+        decision is not None
+        and decision.run_id == run_id
+        and decision.state in (decisions.PUBLISHED, decisions.ACCEPTED)
+    )
 
 
 def _raise_held(settings: Settings, date: dt.date, run_id: str) -> None:

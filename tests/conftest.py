@@ -33,7 +33,9 @@ def _own_dagster_home() -> None:
         atexit.register(shutil.rmtree, base, ignore_errors=True)
     home = Path(base) / os.environ.get("PYTEST_XDIST_WORKER", "main")
     home.mkdir(exist_ok=True)
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    from assets.runner import INSTANCE_YAML
+
+    (home / "dagster.yaml").write_text(INSTANCE_YAML)  # what every home the project makes has
     os.environ["DAGSTER_HOME"] = str(home)
 
 

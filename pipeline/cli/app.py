@@ -162,8 +162,15 @@ def run(
         from assets.runner import RunFailed, RunHeld, run_snapshot  # Dagster loads here only
 
         outcome = run_snapshot(settings, date, refetch=refetch, verbose=verbose, executor=executor)
-    except KeyboardInterrupt:
-        typer.echo(f"error: interrupted; snapshot {date} not finished", err=True)
+    except KeyboardInterrupt as exc:
+        if getattr(exc, "published", False):
+            typer.echo(
+                f"error: interrupted; snapshot {date} was published whole (run it again to "
+                "rebuild the warehouse and reports if they did not finish)",
+                err=True,
+            )
+        else:
+            typer.echo(f"error: interrupted; snapshot {date} not finished", err=True)
         raise typer.Exit(code=130) from None
     except RunHeld as exc:
         _held(str(exc))
