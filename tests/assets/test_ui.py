@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -252,3 +253,32 @@ def test_two_runs_of_one_date_take_turns_in_the_queue(webserver):
     a, b = _ended(port, first), _ended(port, second)
     assert (a["status"], b["status"]) == ("SUCCESS", "SUCCESS")
     assert a["endTime"] <= b["startTime"] or b["endTime"] <= a["startTime"], (a, b)
+
+
+def test_an_hourly_sample_launched_from_the_ui_is_in_the_views_at_once(webserver):
+    """The hourly job for one hour, launched as the UI launches it (the partition's tag and the
+    sample's moment in its config), against the replay: its rows are in the hourly view of the
+    data dir's warehouse as soon as the run ends, one per endpoint it sampled."""
+    import polars as pl
+
+    port, _, held, _, data, _ = webserver
+    hour, at = f"{held}-10:00", f"{held}T10:05"
+    params = {
+        "selector": {"repositoryLocationName": "openrouter_catalog",
+                     "repositoryName": "__repository__", "jobName": "hourly_performance"},
+        "runConfigData": {"ops": {"endpoint_performance_samples": {"config": {"at": at}}}},
+        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": hour}]},
+    }  # fmt: skip
+    answer = graphql(port, LAUNCH, variables={"params": params})["data"]["launchRun"]
+    assert answer["__typename"] == "LaunchRunSuccess", answer
+    assert _ended(port, answer["run"]["runId"])["status"] == "SUCCESS"
+    files = list(Path(data, "tables", "endpoint_performance_samples").rglob("sample_1005.parquet"))
+    assert len(files) == 1
+    landed = pl.read_parquet(files[0]).height
+    assert landed > 100
+    with open_warehouse(Layout(str(data))) as con:
+        (rows,) = con.execute(
+            "SELECT count(*) FROM endpoint_performance_samples WHERE sampled_at = ?::TIMESTAMPTZ",
+            [f"{at}:00+00:00"],
+        ).fetchone()
+    assert rows == landed
