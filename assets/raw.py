@@ -267,8 +267,11 @@ def raw(
                 "fix; the group is kept as partial and the next run of this date fetches "
                 "only those"
             )
-        # what is missing was said as it happened (a source absent today, a catalog that did
-        # not answer); the materialisation's metadata keeps the list
+        # a source absent today was said as it happened; the rest of what is missing (a host
+        # that did not answer, say) is said here once. The metadata keeps the whole list.
+        unsaid = [m for m in report.missing if "absent today" not in m]
+        if unsaid:
+            context.log.warning(f"{group} missing: {'; '.join(unsaid)}")
         yield _result(group, report, snap)
         if group == "v1":
             yield _coverage(report, api.min_coverage)

@@ -51,6 +51,17 @@ VerboseOpt = Annotated[
 ]
 
 
+INTERRUPTED_EXIT = 130
+_said: list[str] = []  # the interrupted line a command said, if any
+
+
+def _interrupted(message: str) -> None:
+    """One line for a Ctrl-C, and exit 130 as a shell expects."""
+    typer.echo(f"error: interrupted; {message}", err=True)
+    _said.append(message)
+    raise typer.Exit(code=INTERRUPTED_EXIT)
+
+
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=1)
@@ -157,21 +168,19 @@ def run(
         _fail(f"--executor must be in_process or multiprocess, not {executor!r}")
     _check_data_dir(settings.data_dir)
     _check_root(settings)
-    typer.echo(f"run: snapshot {date} from {settings.base_url} into {settings.storage_root()}")
     try:
+        # inside: a Ctrl-C as soon as the line is out is this command's to say
+        typer.echo(f"run: snapshot {date} from {settings.base_url} into {settings.storage_root()}")
         from assets.runner import RunFailed, RunHeld, run_snapshot  # Dagster loads here only
 
         outcome = run_snapshot(settings, date, refetch=refetch, verbose=verbose, executor=executor)
     except KeyboardInterrupt as exc:
         if getattr(exc, "published", False):
-            typer.echo(
-                f"error: interrupted; snapshot {date} was published whole (run it again to "
-                "rebuild the warehouse and reports if they did not finish)",
-                err=True,
+            _interrupted(
+                f"snapshot {date} was published whole (run it again to rebuild the warehouse "
+                "and reports if they did not finish)"
             )
-        else:
-            typer.echo(f"error: interrupted; snapshot {date} not finished", err=True)
-        raise typer.Exit(code=130) from None
+        _interrupted(f"snapshot {date} not finished")
     except RunHeld as exc:
         _held(str(exc))
     except RunFailed as exc:
@@ -221,8 +230,7 @@ def sample(
 
         outcome = run_sample(settings, moment, verbose=verbose)
     except KeyboardInterrupt:
-        typer.echo("error: interrupted; sample not taken", err=True)
-        raise typer.Exit(code=130) from None
+        _interrupted("sample not taken")
     except RunFailed as exc:
         _fail(f"sample not taken: {exc}")
     where = settings.dagster_home_path()
@@ -273,8 +281,7 @@ def import_(
             settings, date, verbose=verbose, import_files=[str(a.path.resolve()) for a in archives]
         )
     except KeyboardInterrupt:
-        typer.echo(f"error: interrupted; snapshot {date} not finished", err=True)
-        raise typer.Exit(code=130) from None
+        _interrupted(f"snapshot {date} not finished")
     except RunHeld as exc:
         _held(str(exc))
     except RunFailed as exc:
@@ -331,8 +338,7 @@ def accept(
 
         outcome = run_snapshot(settings, date, verbose=verbose, accept=(who, reason))
     except KeyboardInterrupt:
-        typer.echo(f"error: interrupted; {date} not accepted", err=True)
-        raise typer.Exit(code=130) from None
+        _interrupted(f"{date} not accepted")
     except RunFailed as exc:
         _fail(f"{date} not accepted: {exc}")
     typer.echo(f"accept: {date} published (daily_snapshot run {outcome.run_id})")
@@ -562,5 +568,8 @@ def main() -> None:
     try:
         app()
     except SystemExit as exc:
+        if exc.code == INTERRUPTED_EXIT and not _said:
+            # a Ctrl-C outside a command's own handling (Typer makes it exit 130 silently)
+            print("error: interrupted", file=sys.stderr)
         leave(exc.code)
     leave(0)

@@ -178,7 +178,7 @@ def test_effective_prices_sit_beside_the_same_endpoints_list_price(con):
     paid there with that endpoint's own prices; caching makes the paid price lower."""
     rows = con.sql(
         "SELECT v.model_id, v.endpoint_id, v.list_prompt_usd_per_mtok, "
-        "e.list_prompt_usd_per_mtok::DOUBLE, v.input_effective_to_list "
+        "e.list_prompt_usd_per_mtok, v.input_effective_to_list "
         "FROM effective_vs_list_price v JOIN endpoints e USING (endpoint_id)"
     ).fetchall()
     assert len(rows) > 300
