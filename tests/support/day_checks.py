@@ -171,7 +171,7 @@ def check_day(day: Day, con: duckdb.DuckDBPyConnection) -> Outcome:
         best = min(blended(x) for x in usable)
         if model not in picks:
             out.fail("missing-pick", model)
-        elif abs(Decimal(str(picks[model][1])) - best) > Decimal("1e-9"):
+        elif Decimal(str(picks[model][1])) != best:  # exact: the views answer in decimals
             out.fail("wrong-pick", f"{model}: {picks[model][1]} ≠ {best}")
     out.counts["models_with_usable_endpoint"] = expected_models
 
@@ -253,7 +253,7 @@ def check_day(day: Day, con: duckdb.DuckDBPyConnection) -> Outcome:
         )
         n_costed += 1
         got = macro.get(model)
-        if got is None or got[0] != e["id"] or abs(Decimal(str(got[1])) - cost) > Decimal("1e-9"):
+        if got is None or got[0] != e["id"] or Decimal(str(got[1])) != cost:
             out.fail("tiered-cost", f"{model}: {got} ≠ ({e['id']}, {cost})")
     out.counts["tiered_single_endpoint_models"] = n_costed
 
@@ -308,7 +308,7 @@ def check_day(day: Day, con: duckdb.DuckDBPyConnection) -> Outcome:
     for key, (value, price, on) in got.items():
         if key not in want:
             continue
-        if value != want[key][0] or abs(Decimal(str(price)) - want[key][1]) > Decimal("1e-9"):
+        if value != want[key][0] or Decimal(str(price)) != want[key][1]:
             out.fail("price-performance", f"{key}: {value}, {price} ≠ {want[key]}")
         if on != (key in frontier):
             out.fail("frontier", f"{key}: on_frontier {on}, computed {key in frontier}")
