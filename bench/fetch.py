@@ -8,7 +8,7 @@ A. 50 ms latency, no limit: the fetch (v1 then frontend, as the raw assets run, 
 B. The whole ``openrouter-catalog run`` at 0 ms latency, in a fresh process as a user starts
    it, with ``--dagster-home memory`` (Dagster's in-memory instance): wall (target ≤ 5 s) and
    peak RSS (target ≤ 326 MB, the figure before #26). Also recorded in a Dagster home of the
-   benchmark's (SQLite; the default of a CLI run, in the project's .dagster/), for information.
+   benchmark's (SQLite; a CLI run's default is its data dir's .dagster/), for information.
 C. The server allowing 20 and 60 requests/s (429 + ``Retry-After: 1`` above it), 50 ms
    latency, default settings: complete, wall against ``requests / R`` (target ≤ 1.15 ×),
    answers of 429 as a share of requests (target ≤ 5 %).
