@@ -173,23 +173,27 @@ def test_a_held_date_shows_its_failed_blocking_check_with_its_figures(webserver)
 
 LAUNCH = """mutation Launch($params: ExecutionParams!) { launchRun(executionParams: $params) {
     __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
-STATUS = "query Status($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
 TIMES = """query Times($id: ID!) { runOrError(runId: $id) { ... on Run {
     status startTime endTime } } }"""
 
 
-def _launch(port: int, date: str) -> str:
-    from assets.raw import refetch_config
-
+def _launch(port: int, job: str, partition: str, run_config: dict) -> str:
+    """A run of ``job`` for one partition, launched as the UI's *Materialize…* does."""
     params = {
         "selector": {"repositoryLocationName": "openrouter_catalog",
-                     "repositoryName": "__repository__", "jobName": "daily_snapshot"},
-        "runConfigData": refetch_config(True),
-        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": date}]},
+                     "repositoryName": "__repository__", "jobName": job},
+        "runConfigData": run_config,
+        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": partition}]},
     }  # fmt: skip
     answer = graphql(port, LAUNCH, variables={"params": params})["data"]["launchRun"]
     assert answer["__typename"] == "LaunchRunSuccess", answer
     return answer["run"]["runId"]
+
+
+def _daily(port: int, date: str) -> str:
+    from assets.raw import refetch_config
+
+    return _launch(port, "daily_snapshot", date, refetch_config(True))
 
 
 def _ended(port: int, run_id: str, within: float = 240) -> dict:
@@ -208,26 +212,10 @@ def test_a_run_launched_from_the_ui_publishes_its_date(webserver):
     """The daily job for one date, launched as the job page's *Materialize…* does (the
     partition's tag, refetch in the raw step's config): the daemon dequeues it, it fetches
     from the replay, publishes the held date, and the warehouse answers with the day's real
-    model list. Last in the module: it adds a run."""
-    import time
-
-    from assets.raw import refetch_config
-
+    model list. After the tests that count the runs: it adds one."""
     port, _, held, _, data, folder = webserver
-    params = {
-        "selector": {"repositoryLocationName": "openrouter_catalog",
-                     "repositoryName": "__repository__", "jobName": "daily_snapshot"},
-        "runConfigData": refetch_config(True),
-        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": held}]},
-    }  # fmt: skip
-    answer = graphql(port, LAUNCH, variables={"params": params})["data"]["launchRun"]
-    assert answer["__typename"] == "LaunchRunSuccess", answer
-    run_id = answer["run"]["runId"]
-    deadline = time.monotonic() + 240
-    while (status := query_status(port, run_id)) not in ("SUCCESS", "FAILURE", "CANCELED"):
-        assert time.monotonic() < deadline, status
-        time.sleep(0.5)
-    assert status == "SUCCESS"
+    run_id = _daily(port, held)
+    assert _ended(port, run_id)["status"] == "SUCCESS"
     layout = Layout(str(data))
     assert held in {d.isoformat() for d in layout.published() or ()}
     node = query(port, PARTITIONS)["assetNodeOrError"]
@@ -239,17 +227,12 @@ def test_a_run_launched_from_the_ui_publishes_its_date(webserver):
     assert models == _v1_models(folder)
 
 
-def query_status(port: int, run_id: str) -> str:
-    doc = graphql(port, STATUS, variables={"id": run_id})
-    return doc["data"]["runOrError"]["status"]
-
-
 def test_two_runs_of_one_date_take_turns_in_the_queue(webserver):
     """Two launches of the same date at once: the second waits until the first ends (the run
     queue's limit of one run per partition, whose config tests/assets/test_deploy.py reads;
     the API pool also holds a run back while another fetches), and both publish."""
     port, _, held, *_ = webserver
-    first, second = _launch(port, held), _launch(port, held)
+    first, second = _daily(port, held), _daily(port, held)
     a, b = _ended(port, first), _ended(port, second)
     assert (a["status"], b["status"]) == ("SUCCESS", "SUCCESS")
     assert a["endTime"] <= b["startTime"] or b["endTime"] <= a["startTime"], (a, b)
@@ -263,15 +246,9 @@ def test_an_hourly_sample_launched_from_the_ui_is_in_the_views_at_once(webserver
 
     port, _, held, _, data, _ = webserver
     hour, at = f"{held}-10:00", f"{held}T10:05"
-    params = {
-        "selector": {"repositoryLocationName": "openrouter_catalog",
-                     "repositoryName": "__repository__", "jobName": "hourly_performance"},
-        "runConfigData": {"ops": {"endpoint_performance_samples": {"config": {"at": at}}}},
-        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": hour}]},
-    }  # fmt: skip
-    answer = graphql(port, LAUNCH, variables={"params": params})["data"]["launchRun"]
-    assert answer["__typename"] == "LaunchRunSuccess", answer
-    assert _ended(port, answer["run"]["runId"])["status"] == "SUCCESS"
+    config = {"ops": {"endpoint_performance_samples": {"config": {"at": at}}}}
+    run_id = _launch(port, "hourly_performance", hour, config)
+    assert _ended(port, run_id)["status"] == "SUCCESS"
     files = list(Path(data, "tables", "endpoint_performance_samples").rglob("sample_1005.parquet"))
     assert len(files) == 1
     landed = pl.read_parquet(files[0]).height
