@@ -49,6 +49,21 @@ class RateLimited(Exception):
     call of this client, without being sent."""
 
 
+class QuotaSpent(Exception):
+    """The account's quota for the day is spent: nothing more is sent today."""
+
+
+def _error_message(body: bytes | None) -> str | None:
+    """The ``error.message`` of an error body, when it has one."""
+    try:
+        doc = orjson.loads(body or b"")
+    except orjson.JSONDecodeError:
+        return None
+    err = doc.get("error") if isinstance(doc, dict) else None
+    msg = err.get("message") if isinstance(err, dict) else None
+    return msg if isinstance(msg, str) else None
+
+
 class RetryableStatus(Exception):
     def __init__(self, status: int, retry_after: float | None) -> None:
         super().__init__(f"HTTP {status}")
@@ -176,6 +191,8 @@ class ApiClient:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         source_limits: dict[str, float] | None = None,
         max_retry_after_s: float = MAX_RETRY_AFTER_S,
+        per_minute: float | None = None,
+        quota_marker: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         parts = urlsplit(self.base_url)
@@ -194,6 +211,12 @@ class ApiClient:
         self._slots = asyncio.Semaphore(concurrency)
         self.rate = AdaptiveRate()
         self._cap = AsyncLimiter(requests_per_second, 1) if requests_per_second else None
+        # a limit per key of every request of this client (the Data API's 30 a minute)
+        self._per_minute = AsyncLimiter(per_minute, 60) if per_minute else None
+        # a 429 whose body names this is a spent quota, not a pace: not retried, and every
+        # later request of the client is not sent (``quota_spent`` says why)
+        self._quota_marker = quota_marker.encode() if quota_marker else None
+        self.quota_spent: str | None = None
         # the API's own published limits, per source: requests per minute
         self._source_limits = {
             name: AsyncLimiter(per_minute, 60) for name, per_minute in (source_limits or {}).items()
@@ -281,6 +304,8 @@ class ApiClient:
         """Wait for the fixed cap, the source's own limit and the shared adaptive rate."""
         if self._cap is not None:
             await self._cap.acquire()
+        if self._per_minute is not None:
+            await self._per_minute.acquire()
         limit = self._source_limits.get(source)
         if limit is not None:
             await limit.acquire()
@@ -292,6 +317,8 @@ class ApiClient:
         """One attempt; what it received stays in ``state`` even when it raises."""
         if self.rate_limited is not None:
             raise RateLimited(self.rate_limit_line())
+        if self.quota_spent is not None:
+            raise QuotaSpent(self.quota_spent)
         state.attempts += 1
         state.status = state.body = state.ctype = state.parsed = None
         await self._slots.acquire()
@@ -302,6 +329,9 @@ class ApiClient:
             self._slots.release()
         status, fresh = state.status, state.attempts == 1
         wait = parse_retry_after(retry_after)
+        if status == 429 and self._quota_marker and self._quota_marker in (state.body or b""):
+            self.quota_spent = _error_message(state.body) or "the daily quota is spent"
+            raise QuotaSpent(self.quota_spent)
         if wait is not None and wait > self._max_retry_after:
             if self.rate_limited is None:
                 since = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -372,6 +402,9 @@ class ApiClient:
             error, transient = f"{exc} after {state.attempts} attempts", True
         except BodyTooLarge as exc:
             error, state.body = str(exc), None
+        except QuotaSpent as exc:
+            # asked again the next day (the quota resets at 00:00 UTC): missing, not refused
+            error, transient = f"HTTP 429 (quota spent: {exc})", True
         except RateLimited as exc:
             # a later run may well be let through: the call is missing, not refused for good
             error, transient, state.body = str(exc), True, None

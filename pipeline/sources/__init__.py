@@ -8,6 +8,11 @@ A moved endpoint or a new field is a change in one module here, not a hunt throu
 from __future__ import annotations
 
 from pipeline.sources import (
+    datasets_app_rankings,
+    datasets_benchmarks,
+    datasets_rankings_daily,
+    datasets_session_cost,
+    datasets_task_classifications,
     frontend_all_providers,
     frontend_catalog,
     frontend_effective_pricing,
@@ -18,6 +23,7 @@ from pipeline.sources import (
     frontend_uptime_hourly,
     frontend_uptime_recent,
     v1_endpoints,
+    v1_endpoints_zdr,
     v1_models,
     v1_providers,
 )
@@ -54,6 +60,16 @@ FRONTEND_RANKINGS = frontend_rankings.SOURCE
 FRONTEND_UPTIME_RECENT = frontend_uptime_recent.SOURCE
 FRONTEND_UPTIME_HOURLY = frontend_uptime_hourly.SOURCE
 FRONTEND_TOP_APPS = frontend_top_apps.SOURCE
+V1_ENDPOINTS_ZDR = v1_endpoints_zdr.SOURCE
+# the Data API (key-gated, on a daily quota): each answer is one record, envelope included,
+# so its meta (as_of, the window) is described and checked like its rows
+DATASET_MODULES = (
+    datasets_rankings_daily,
+    datasets_app_rankings,
+    datasets_session_cost,
+    datasets_task_classifications,
+    datasets_benchmarks,
+)
 
 ALL_SOURCES: tuple[Source, ...] = (
     V1_MODELS,
@@ -68,11 +84,26 @@ ALL_SOURCES: tuple[Source, ...] = (
     FRONTEND_UPTIME_RECENT,
     FRONTEND_UPTIME_HOURLY,
     FRONTEND_TOP_APPS,
+    v1_endpoints_zdr.SOURCE,
+    *(m.SOURCE for m in DATASET_MODULES),
 )
 SOURCES_BY_NAME = {s.name: s for s in ALL_SOURCES}
 GROUPS: dict[str, tuple[str, ...]] = {
-    g: tuple(s.name for s in ALL_SOURCES if s.group == g) for g in ("v1", "frontend")
+    g: tuple(s.name for s in ALL_SOURCES if s.group == g)
+    for g in ("v1", "frontend", "zdr", "datasets")
 }
+# the groups the catalog's tables are built from; the datasets group publishes on its own
+CATALOG_GROUPS = ("v1", "frontend", "zdr")
+# the contract of every source whose answers are checked, and the fields it must carry
+DATASET_CONTRACTS: dict[str, Contract] = {m.SOURCE.name: m.CONTRACT for m in DATASET_MODULES}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    m.SOURCE.name: m.REQUIRED for m in (*DATASET_MODULES, v1_endpoints_zdr)
+}
+# the Data API's terms: per key a minute, per account a day (its 429 for the day names
+# QUOTA_MARKER, and the quota resets at 00:00 UTC)
+DATA_API_PER_MINUTE = 30
+DATA_API_PER_DAY = 500
+QUOTA_MARKER = "datasets-per-account-rpd"
 # The API's own published limits, per source: requests per minute.
 PER_MINUTE_LIMITS: dict[str, float] = {
     s.name: s.max_requests_per_minute for s in ALL_SOURCES if s.max_requests_per_minute
@@ -95,6 +126,7 @@ CONTRACTS: dict[str, Contract] = {
         frontend_catalog,
         frontend_all_providers,
         frontend_stats_endpoint,
+        v1_endpoints_zdr,
         *USAGE_MODULES,
     )
 }

@@ -14,13 +14,20 @@ class Source:
     """One kind of request. ``paths`` lists the known locations, newest first."""
 
     name: str
-    group: str  # "v1" (documented API) or "frontend" (undocumented, best effort)
+    # "v1" (documented API), "frontend" (undocumented, best effort), "zdr" (the endpoints
+    # with zero data retention: documented, its own daily call) or "datasets" (the key-gated
+    # Data API, on a daily quota)
+    group: str
     paths: tuple[str, ...]
     params: dict[str, str] = field(default_factory=dict)
     fan_out: bool = False  # one request per model / per (permaslug, variant)
     data: type = list  # what the body's "data" holds (or the bare archived body)
     # the API's own published limit for this source, if it has one (requests per minute)
     max_requests_per_minute: float | None = None
+    # how the API asks to be cited and under which license, when it states them (the Data
+    # API does, per call); the dictionary, the report and the digest repeat them verbatim
+    citation: str | None = None
+    license: str | None = None
 
 
 class UnaddressableId(ValueError):
