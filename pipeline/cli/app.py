@@ -402,6 +402,17 @@ def replay(
             "the replay's clock (GET /_replay/clock?at=ISO), over the snapshot's records"
         ),
     ] = None,
+    datasets: Annotated[
+        Path | None,
+        typer.Option(
+            help="folder of Data API recordings (rankings_daily.json.gz and examples); "
+            "default data/sample/datasets"
+        ),
+    ] = None,
+    datasets_quota: Annotated[
+        int | None,
+        typer.Option(help="Data API calls answered before the daily quota's 429"),
+    ] = None,
 ) -> None:
     """Serve a recorded snapshot with OpenRouter's paths, for tests, the demo and benchmarks."""
     from pipeline.replay.faults import FaultPlan
@@ -413,10 +424,17 @@ def replay(
     plan = FaultPlan(fault_rate, seed, tuple(fail_always or ()), tuple(not_found or ()))
     if rate_limit is not None and rate_limit <= 0:
         _fail(f"--rate-limit must be above 0, got {rate_limit}")
-    options = ReplayOptions(latency_ms, retry_after, require_api_key, rate_limit)
+    options = ReplayOptions(latency_ms, retry_after, require_api_key, rate_limit, datasets_quota)
     try:
         server = make_server(
-            snapshot or BUNDLED_SAMPLE, host, port, options, plan, scale, list(captures or ())
+            snapshot or BUNDLED_SAMPLE,
+            host,
+            port,
+            options,
+            plan,
+            scale,
+            list(captures or ()),
+            datasets,
         )
     except (FileNotFoundError, OSError, ValueError, KeyError) as exc:
         _fail(str(exc))

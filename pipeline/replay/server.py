@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from pipeline.replay.captures import CLOCK_PATH, STATS_PATHS, Captures
+from pipeline.replay.datasets import DatasetsReplay
 from pipeline.replay.faults import FaultPlan
 from pipeline.replay.ratelimit import TokenBucket
 from pipeline.replay.snapshot import RecordedSnapshot, normalise_request
@@ -36,6 +37,8 @@ class ReplayOptions:
     retry_after_s: int = 1
     require_bearer: str | None = None  # answer 401 unless this API key is sent
     rate_limit: float | None = None  # requests per second; above it 429 + Retry-After
+    # the Data API's calls a day; past it the quota's 429 (None: no limit)
+    datasets_quota: int | None = None
 
 
 def _error_body(code: int, message: str) -> bytes:
@@ -47,6 +50,7 @@ def make_handler(
     options: ReplayOptions,
     plan: FaultPlan,
     captures: Captures | None = None,
+    datasets: DatasetsReplay | None = None,
 ) -> type[BaseHTTPRequestHandler]:
     bucket = TokenBucket(options.rate_limit) if options.rate_limit else None
 
@@ -138,6 +142,13 @@ def make_handler(
                 return
             target = normalise_request(self.path)
             fault = plan.decide(target)
+            if datasets is not None and not fault and datasets.handles(urlsplit(self.path).path):
+                status, body = datasets.answer(
+                    self.path, authorized=bool(self.headers.get("Authorization"))
+                )
+                self._wait(started)
+                self._send(status, body)
+                return
             captured = None if fault and fault != "truncated" else self._captured(self.path)
             found = (
                 None
@@ -193,8 +204,10 @@ def make_server(
     plan: FaultPlan | None = None,
     scale: int = 1,
     captures: list[Path | str] | None = None,
+    datasets: Path | str | None = None,
 ) -> ThreadingHTTPServer:
-    """``captures``: CSV files of hourly stats/endpoint captures (pipeline/replay/captures.py)
+    """``datasets``: the folder of Data API recordings (default ``data/sample/datasets``).
+    ``captures``: CSV files of hourly stats/endpoint captures (pipeline/replay/captures.py)
     served instead of the snapshot's own stats/endpoint answers, at the replay's clock."""
     snapshot = RecordedSnapshot(snapshot_dir, scale=scale)
     snapshot.warm_up()
@@ -205,7 +218,11 @@ def make_server(
     # Handler threads sleep (latency) and then need the GIL back; the default 5 ms switch
     # interval would add up to 5 ms to every response whenever another thread is busy.
     sys.setswitchinterval(0.0005)
-    handler = make_handler(snapshot, options or ReplayOptions(), plan or FaultPlan(), played)
+    options = options or ReplayOptions()
+    # the Data API's recordings: beside the bundled sample, or a folder given
+    folder = Path(datasets) if datasets else BUNDLED_SAMPLE / "datasets"
+    answers = DatasetsReplay(folder, options.datasets_quota) if folder.is_dir() else None
+    handler = make_handler(snapshot, options, plan or FaultPlan(), played, answers)
     server = _QuietServer((host, port), handler)
     server.daemon_threads = True
     server.request_queue_size = 128
