@@ -40,6 +40,9 @@ class OpenRouterApi(dg.ConfigurableResource):
     uptime_every_days: int = _default("uptime_every_days")
     top_apps_every_days: int = _default("top_apps_every_days")
     uptime_hourly_endpoints: int = _default("uptime_hourly_endpoints")
+    # the Data API: today's budget of calls across runs, and the rankings slices asked
+    datasets_daily_budget: int = _default("datasets_daily_budget")
+    datasets_slices: list[str] = []
 
     @model_validator(mode="after")
     def _as_settings(self) -> OpenRouterApi:
@@ -53,6 +56,22 @@ class OpenRouterApi(dg.ConfigurableResource):
     def cadence(self) -> Cadence:
         return Cadence(
             self.uptime_every_days, self.top_apps_every_days, self.uptime_hourly_endpoints
+        )
+
+    def datasets_client(self) -> ApiClient:
+        """A client of its own for the Data API: its 30 requests a minute per key, one call
+        at a time, and a 429 that says the day's quota is spent ends its calls, never the
+        catalog's (which share no pace with it)."""
+        return ApiClient(
+            self.base_url,
+            Settings().key(),
+            concurrency=1,
+            timeout_s=self.timeout_s,
+            max_attempts=self.max_attempts,
+            max_body_bytes=int(self.max_body_mb * 1024 * 1024),
+            max_retry_after_s=self.max_retry_after_s,
+            per_minute=sources.DATA_API_PER_MINUTE,
+            quota_marker=sources.QUOTA_MARKER,
         )
 
     def client(self) -> ApiClient:

@@ -12,6 +12,7 @@ from pydantic import AliasChoices, Field, SecretStr, create_model, field_validat
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.publish.thresholds import Thresholds
+from pipeline.sources.datasets_rankings_daily import parse_slice
 from pipeline.storage.layout import Layout
 from pipeline.storage.object_store import S3Options
 
@@ -91,6 +92,12 @@ class Settings(_AuditSettings):
     uptime_every_days: int = Field(2, ge=0)
     top_apps_every_days: int = Field(7, ge=0)
     uptime_hourly_endpoints: int = Field(50, ge=0)
+    # the Data API (asked only with a key): the calls this project's runs may spend a UTC
+    # day together, counted in the storage root (the account's quota is 500); and the
+    # rankings slices asked beside the unsliced daily series, e.g. "modality=text" or
+    # "category=programming" (a sampled slice is asked weekly, with period=week)
+    datasets_daily_budget: int = Field(450, ge=0, le=500)
+    datasets_slices: list[str] = Field(default_factory=list)
 
     # the code location's deployment (assets/definitions.py, executors.py): read where it
     # loads, so the webserver, the daemon and every worker of a deployment agree
@@ -126,6 +133,13 @@ class Settings(_AuditSettings):
     @classmethod
     def _check_url(cls, v: str) -> str:
         return check_base_url(v)
+
+    @field_validator("datasets_slices")
+    @classmethod
+    def _check_slices(cls, v: list[str]) -> list[str]:
+        for text in v:
+            parse_slice(text)  # a ValueError names the slice and what it should be
+        return v
 
     @field_validator("executor", mode="before")
     @classmethod
