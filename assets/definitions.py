@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.datasets import datasets_tables
 from assets.digest import catalog_digest
 from assets.executors import executor
 from assets.performance import (
@@ -18,7 +19,7 @@ from assets.tables import catalog_tables
 from assets.warehouse import warehouse
 from pipeline.settings import Settings
 
-ALL_ASSETS = [raw, catalog_tables, warehouse, catalog_report, catalog_digest]
+ALL_ASSETS = [raw, catalog_tables, datasets_tables, warehouse, catalog_report, catalog_digest]
 
 snapshot_job = dg.define_asset_job(
     "daily_snapshot",

@@ -12,12 +12,15 @@ from pipeline.transforms.schemas import ALL_TABLES
 
 
 def column_schema(table: str) -> dg.TableSchema:
+    cols = ALL_TABLES[table]
+    hive = (
+        []
+        if any(c.name == "snapshot_date" for c in cols)
+        else [dg.TableColumn("snapshot_date", "Date", description="snapshot date (hive folder)")]
+    )
     return dg.TableSchema(
-        columns=[
-            dg.TableColumn(c.name, str(c.dtype), description=c.description)
-            for c in ALL_TABLES[table]
-        ]
-        + [dg.TableColumn("snapshot_date", "Date", description="snapshot date (hive folder)")]
+        columns=[dg.TableColumn(c.name, str(c.dtype), description=c.description) for c in cols]
+        + hive
     )
 
 

@@ -13,12 +13,16 @@ from assets.resources import CatalogStorage, OpenRouterApi
 from pipeline import sources
 from pipeline.fetch.cadence import not_due
 from pipeline.fetch.client import ApiClient
+from pipeline.fetch.datasets import fetch_datasets, fetch_zdr
 from pipeline.fetch.outcomes import FetchError, FetchReport
+from pipeline.fetch.quota import QuotaLedger
 from pipeline.fetch.snapshot import fetch_frontend, fetch_v1
 from pipeline.publish import checks, decisions
+from pipeline.publish.datasets import last_stored_day
 from pipeline.raw.importer import ImportError_, is_imported, land, read_archives
 from pipeline.raw.landing import publish_raw, raw_snapshot
 from pipeline.raw.store import RawSnapshot
+from pipeline.settings import Settings
 from pipeline.storage.layout import Layout, parse_snapshot_date
 
 API_POOL = "openrouter_api"
@@ -42,7 +46,9 @@ class RawFetchConfig(dg.Config):
     import_files: list[str] = []
 
 
-GROUPS = ("v1", "frontend")
+GROUPS = ("v1", "frontend", "zdr", "datasets")
+# the groups fetched on the run's shared client; the Data API has a client of its own
+SHARED_CLIENT = ("v1", "frontend", "zdr")
 # what a fetch of one group is, once its client is open
 Job = Callable[[ApiClient], Awaitable[FetchReport]]
 
@@ -126,6 +132,7 @@ async def _fetch_side_by_side(
     requests in flight, so neither group's tail waits for the other's start."""
     async with api.client() as client:
         done = await asyncio.gather(*(job(client) for job in jobs.values()), return_exceptions=True)
+        shared = [g for g in jobs if g in SHARED_CLIENT]
         out: dict[str, FetchReport | FetchError] = {}
         for group, result in zip(jobs, done, strict=True):
             if isinstance(result, FetchReport | FetchError):
@@ -136,6 +143,8 @@ async def _fetch_side_by_side(
             # the calls left are missing, not refused: the raw stays partial and a later
             # run of the date asks only those
             for group, result in out.items():
+                if group not in shared:
+                    continue
                 missing = result.transient if isinstance(result, FetchReport) else 0
                 out[group] = FetchError(
                     f"{client.rate_limit_line().removesuffix('; not sent')}; {missing:,} calls "
@@ -160,12 +169,39 @@ def _fetch_kwargs(
 ) -> dict[str, object]:
     if group == "v1":
         return {"min_coverage": api.min_coverage}
+    if group == "zdr":
+        return {}
+    if group == "datasets":
+        return {
+            "date": date,
+            "ledger": QuotaLedger(layout, api.datasets_daily_budget),
+            "last_stored": last_stored_day(layout),
+            "slices": list(api.datasets_slices),
+        }
     skip: frozenset[str] = frozenset()
     if not (config.import_files or is_imported(snap, "frontend")):
         skip, why = not_due(date, api.cadence(), lambda d: raw_snapshot(layout, d, bodies=False))
         for line in why:
             context.log.info(line)
     return {"skip": skip, "hourly_endpoints": api.uptime_hourly_endpoints}
+
+
+def _datasets_fetch(api: OpenRouterApi) -> Callable[..., Awaitable[FetchReport]]:
+    """The Data API's fetch, on a client of its own (its limits are the key's and the
+    account's, not the catalog's)."""
+
+    async def fetch(_shared: ApiClient, *args: Any, **kwargs: Any) -> FetchReport:  # noqa: ANN401
+        async with api.datasets_client() as own:
+            return await fetch_datasets(own, *args, **kwargs)
+
+    return fetch
+
+
+FETCHES: dict[str, Callable[..., Awaitable[FetchReport]]] = {
+    "v1": fetch_v1,
+    "frontend": fetch_frontend,
+    "zdr": fetch_zdr,
+}
 
 
 def _result(group: str, report: FetchReport, snap: RawSnapshot) -> dg.MaterializeResult:
@@ -196,6 +232,22 @@ def _coverage(report: FetchReport, min_coverage: float) -> dg.AssetCheckResult:
             "id (variant included). Fails when the model list fails or endpoint coverage "
             "falls below the threshold.",
             **SPEC,
+        ),
+        dg.AssetSpec(
+            "raw_zdr",
+            description="Documented API: GET /api/v1/endpoints/zdr, the endpoints that keep "
+            "no data (zero data retention). A daily call of its own: its failure (or a "
+            "401/403) leaves endpoints.is_zero_data_retention null, never fails a group.",
+            **SPEC,
+        ),
+        dg.AssetSpec(
+            "raw_datasets",
+            description="OpenRouter's Data API (key-gated; 30 calls a minute, 500 a day): the "
+            "official daily token rankings (a first run backfills from 2025-01-01), task "
+            "classifications, app rankings, session costs and benchmarks. Without a key it is "
+            "not configured (one line, never a failure); on the daily quota's 429 it is "
+            "absent for the day. Every call is counted in the storage root's ledger.",
+            **{**SPEC, "group_name": "datasets"},
         ),
         dg.AssetSpec(
             "raw_frontend",
@@ -234,12 +286,29 @@ def raw(
     selected = {key.to_user_string() for key in context.selected_asset_keys}
     groups = [g for g in GROUPS if f"raw_{g}" in selected]
     reports: dict[str, FetchReport | FetchError] = {}
+    if "datasets" in groups and Settings().key() is None:
+        context.log.info(
+            "datasets: not configured (no API key: set OPENROUTER_API_KEY); the Data API's "
+            "tables are not asked, and the snapshot is complete without them"
+        )
+        groups.remove("datasets")
+        yield dg.MaterializeResult(asset_key="raw_datasets", metadata={"configured": False})
+    imported = bool(config.import_files) or is_imported(snap, "v1")
+    for group in [g for g in groups if g in ("zdr", "datasets") and imported]:
+        # an archive describes its own day; today's answers of these calls do not
+        context.log.info(f"raw {group}: not asked for an imported snapshot")
+        groups.remove(group)
+        yield dg.MaterializeResult(asset_key=f"raw_{group}", metadata={"asked": False})
     try:
         jobs: dict[str, Job] = {}
         for group in groups:
-            cfg = _held_again(context, config, layout, date, snap, group)
+            cfg = (
+                _held_again(context, config, layout, date, snap, group)
+                if group in ("v1", "frontend")
+                else config
+            )
             kwargs = _fetch_kwargs(context, cfg, api, layout, date, snap, group)
-            fetch = fetch_v1 if group == "v1" else fetch_frontend
+            fetch = FETCHES[group] if group in FETCHES else _datasets_fetch(api)
             prepared = _prepare(context, cfg, snap, group, layout.read_file, fetch, **kwargs)
             if isinstance(prepared, FetchReport):
                 reports[group] = prepared

@@ -6,6 +6,7 @@ from assets import memory
 from assets.partitions import snapshot_partitions
 from assets.resources import CatalogStorage
 from assets.tables import TABLE_NAMES
+from pipeline.transforms.schemas import DATASET_TABLES
 from pipeline.warehouse.build import build_warehouse
 
 
@@ -13,7 +14,7 @@ from pipeline.warehouse.build import build_warehouse
     description="data/warehouse.duckdb: latest and *_history views over the Parquet tables "
     "(no copies), cheapest_endpoint_per_model, free_variant_training_flags. Built beside the "
     "old file and renamed into place, so open readers are never disturbed.",
-    deps=list(TABLE_NAMES),
+    deps=[*TABLE_NAMES, *DATASET_TABLES],
     partitions_def=snapshot_partitions,
     group_name="warehouse",
     owners=["team:catalog"],

@@ -31,15 +31,24 @@ def _rows(df: pl.DataFrame) -> list[dict[str, Any]]:
     return [{k: str(v) for k, v in r.items()} for r in df.head(SAMPLE_ROWS).iter_rows(named=True)]
 
 
-def unique_key(df: pl.DataFrame, table: str, key: str) -> Verdict:
-    dups = df.group_by(key).len().filter(pl.col("len") > 1)
+def key_check(table: str, key: str | tuple[str, ...]) -> tuple[str, str]:
+    """(name, description) of a table's key check: one column, or several together."""
+    if isinstance(key, str):
+        return f"{table}_{key}_unique", f"{table}.{key} is unique"
+    return f"{table}_key_unique", f"({', '.join(key)}) is unique in {table}"
+
+
+def unique_key(df: pl.DataFrame, table: str, key: str | tuple[str, ...]) -> Verdict:
+    cols = [key] if isinstance(key, str) else list(key)
+    dups = df.group_by(cols).len().filter(pl.col("len") > 1)
+    name, text = key_check(table, key)
     return Verdict(
-        f"{table}_{key}_unique",
+        name,
         dups.is_empty(),
-        f"{table}.{key} is unique",
+        text,
         metadata={"duplicates": dups.height, "sample": _rows(dups)},
         blocking=True,
-        summary=f"{dups.height:,} {key} values repeated",
+        summary=f"{dups.height:,} {'/'.join(cols)} values repeated",
     )
 
 
@@ -72,7 +81,7 @@ def declared(table: str) -> list[tuple[str, str, bool]]:
     rules = RULES[table]
     out = []
     if rules.key:
-        out.append((f"{table}_{rules.key}_unique", f"{table}.{rules.key} is unique", True))
+        out.append((*key_check(table, rules.key), True))
     for column, other in rules.references:
         out.append((f"{table}_reference_{other}", _reference_text(table, column, other), True))
     if rules.prices:
@@ -92,7 +101,7 @@ def declared(table: str) -> list[tuple[str, str, bool]]:
 def of_rules(
     frames: dict[str, pl.DataFrame], previous_rows: Callable[[str], int | None]
 ) -> list[Verdict]:
-    """The verdicts of every rule ``RULES`` declares, on the tables the date has."""
+    """The verdicts of every rule ``RULES`` declares, on the tables given."""
     out = []
     for table, rules in RULES.items():
         df = frames.get(table)

@@ -43,14 +43,19 @@ class Decision:
         return dt.date.fromisoformat(self.snapshot_date)
 
 
-def _folder(date: dt.date) -> str:
-    return f"audit/snapshot_date={date.isoformat()}"
+# the catalog's decisions, and those of the Data API's tables, published on their own
+CATALOG, DATASETS = "catalog", "datasets"
 
 
-def record(layout: Layout, decision: Decision) -> str:
+def _folder(date: dt.date, scope: str = CATALOG) -> str:
+    inner = "" if scope == CATALOG else f"{scope}/"
+    return f"audit/{inner}snapshot_date={date.isoformat()}"
+
+
+def record(layout: Layout, decision: Decision, scope: str = CATALOG) -> str:
     """Keep ``decision``; returns where it is."""
     stamp = decision.at.replace("-", "").replace(":", "").replace("+0000", "Z")
-    rel = f"{_folder(decision.date)}/{stamp}-{decision.state}.json"
+    rel = f"{_folder(decision.date, scope)}/{stamp}-{decision.state}.json"
     body = orjson.dumps(asdict(decision), option=orjson.OPT_INDENT_2)
     if layout.remote:
         layout.bucket.put(rel, body)
@@ -59,9 +64,9 @@ def record(layout: Layout, decision: Decision) -> str:
     return str(layout.base / rel)
 
 
-def history(layout: Layout, date: dt.date) -> list[Decision]:
+def history(layout: Layout, date: dt.date, scope: str = CATALOG) -> list[Decision]:
     """Every decision on ``date``, oldest first."""
-    folder = _folder(date)
+    folder = _folder(date, scope)
     if layout.remote:
         keys = sorted(k for k in layout.bucket.list(folder) if k.endswith(".json"))
         blobs = [layout.bucket.get(k) for k in keys]
@@ -71,8 +76,8 @@ def history(layout: Layout, date: dt.date) -> list[Decision]:
     return [Decision(**orjson.loads(b)) for b in blobs]
 
 
-def latest(layout: Layout, date: dt.date) -> Decision | None:
-    found = history(layout, date)
+def latest(layout: Layout, date: dt.date, scope: str = CATALOG) -> Decision | None:
+    found = history(layout, date, scope)
     return found[-1] if found else None
 
 

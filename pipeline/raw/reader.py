@@ -30,6 +30,7 @@ TABULATED = (
     "frontend_catalog",
     "frontend_all_providers",
     "frontend_stats_endpoint",
+    "v1_endpoints_zdr",
     *sources.RECORDS,
 )
 # JSON parsed at a time: a source is framed batch by batch, so the parsed records held at once

@@ -228,7 +228,7 @@ class Layout:
             return sorted(
                 _key_date(key)
                 for key in self.bucket.list(f"tables/{table}")
-                if key.endswith(f"/{PART_FILE}")
+                if key.endswith(f"/{PART_FILE}") and "/snapshot_date=" in key
             )
         return sorted(
             dt.date.fromisoformat(p.parent.name.removeprefix("snapshot_date="))
@@ -278,7 +278,7 @@ class Layout:
         if not, the views as of ``date`` are the views of everything."""
         if self.remote:
             return any(
-                key.endswith(".parquet") and _key_date(key) > date
+                key.endswith(".parquet") and "/snapshot_date=" in key and _key_date(key) > date
                 for key in self.bucket.list("tables")
             )
         return any(
@@ -291,8 +291,10 @@ class Layout:
         """Whether ``table`` has a partition of any date (for a sampled table: a sample)."""
         if self.remote:
             return bool(self.dates(table)) or bool(self.bucket.list(f"tables/{table}"))
-        return any(self.table_dir(table).glob(f"snapshot_date=*/{PART_FILE}")) or any(
-            self.table_dir(table).glob(f"snapshot_date=*/{SAMPLE_PREFIX}*.parquet")
+        return (
+            any(self.table_dir(table).glob(f"snapshot_date=*/{PART_FILE}"))
+            or any(self.table_dir(table).glob(f"snapshot_date=*/{SAMPLE_PREFIX}*.parquet"))
+            or any(self.table_dir(table).glob(f"date=*/{PART_FILE}"))  # stored by data date
         )
 
     # A sampled table (several samples a day, endpoint_performance_samples) holds one file per
@@ -382,3 +384,23 @@ class Layout:
         if self.remote:
             return self.read_partition(table, date).height
         return pl.scan_parquet(self.partition_file(table, date)).select(pl.len()).collect().item()
+
+
+def data_date_key(table: str, date: dt.date) -> str:
+    """A table stored by the date its rows describe (``date=D``), not by snapshot date."""
+    return f"tables/{table}/date={date.isoformat()}/{PART_FILE}"
+
+
+def data_dates(layout: Layout, table: str) -> list[dt.date]:
+    """Every ``date=D`` partition of a table stored by data date."""
+    if layout.remote:
+        keys = layout.bucket.list(f"tables/{table}")
+        return sorted(
+            dt.date.fromisoformat(k.split("/")[2].removeprefix("date="))
+            for k in keys
+            if k.endswith(f"/{PART_FILE}") and k.split("/")[2].startswith("date=")
+        )
+    return sorted(
+        dt.date.fromisoformat(p.parent.name.removeprefix("date="))
+        for p in (layout.tables_dir / table).glob(f"date=*/{PART_FILE}")
+    )

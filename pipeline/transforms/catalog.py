@@ -18,7 +18,7 @@ from pipeline.raw.reader import RawDocs
 from pipeline.transforms.benchmarks import model_benchmarks_table
 from pipeline.transforms.data_policies import data_policies_table
 from pipeline.transforms.duplicates import duplicates_report
-from pipeline.transforms.endpoints import endpoint_rows, provider_slugs
+from pipeline.transforms.endpoints import endpoint_rows, provider_slugs, zero_retention
 from pipeline.transforms.fetch_log import fetch_log_table
 from pipeline.transforms.field_presence import field_presence_table
 from pipeline.transforms.frames import SourceFrames
@@ -99,13 +99,17 @@ def build_tables(docs: RawDocs) -> CatalogBuild:
     out = CatalogBuild()
     with gc_paused():  # see pipeline/raw/gc_pause.py: millions of live objects, no cycles
         src = SourceFrames(docs)
+        present = docs.present
         frames = out.frames
         stats = src.get("frontend_stats_endpoint")
         slugs = provider_slugs(src.get("frontend_all_providers").df, src.get("v1_providers").df)
         rows = endpoint_rows(src.get("v1_endpoints"), stats, slugs=slugs)
         builders: dict[str, Callable[[], pl.DataFrame]] = {
             "models": lambda: models_table(src.get("v1_models"), src.get("frontend_catalog")),
-            "endpoints": lambda: conform(rows, "endpoints"),
+            "endpoints": lambda: conform(
+                zero_retention(rows, src.get("v1_endpoints_zdr").df, "v1_endpoints_zdr" in present),
+                "endpoints",
+            ),
             "providers": lambda: providers_table(
                 src.get("v1_providers"), src.get("frontend_all_providers")
             ),

@@ -338,3 +338,32 @@ def endpoints_table(
     slugs: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     return conform(endpoint_rows(v1_docs, frontend_endpoints, origins, slugs), "endpoints")
+
+
+def zero_retention(rows: pl.DataFrame, zdr: pl.DataFrame, answered: bool) -> pl.DataFrame:
+    """``is_zero_data_retention`` of every endpoint: listed by ``/endpoints/zdr`` (same model
+    id and tag; the provider's name for an entry without a tag), false when the call answered
+    without it, null when it did not answer."""
+    if not answered:
+        return rows.with_columns(pl.lit(None, pl.Boolean).alias("is_zero_data_retention"))
+    listed = zdr.filter(pl.col("model_id").is_not_null())
+    by_tag = (
+        listed.filter(pl.col("tag").is_not_null())
+        .select("model_id", pl.col("tag").alias("provider_tag"), pl.lit(True).alias("_tag"))
+        .unique()
+    )
+    by_name = (
+        listed.filter(pl.col("tag").is_null())
+        .select("model_id", "provider_name", pl.lit(True).alias("_name"))
+        .unique()
+    )
+    return (
+        rows.join(by_tag, on=["model_id", "provider_tag"], how="left")
+        .join(by_name, on=["model_id", "provider_name"], how="left")
+        .with_columns(
+            (pl.col("_tag").fill_null(False) | pl.col("_name").fill_null(False)).alias(
+                "is_zero_data_retention"
+            )
+        )
+        .drop("_tag", "_name")
+    )

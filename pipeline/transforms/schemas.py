@@ -234,6 +234,13 @@ ENDPOINTS = [
     Column("provider_model_id", S, "the provider's own id for the model (frontend)"),
     Column("provider_region", S, "region the provider serves from, when given (frontend)"),
     Column("created_at", TS, "when the endpoint was added (frontend, UTC)"),
+    Column(
+        "is_zero_data_retention",
+        B,
+        "GET /api/v1/endpoints/zdr lists the endpoint (same model and tag): it keeps no data; "
+        "false when that call answered without it; null when it was not asked or answered "
+        "401/403 or failed that day",
+    ),
     Column("in_v1", B, "listed by the v1 endpoints call"),
     Column("in_frontend", B, "listed by frontend stats/endpoint"),
 ]
@@ -829,6 +836,143 @@ ENDPOINT_PERFORMANCE_SAMPLES = [
     ),
 ]
 
+DATE = pl.Date
+_AS_OF = Column(
+    "as_of",
+    S,
+    "when OpenRouter computed the answer (its meta.as_of, as sent: a time, or the last day of "
+    "the window); cite the row with it",
+)
+SLICES = ("period", "modality", "context_bucket", "category", "language_type")
+OFFICIAL_RANKINGS_DAILY = [
+    Column("date", DATE, "the UTC day the tokens were used (rows are stored by this date)"),
+    Column(
+        "model_permaslug",
+        S,
+        "the model's permaslug as the API names it (a ':variant' suffix for non-default "
+        "variants), or 'other': every model outside the day's top 50",
+    ),
+    Column(
+        "model_id",
+        S,
+        "the catalog's model id of that permaslug and variant (the models table of the "
+        "snapshot that fetched the row); null for 'other' and for permaslugs the catalog no "
+        "longer lists",
+    ),
+    Column(
+        "total_tokens",
+        I,
+        "prompt + completion tokens that day, exact (the API sends a decimal string); each "
+        "provider's tokenizer counts its own way",
+    ),
+    Column("is_other", B, "the row sums every model outside the day's top 50"),
+    *[
+        Column(
+            k,
+            S,
+            f"the {k} slice asked (null: not sliced by {k}); "
+            + ("week or month for a sampled slice" if k == "period" else "see the Data API"),
+        )
+        for k in SLICES
+    ],
+    _AS_OF,
+    Column("snapshot_date", DATE, "the snapshot whose run fetched and published the row"),
+]
+TASK_CLASSIFICATIONS = [
+    Column("tag", S, "the task tag (code:general_impl, …)"),
+    Column("display_name", S, "the tag's name"),
+    Column("macro_category", S, "code, data, agent or general"),
+    Column("usage_share", F, "share of classified sampled requests (0-1)"),
+    Column("token_share", F, "share of classified sampled tokens (0-1)"),
+    Column("category_usage_share", F, "share of its macro category's requests (0-1)"),
+    Column("category_token_share", F, "share of its macro category's tokens (0-1)"),
+    Column("window_days", I, "the trailing window, in days (7)"),
+    _AS_OF,
+]
+TASK_TOP_MODELS = [
+    Column("tag", S, "the task tag (see task_classifications)"),
+    Column("rank", I, "position in the API's list of the tag's top models, from 1"),
+    Column("model_permaslug", S, "the model as the API names it (its id field)"),
+    Column(
+        "model_id",
+        S,
+        "the catalog's model id of that permaslug, or the id itself when "
+        "it is one; null when the catalog lists neither",
+    ),
+    Column("tag_usage_share", F, "the model's share of the tag's requests (0-1)"),
+    Column("tag_token_share", F, "the model's share of the tag's tokens (0-1)"),
+    _AS_OF,
+]
+APP_RANKINGS = [
+    Column("rank", I, "position by tokens in the window, 1 = most"),
+    Column("app_id", I, "OpenRouter's app id"),
+    Column("app_name", S, "the app's name"),
+    Column("total_tokens", I, "prompt + completion tokens in the window, exact"),
+    Column("total_requests", I, "requests in the window"),
+    Column("start_date", DATE, "the window's first day (UTC)"),
+    Column("end_date", DATE, "the window's last day (UTC, inclusive)"),
+    _AS_OF,
+]
+SESSION_COSTS = [
+    Column("app_slug", S, "the harness app's slug"),
+    Column("app_name", S, "the harness app's name"),
+    Column("model_permaslug", S, "the model's permaslug"),
+    Column("model_id", S, "the catalog's model id of that permaslug; null when unmatched"),
+    Column("turn_range", S, "1-turn, 2-9-turns, 10-49-turns or 50-plus-turns"),
+    Column("median_session_cost_usd", F, "median USD spent per session in the cell"),
+    Column("window_days", I, "the sessions' window in days; null before a snapshot exists"),
+    Column("window_end_date", DATE, "the window's last day"),
+    _AS_OF,
+]
+BENCHMARK_RUNS = [
+    Column("model_permaslug", S, "the model as the API names it"),
+    Column("model_id", S, "the catalog's model id of that permaslug; null when unmatched"),
+    Column("display_name", S, "the model's name"),
+    Column("benchmark_type", S, "gpqa_diamond, tau_bench_verified_airline, search_*"),
+    Column(
+        "run_config",
+        S,
+        "the run's configuration as canonical JSON (search engine and surface, agent turns, "
+        "reasoning effort, temperature, when stated); '{}' when none: part of the key",
+    ),
+    Column("accuracy", F, "share of tasks solved (0-1); a search benchmark's primary score"),
+    Column("accuracy_stddev", F, "its standard deviation across runs; null when not stated"),
+    Column("avg_cost_per_task", F, "average USD cost of one task; null when not stated"),
+    Column("avg_latency_per_task_ms", F, "average latency of one task, ms (search)"),
+    Column("total_tasks", I, "tasks in the run"),
+    Column("primary_metric", S, "what accuracy measures for a search benchmark"),
+    Column("last_run_at", TS, "when the benchmark last ran (UTC)"),
+    Column("citation", S, "the answer's own citation line, when it gives one"),
+    _AS_OF,
+]
+# The Data API's tables: fetched on a quota, audited and published on their own (a broken
+# contract there holds them, not the catalog). official_rankings_daily is stored by the date
+# its rows describe; the others by snapshot date.
+DATASET_TABLES: dict[str, list[Column]] = {
+    "official_rankings_daily": OFFICIAL_RANKINGS_DAILY,
+    "task_classifications": TASK_CLASSIFICATIONS,
+    "task_top_models": TASK_TOP_MODELS,
+    "app_rankings": APP_RANKINGS,
+    "session_costs": SESSION_COSTS,
+    "benchmark_runs": BENCHMARK_RUNS,
+}
+BY_DATA_DATE = frozenset({"official_rankings_daily"})
+DATASET_DESCRIPTIONS = {
+    "official_rankings_daily": "OpenRouter's official daily token totals (Data API "
+    "rankings-daily, CC BY 4.0): per UTC day the top 50 models and one 'other' row, from "
+    "2025-01-01, one row per (date, model_permaslug, slice). Stored by data date; a later "
+    "answer for a day replaces the earlier one.",
+    "task_classifications": "The share of the last 7 days' sampled traffic per task tag "
+    "(Data API classifications/task), per snapshot.",
+    "task_top_models": "Each task tag's top models with their shares of the tag, per snapshot.",
+    "app_rankings": "The top public apps by tokens over the last 30 days (Data API "
+    "app-rankings, CC BY 4.0), per snapshot.",
+    "session_costs": "The median cost of a session per harness app, model and turn range "
+    "(Data API session-cost, CC BY 4.0, refreshed weekly), per snapshot.",
+    "benchmark_runs": "OpenRouter's own benchmark runs (Data API benchmarks): accuracy, its "
+    "spread and the average cost per task, per model, benchmark and run configuration.",
+}
+
 # Tables written a sample at a time, several a day (one file per sample in the date's
 # partition), by their own job: not part of a snapshot's build or audit.
 SAMPLED_TABLES: dict[str, list[Column]] = {
@@ -873,8 +1017,8 @@ TABLES: dict[str, list[Column]] = {
 }
 
 
-# every declared table, sampled ones included
-ALL_TABLES: dict[str, list[Column]] = {**TABLES, **SAMPLED_TABLES}
+# every declared table, sampled and Data API ones included
+ALL_TABLES: dict[str, list[Column]] = {**TABLES, **SAMPLED_TABLES, **DATASET_TABLES}
 
 
 @dataclass(frozen=True)
@@ -882,8 +1026,8 @@ class Rules:
     """What a table's rows must hold, beside its columns. Every snapshot's checks, and which
     of them hold a date, are generated from these (``pipeline/publish/protocol.py``)."""
 
-    # unique per snapshot; blocking: a repeated key breaks every join on it
-    key: str | None = None
+    # unique per snapshot (a column, or several); blocking: a repeated key breaks every join
+    key: str | tuple[str, ...] | None = None
     # (column, table): the column's values are rows of that table's key; blocking, as orphans
     # break the joins the views make
     references: tuple[tuple[str, str], ...] = ()
@@ -899,6 +1043,12 @@ RULES: dict[str, Rules] = {
     "endpoints": Rules(
         key="endpoint_id", references=(("model_id", "models"),), prices=True, row_count_change=0.2
     ),
+    "official_rankings_daily": Rules(key=("date", "model_permaslug", *SLICES)),
+    "task_classifications": Rules(key="tag"),
+    "task_top_models": Rules(key=("tag", "model_permaslug")),
+    "app_rankings": Rules(key="app_id"),
+    "session_costs": Rules(key=("app_slug", "model_permaslug", "turn_range")),
+    "benchmark_runs": Rules(key=("model_permaslug", "benchmark_type", "run_config")),
 }
 
 

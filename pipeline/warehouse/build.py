@@ -21,12 +21,13 @@ from pipeline.storage import crashpoints
 from pipeline.storage.atomic import replacing, sweep_stale
 from pipeline.storage.layout import Layout
 from pipeline.transforms.history import HISTORIES
-from pipeline.transforms.schemas import ALL_TABLES, TABLE_DESCRIPTIONS
+from pipeline.transforms.schemas import ALL_TABLES, BY_DATA_DATE, TABLE_DESCRIPTIONS
 
 SQL_DIR = Path(__file__).parent
 PLACEHOLDER = "{{tables}}"
 AS_OF = "{{as_of}}"
 TABLE_TEMPLATE = SQL_DIR / "_table.sql"
+BY_DATE_TEMPLATE = SQL_DIR / "_by_date.sql"
 HISTORY_TEMPLATE = SQL_DIR / "_history.sql"
 REMOVED_TEMPLATE = SQL_DIR / "_removed.sql"
 # every table gets its two views (the per-date diff tables are read through price_changes,
@@ -90,9 +91,10 @@ def empty_table_sql(table: str) -> str:
     cols = ", ".join(
         f'CAST(NULL AS {_duckdb_type(c.dtype)}) AS "{c.name}"' for c in ALL_TABLES[table]
     )
+    if not any(c.name == "snapshot_date" for c in ALL_TABLES[table]):
+        cols += ", CAST(NULL AS DATE) AS snapshot_date"
     return (
-        f"CREATE OR REPLACE VIEW {table}_history AS SELECT {cols}, "
-        f"CAST(NULL AS DATE) AS snapshot_date WHERE false;\n"
+        f"CREATE OR REPLACE VIEW {table}_history AS SELECT {cols} WHERE false;\n"
         f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {table}_history;\n"
     )
 
@@ -102,6 +104,7 @@ def statements(layout: Layout, as_of: dt.date | None = None) -> list[tuple[str, 
     snapshot table from the template (or empty ones for a table without a partition yet),
     then the numbered files."""
     template = TABLE_TEMPLATE.read_text()
+    by_date = BY_DATE_TEMPLATE.read_text()
     listed = layout.published_location.replace("'", "''")
     scripts = [
         (
@@ -114,9 +117,9 @@ def statements(layout: Layout, as_of: dt.date | None = None) -> list[tuple[str, 
     scripts += [
         (
             f"{TABLE_TEMPLATE.name}[{t}]",
-            template.replace("{{table}}", t).replace(
-                "{{published}}", PUBLISHED_FILTER if t in DAILY_TABLES else ""
-            )
+            (by_date if t in BY_DATA_DATE else template)
+            .replace("{{table}}", t)
+            .replace("{{published}}", PUBLISHED_FILTER if t in DAILY_TABLES else "")
             if layout.has_any(t)
             else empty_table_sql(t),
         )
