@@ -9,10 +9,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pipeline.sources import CONTRACTS, SOURCES_BY_NAME
+from pipeline.sources import CONTRACTS, DATASET_CONTRACTS, SOURCES_BY_NAME
 from pipeline.sources.fields import Dropped, Field, ListOf, MapOf, Obj, Scalar
 from pipeline.transforms.schemas import (
     ALL_TABLES,
+    BY_DATA_DATE,
+    DATASET_DESCRIPTIONS,
     SAMPLED_DESCRIPTIONS,
     TABLE_DESCRIPTIONS,
 )
@@ -54,7 +56,7 @@ def render() -> str:
         "## Tables",
         "",
     ]
-    descriptions = {**TABLE_DESCRIPTIONS, **SAMPLED_DESCRIPTIONS}
+    descriptions = {**TABLE_DESCRIPTIONS, **SAMPLED_DESCRIPTIONS, **DATASET_DESCRIPTIONS}
     for table, columns in ALL_TABLES.items():
         out += [
             f"### `{table}`",
@@ -65,7 +67,31 @@ def render() -> str:
             "|---|---|---|",
         ]
         out += [f"| `{c.name}` | {c.dtype} | {c.description} |" for c in columns]
-        out += ["| `snapshot_date` | Date | snapshot date (from the folder name) |", ""]
+        if table in BY_DATA_DATE:
+            out += [
+                "",
+                f"Stored by data date: `data/tables/{table}/date=YYYY-MM-DD/part-0.parquet`.",
+                "",
+            ]
+        else:
+            out += ["| `snapshot_date` | Date | snapshot date (from the folder name) |", ""]
+    out += [
+        "## OpenRouter's Data API: citation and license",
+        "",
+        "Each call of the Data API states how it is cited and under which license; every row",
+        "keeps its `as_of`, which fills the citation. The report and the digest repeat these",
+        "lines wherever the tables are shown.",
+        "",
+        "| source | call | citation | license |",
+        "|---|---|---|---|",
+    ]
+    for source in DATASET_CONTRACTS:
+        src = SOURCES_BY_NAME[source]
+        out.append(
+            f"| `{source}` | `{src.paths[0]}` | {src.citation or '—'} | "
+            f"{src.license or 'not stated by the call'} |"
+        )
+    out.append("")
     out += [
         "## Every field of every source",
         "",
@@ -76,7 +102,7 @@ def render() -> str:
         "metadata of every table asset and fails the `api_fields_known` check (a warning).",
         "",
     ]
-    for source, contract in CONTRACTS.items():
+    for source, contract in {**CONTRACTS, **DATASET_CONTRACTS}.items():
         paths = " or ".join(f"`{p}`" for p in SOURCES_BY_NAME[source].paths)
         out += [
             f"### `{source}`",
@@ -117,6 +143,8 @@ def _has_rows(f: Field) -> bool:
 
 
 def _record(source: str) -> str:
+    if source in DATASET_CONTRACTS:
+        return "the whole answer, its envelope (`data`, `meta`) included"
     return (
         "the whole response of one model (`data`)"
         if SOURCES_BY_NAME[source].data is dict

@@ -327,6 +327,8 @@ def endpoint_rows(
         ).alias("is_priced_per_token"),
         pl.col("created_at").cast(TS),
         pl.col("deprecation_date").cast(TS),
+        # unknown until /endpoints/zdr is read (``zero_retention``)
+        pl.lit(None, pl.Boolean).alias("is_zero_data_retention"),
     )
     return df.sort(["model_id", "provider_name", "provider_tag", "endpoint_id"])
 
@@ -344,6 +346,7 @@ def zero_retention(rows: pl.DataFrame, zdr: pl.DataFrame, answered: bool) -> pl.
     """``is_zero_data_retention`` of every endpoint: listed by ``/endpoints/zdr`` (same model
     id and tag; the provider's name for an entry without a tag), false when the call answered
     without it, null when it did not answer."""
+    rows = rows.drop("is_zero_data_retention", strict=False)
     if not answered:
         return rows.with_columns(pl.lit(None, pl.Boolean).alias("is_zero_data_retention"))
     listed = zdr.filter(pl.col("model_id").is_not_null())

@@ -9,7 +9,7 @@ import sys
 import dagster as dg
 
 from assets.definitions import defs
-from pipeline.transforms.schemas import TABLES
+from pipeline.transforms.schemas import DATASET_TABLES, TABLES
 from tests.conftest import ROOT
 
 EXPECTED = {
@@ -49,13 +49,19 @@ EXPECTED = {
 }
 
 
+# OpenRouter's Data API: its own group, beside the catalog's (and /endpoints/zdr in raw)
+DATASETS = {"raw_datasets", *DATASET_TABLES}
+
+
 def test_code_location_loads_with_every_asset():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == EXPECTED
+    assert keys == EXPECTED | DATASETS | {"raw_zdr"}
     assert defs.resolve_job_def("daily_snapshot")
     groups = {graph.get(dg.AssetKey(k)).group_name for k in keys}
-    assert groups == {"raw", "tables", "warehouse", "reports", "performance"}
+    assert groups == {"raw", "tables", "datasets", "warehouse", "reports", "performance"}
+    in_group = {k for k in keys if graph.get(dg.AssetKey(k)).group_name == "datasets"}
+    assert in_group == DATASETS
     # the daily job is what it was: every asset but the hourly sample, on daily partitions
     daily = defs.resolve_job_def("daily_snapshot")
     assert "endpoint_performance_samples" not in {
@@ -63,6 +69,22 @@ def test_code_location_loads_with_every_asset():
     }
     hourly = defs.resolve_job_def("hourly_performance")
     assert hourly.partitions_def.get_cron_schedule() == "0 * * * *"
+
+
+def test_the_data_apis_checks_are_on_its_own_assets_and_the_catalogs_unchanged():
+    """The new checks sit on the datasets group's assets; the catalog's assets keep exactly
+    the checks the catalog's audit declares, none added, none lost."""
+    from pipeline.publish import datasets, protocol
+
+    graph = defs.resolve_asset_graph()
+    by_asset: dict[str, set[str]] = {}
+    for check in graph.asset_check_keys:
+        by_asset.setdefault(check.asset_key.to_user_string(), set()).add(check.name)
+    catalog = {name for a, names in by_asset.items() if a not in DATASETS for name in names}
+    assert catalog == {name for name, _, _ in protocol.CHECKS} | {"v1_endpoints_coverage"}
+    ours = {name for a, names in by_asset.items() if a in DATASETS for name in names}
+    assert ours == {name for name, _, _, _ in datasets.CHECKS}
+    assert "datasets_contract_kept" in datasets.BLOCKING
 
 
 def test_every_asset_has_description_and_owner_and_is_partitioned():

@@ -85,14 +85,29 @@ def test_the_checks_and_what_blocks_come_from_the_schemas_rules(monkeypatch):
     references hold a date, prices and row counts report."""
     from pipeline.publish import protocol
 
-    blocking = {n for t in schemas.RULES for n, _, block in checks.declared(t) if block}
+    from pipeline.publish import datasets
+
+    catalog = [t for t in schemas.RULES if t in schemas.TABLE_DESCRIPTIONS]
+    blocking = {n for t in catalog for n, _, block in checks.declared(t) if block}
     assert blocking == {
         "models_model_id_unique",
         "endpoints_endpoint_id_unique",
         "endpoints_reference_models",
     }
     assert blocking <= protocol.BLOCKING
-    assert {n for t in schemas.RULES for n, _, _ in checks.declared(t)} <= set(protocol.CHECK_ASSET)
+    assert {n for t in catalog for n, _, _ in checks.declared(t)} <= set(protocol.CHECK_ASSET)
+    # the Data API's tables: their keys hold their own group, never the catalog's date
+    keys = {n for t in schemas.DATASET_TABLES for n, _, block in checks.declared(t) if block}
+    assert keys == {
+        "official_rankings_daily_key_unique",
+        "task_classifications_tag_unique",
+        "task_top_models_key_unique",
+        "app_rankings_app_id_unique",
+        "session_costs_key_unique",
+        "benchmark_runs_key_unique",
+    }
+    assert keys <= datasets.BLOCKING
+    assert not keys & protocol.BLOCKING
     monkeypatch.setitem(
         schemas.RULES, "providers", schemas.Rules(key="provider_name", row_count_change=0.5)
     )

@@ -109,12 +109,17 @@ def test_every_column_is_documented():
             assert c.description and f"| `{c.name}` |" in text
 
 
+# no real answer of /endpoints/zdr is recorded: its contract is checked against the OpenAPI
+# text and its example (tests/datasets/test_contracts.py)
+NO_REAL_ANSWER = {"v1_endpoints_zdr"}
+
+
 def test_the_samples_cover_every_source():
-    assert {s for s, _, _ in SAMPLES} == set(CONTRACTS)
+    assert {s for s, _, _ in SAMPLES} == set(CONTRACTS) - NO_REAL_ANSWER
     assert len(SAMPLES) > 40
 
 
-@pytest.mark.parametrize("source", sorted(CONTRACTS))
+@pytest.mark.parametrize("source", sorted(set(CONTRACTS) - NO_REAL_ANSWER))
 def test_every_field_of_every_real_sample_is_listed_with_its_right_type(source):
     """A field at any depth that no source description lists fails here (and the dictionary
     is generated from the descriptions), as does a value of another type than described."""
