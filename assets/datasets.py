@@ -44,6 +44,15 @@ def _results(outcome: DatasetsOutcome, layout) -> list:  # noqa: ANN001
                 metadata["revisions"] = outcome.revisions
                 metadata["unmatched_permaslugs"] = dg.MetadataValue.json(outcome.unmatched)
             out.append(dg.MaterializeResult(asset_key=name, metadata=metadata))
+        for name in DATASET_TABLES:
+            if name not in outcome.frames:
+                note = f"{TABLE_SOURCE[name]} did not answer for {outcome.date}; as last published"
+                out.append(
+                    dg.MaterializeResult(
+                        asset_key=name,
+                        metadata={"published": False, "state": "not answered", "note": note},
+                    )
+                )
     else:
         # not asked, absent or held: the tables stay as last published, and say why (a
         # result all the same, so the warehouse and the report of the date still run)
@@ -105,8 +114,15 @@ def _results(outcome: DatasetsOutcome, layout) -> list:  # noqa: ANN001
         )
         for name in DATASET_TABLES
     ],
+    # the library's audit holds the group's tables when a blocking check fails; in Dagster
+    # none blocks, since a blocking check would stop the warehouse and the report of a date
+    # whose catalog was published (the Data API never holds the catalog)
     check_specs=[
-        dg.AssetCheckSpec(name, asset=asset, description=desc, blocking=name in BLOCKING)
+        dg.AssetCheckSpec(
+            name,
+            asset=asset,
+            description=desc + (" (holds the group's tables)" if name in BLOCKING else ""),
+        )
         for name, asset, desc, _ in CHECKS
     ],
     partitions_def=snapshot_partitions,

@@ -42,6 +42,15 @@ def _day(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
+def _tokens(row: dict) -> int:
+    """The row's token count, whatever its field is called (a test may rename it)."""
+    value = row.get("total_tokens", next((v for k, v in row.items() if "tokens" in k), 0))
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
 class DatasetsReplay:
     """Answers of the Data API from a folder of recordings and examples."""
 
@@ -99,10 +108,10 @@ class DatasetsReplay:
         for day in sorted(d for d in rows_of if start.isoformat() <= d <= end.isoformat()):
             day_rows = list(rows_of[day].values())
             top = sorted(
-                (r for r in day_rows if r["model_permaslug"] != "other"),
-                key=lambda r: (-int(r["total_tokens"]), r["model_permaslug"]),
+                (r for r in day_rows if r.get("model_permaslug") != "other"),
+                key=lambda r: (-_tokens(r), str(r.get("model_permaslug"))),
             )
-            data += top + [r for r in day_rows if r["model_permaslug"] == "other"]
+            data += top + [r for r in day_rows if r.get("model_permaslug") == "other"]
         as_of = f"{end + dt.timedelta(days=1)}T02:00:00.000Z"
         meta = {"as_of": as_of, "end_date": str(end), "start_date": str(start), "version": "v1"}
         return 200, json.dumps({"data": data, "meta": meta}).encode()
