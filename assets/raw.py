@@ -1,6 +1,7 @@
 """Raw layer: fetch one snapshot's responses into the raw landing, exactly as received."""
 
 import asyncio
+from urllib.parse import urlsplit
 import datetime as dt
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -174,7 +175,9 @@ def _fetch_kwargs(
     if group == "datasets":
         return {
             "date": date,
-            "ledger": QuotaLedger(layout, api.datasets_daily_budget),
+            "ledger": QuotaLedger(
+                layout, api.datasets_daily_budget, urlsplit(api.base_url).hostname or "?"
+            ),
             "last_stored": last_stored_day(layout),
             "slices": list(api.datasets_slices),
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -122,6 +123,44 @@ def sample_days(sample: Path = BUNDLED_SAMPLE) -> list[tuple[str, Path]]:
     return [*days, (SAMPLE_DATE, sample)]
 
 
+# OpenRouter's official daily rankings: each model's share of the tokens over the last 30 days
+# of the stored rows ('other' is the long tail of each day)
+OFFICIAL_TOP = """
+WITH recent AS (
+    SELECT * FROM official_token_share_daily
+    WHERE "date" > (SELECT max("date") FROM official_token_share_daily) - 30
+)
+SELECT model_permaslug, model_id, sum(total_tokens) AS tokens,
+       round(sum(total_tokens) / (SELECT sum(total_tokens) FROM recent), 4) AS share,
+       min("date") AS since, max("date") AS until, max(as_of) AS as_of
+FROM recent WHERE NOT is_other
+GROUP BY ALL ORDER BY tokens DESC, model_permaslug LIMIT 5
+"""
+# the key the demo's runs send: the replay on loopback wants one for the Data API, and no key
+# leaves this machine (the client sends it to loopback or over https only)
+DEMO_KEY = "sk-or-demo-replay"
+
+
+def _with_key() -> dict[str, str]:
+    return {**os.environ, "OPENROUTER_API_KEY": os.environ.get("OPENROUTER_API_KEY") or DEMO_KEY}
+
+
+def show_official_top(con: duckdb.DuckDBPyConnection) -> None:
+    """The top 5 models by OpenRouter's official share over the last 30 days of its rows."""
+    found = con.sql(OFFICIAL_TOP)
+    rows = found.fetchall()
+    if not rows:
+        print("\ndemo: no official rankings stored (the Data API needs a key)")
+        return
+    since, until, as_of = rows[0][4], rows[0][5], max(r[6] for r in rows)
+    print(f"\n== official_token_share_daily: top 5 models, {since} to {until} ==")
+    found.select("model_permaslug, model_id, tokens, share").show(max_width=200)
+    print(
+        f"Source: OpenRouter (openrouter.ai/rankings), as of {as_of}. License: CC BY 4.0; "
+        "each provider's tokenizer counts its own way."
+    )
+
+
 def run_demo(data_dir: str, rows: int) -> int:
     days = sample_days()
     print(
@@ -133,7 +172,7 @@ def run_demo(data_dir: str, rows: int) -> int:
         with replay_server(str(folder)) as url:
             print(f"\ndemo: day {i} of {len(days)}, {date}: replay server at {url}", flush=True)
             # --refetch: the demo is about fetching over HTTP, every time
-            code = subprocess.call(run_command(url, data_dir, date, "--refetch"))
+            code = subprocess.call(run_command(url, data_dir, date, "--refetch"), env=_with_key())
         if code != 0:
             print(f"demo: the run of {date} failed (exit {code})", file=sys.stderr)
             return code
@@ -158,6 +197,7 @@ def run_demo(data_dir: str, rows: int) -> int:
         for view, sql in SHOW:
             print(f"\n== {view} (first {rows} rows) ==")
             con.sql(sql.format(n=rows)).show(max_width=200)
+        show_official_top(con)
     code = show_prices_by_the_hour(Path(data_dir) / BY_THE_HOUR)
     if code != 0:
         return code

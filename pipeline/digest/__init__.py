@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from pipeline.publish import decisions
+from pipeline.sources import Source, datasets_rankings_daily
 from pipeline.storage.layout import Layout
 from pipeline.warehouse.build import side_by_side, views_as_of
 
@@ -24,10 +25,13 @@ TITLES = {
     "price_windows": "Time-of-day prices",
     "policy_changes": "Data-policy changes",
     "new_free": "New free variants",
+    "official_movers": "Official token share, biggest 7-day moves",
 }
 MAX_ROWS = 25
 # sections shown only on a date that has rows (a new kind of news, absent from most days)
-ONLY_WHEN_ANY = frozenset({"price_windows"})
+ONLY_WHEN_ANY = frozenset({"price_windows", "official_movers"})
+# sections from a call that states its citation: the line follows the table, as_of filled in
+CITED = {"official_movers": datasets_rankings_daily.SOURCE}
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,13 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value).replace("|", "\\|")
+
+
+def _citation(source: Source, columns: list[str], rows: list[tuple]) -> str:
+    """The call's citation, with the newest as_of of the rows, and its license."""
+    as_of = max(str(r[columns.index("as_of")]) for r in rows)
+    line = (source.citation or "").replace("{as_of}", as_of)
+    return line + (f" License: {source.license}." if source.license else "")
 
 
 def _table(columns: list[str], rows: list[tuple]) -> str:
@@ -115,6 +126,8 @@ def build_digest(layout: Layout, date: dt.date | None = None) -> Digest:
                 continue
             counts[name] = len(rows)
             body = _table(columns, rows) if rows else "None."
+            if name in CITED and rows:
+                body += "\n\n" + _citation(CITED[name], columns, rows)
             sections.append(f"## {TITLES[name]} ({len(rows)})\n\n{body}\n")
     against = f"against {previous}" if previous else "the first snapshot: nothing to compare"
     summary = ", ".join(f"{TITLES[k].lower()} {v}" for k, v in counts.items())

@@ -3,7 +3,9 @@ root says how many requests this project's runs spent that day, so several runs 
 (a re-run, a backfill of other dates, the schedule) stay under the account's 500 together.
 
 Every attempt counts, a retry included: the API counts requests, not answers. A 429 that says
-the quota is spent marks the day spent for every later run, until 00:00 UTC.
+the quota is spent marks the day spent for every later run, until 00:00 UTC. The count is kept
+per host: the calls a replay on loopback answers (the demo, the tests) spend nothing of
+openrouter.ai's.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ class QuotaLedger:
 
     layout: Layout
     budget: int
+    host: str = "openrouter.ai"
     today: Callable[[], dt.date] = field(default=utc_today)
 
     def _rel(self, day: dt.date) -> str:
-        return f"quota/datasets/day={day.isoformat()}.json"
+        return f"quota/datasets/host={self.host}/day={day.isoformat()}.json"
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:

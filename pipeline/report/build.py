@@ -16,6 +16,7 @@ import duckdb
 import polars as pl
 
 from pipeline.report import charts
+from pipeline.sources import Source, datasets_benchmarks, datasets_rankings_daily
 from pipeline.storage.layout import Layout
 from pipeline.warehouse.build import open_warehouse, side_by_side, views_as_of
 
@@ -81,6 +82,15 @@ def _table(df: pl.DataFrame, limit: int) -> str:
         else ""
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+
+
+def _cited(df: pl.DataFrame, source: Source) -> str:
+    """The call's own citation line with the newest as_of of the rows shown, and its license."""
+    if df.is_empty() or not source.citation:
+        return ""
+    as_of = max((str(v) for v in df["as_of"].to_list() if v is not None), default="?")
+    line = source.citation.replace("{as_of}", as_of)
+    return line + (f" License: {source.license}." if source.license else "")
 
 
 def _section(title: str, caption: str, svg: str, extra: str = "") -> str:
@@ -159,6 +169,22 @@ def render(data: dict[str, pl.DataFrame]) -> str:
             "intelligence index; on the frontier, no other model is both cheaper and higher "
             "on the index. View: price_performance.",
             charts.price_vs_intelligence(data["price_vs_intelligence"]),
+        ),
+        _section(
+            "Official daily token share",
+            "OpenRouter's own daily token totals since 2025-01-01 (the top 50 models a day and "
+            "the rest): the 8 biggest models by permaslug, the others in grey. Each provider's "
+            "tokenizer counts its own way. View: official_token_share_daily. "
+            + _cited(data["official_share"], datasets_rankings_daily.SOURCE),
+            charts.official_share(data["official_share"]),
+        ),
+        _section(
+            "Accuracy against cost per task",
+            "OpenRouter's own benchmark runs: accuracy against the average cost of one task, "
+            "which counts the tokens a model spends, reasoning included; joined, each "
+            "benchmark's frontier. View: cost_per_task_frontier. "
+            + _cited(data["cost_per_task"], datasets_benchmarks.SOURCE),
+            charts.cost_per_task(data["cost_per_task"]),
         ),
     ]
     title = f"OpenRouter catalog on {date}" if date else "OpenRouter catalog"

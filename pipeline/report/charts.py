@@ -300,3 +300,77 @@ def price_vs_intelligence(df: pl.DataFrame) -> str:
                  0.95 if on else 0.6, tip)  # fmt: skip
     svg.legend(c, [("on the frontier", FRONTIER), ("dominated", "#8c8c8c")], left + 12, top + 6)
     return c.render()
+
+
+def official_share(df: pl.DataFrame) -> str:
+    """A stacked area over the days: each top model's share of the day's tokens (OpenRouter's
+    official series), the biggest at the bottom, the rest on top in grey."""
+    if df.is_empty():
+        return svg.message("no official rankings stored (the Data API needs an API key)")
+    days = df["date"].unique().sort().to_list()
+    totals = df.group_by("model").agg(pl.col("share").sum()).sort("share", descending=True)
+    models = [m for m in totals["model"].to_list() if m != "rest"]
+    models += ["rest"] if "rest" in totals["model"].to_list() else []
+    colour = {m: svg.PALETTE[i % len(svg.PALETTE)] for i, m in enumerate(models)}
+    colour["rest"] = "#bbbbbb"
+    legend_w = max(svg.text_width(m, svg.FONT_PX - 1) for m in models) + 30
+    left, top, bottom = 56, 12, 320
+    right = WIDTH - legend_w - 10
+    step = (right - left) / max(1, len(days) - 1)
+    y = Scale(0, 1, bottom, top)
+    c = Canvas(WIDTH, bottom + 42, "Official daily token share of the top models")
+    svg.y_axis(c, y, left, right, "share of the day's tokens")
+    share = {(r["date"], r["model"]): r["share"] or 0.0 for r in df.iter_rows(named=True)}
+    base = [0.0] * len(days)
+    for model in models:
+        upper = [b + share.get((d, model), 0.0) for b, d in zip(base, days, strict=True)]
+        xs = [left + i * step for i in range(len(days))]
+        points = [(x_, y(u)) for x_, u in zip(xs, upper, strict=True)]
+        points += [(x_, y(b)) for x_, b in reversed(list(zip(xs, base, strict=True)))]
+        last = share.get((days[-1], model), 0.0)
+        c.polygon(points, colour[model], 0.9, f"{model}: {last:.1%} on {days[-1]}")
+        base = upper
+    for i, day in enumerate(days):
+        if i % max(1, len(days) // 8) == 0 or i == len(days) - 1:
+            c.text(left + i * step, bottom + 12, str(day), anchor="middle", color=svg.MUTED)
+    c.line(left, bottom, right, bottom)
+    c.text((left + right) / 2, bottom + 30, "day (UTC)", anchor="middle")
+    svg.legend(c, [(m, colour[m]) for m in models], right + 16, top + 6)
+    return c.render()
+
+
+def cost_per_task(df: pl.DataFrame) -> str:
+    """Accuracy (y) against the average cost of one task (x, log), a colour per benchmark;
+    each benchmark's frontier (nothing both cheaper and more accurate) joined."""
+    rows = df.filter(pl.col("avg_cost_per_task") > 0)
+    if rows.is_empty():
+        return svg.message("no benchmark run with a cost per task (the Data API's /benchmarks)")
+    benches = rows["benchmark_type"].unique().sort().to_list()
+    colour = {b: svg.PALETTE[i % len(svg.PALETTE)] for i, b in enumerate(benches)}
+    lo, hi = svg.log_range(rows["avg_cost_per_task"].min(), rows["avg_cost_per_task"].max())
+    left, top, bottom, right = 60, 12, 360, WIDTH - 20
+    x = Scale(lo, hi, left, right, log=True)
+    y = Scale(0, 1, bottom, top)
+    c = Canvas(WIDTH, bottom + 42, "Accuracy against cost per task")
+    svg.x_axis(c, x, top, bottom, "average cost of one task, USD (log scale)")
+    svg.y_axis(c, y, left, right, "accuracy (share of tasks solved)")
+    for bench in benches:
+        mine = rows.filter(pl.col("benchmark_type") == bench)
+        line = sorted(
+            (r["avg_cost_per_task"], r["accuracy"])
+            for r in mine.iter_rows(named=True)
+            if r["on_frontier"]
+        )
+        for (x1, y1), (x2, y2) in zip(line, line[1:], strict=False):
+            c.line(x(x1), y(y1), x(x2), y(y2), colour[bench], 1.5)
+        for r in mine.iter_rows(named=True):
+            tip = (
+                f"{r['display_name']} on {bench}: {r['accuracy']:.0%} at "
+                f"${r['avg_cost_per_task']:.4g} a task"
+                + (", on the frontier" if r["on_frontier"] else "")
+            )
+            on = r["on_frontier"]
+            c.circle(x(r["avg_cost_per_task"]), y(r["accuracy"]), 4 if on else 3,
+                     colour[bench], 0.95 if on else 0.5, tip)  # fmt: skip
+    svg.legend(c, [(b, colour[b]) for b in benches], left + 12, top + 6)
+    return c.render()

@@ -149,6 +149,17 @@ class Canvas:
             + (f"><title>{escape(tip)}</title></rect>" if tip else "/>")
         )
 
+    def polygon(
+        self, points: Sequence[tuple[float, float]], color: str, opacity: float = 1.0, tip: str = ""
+    ) -> None:
+        """A filled shape (a band of a stacked area)."""
+        coords = " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
+        self.parts.append(
+            f'<polygon points="{coords}" fill="{color}"'
+            + (f' fill-opacity="{opacity:g}"' if opacity < 1 else "")
+            + (f"><title>{escape(tip)}</title></polygon>" if tip else "/>")
+        )
+
     def circle(
         self, cx: float, cy: float, r: float, color: str, opacity: float = 1.0, tip: str = ""
     ) -> None:

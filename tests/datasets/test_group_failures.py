@@ -47,7 +47,7 @@ def test_the_daily_quotas_429_makes_the_group_absent_for_the_day(tmp_path):
         assert any(line.startswith(f"datasets absent on {DATE}") for line in lines)
         assert not (tmp_path / "tables/official_rankings_daily").exists()
         assert _catalog_published(tmp_path, DATE)
-        [ledger] = (tmp_path / "quota/datasets").glob("day=*.json")
+        [ledger] = (tmp_path / "quota/datasets/host=127.0.0.1").glob("day=*.json")
         assert json.loads(ledger.read_text())["exhausted"] is True
         # another run the same UTC day (another date) asks nothing: the ledger says so
         again, lines = run(url, tmp_path, "2026-08-23")

@@ -184,7 +184,7 @@ def test_the_budget_of_a_first_and_a_daily_run(runs):
     daily = sum(r["attempts"] for r in datasets_rows(data_dir, NEXT))
     assert first == 6  # two rankings windows, tasks, apps, benchmarks, one page of sessions
     assert daily == 5 < 30
-    [ledger] = (data_dir / "quota/datasets").glob("day=*.json")
+    [ledger] = (data_dir / "quota/datasets/host=127.0.0.1").glob("day=*.json")
     assert json.loads(ledger.read_text())["spent"] == first + daily <= 450
 
 
