@@ -1,10 +1,10 @@
 """Raw layer: fetch one snapshot's responses into the raw landing, exactly as received."""
 
 import asyncio
-from urllib.parse import urlsplit
 import datetime as dt
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import dagster as dg
 

@@ -83,9 +83,7 @@ def test_the_sample_passes_every_table_check(built, sample_v1):
 def test_the_checks_and_what_blocks_come_from_the_schemas_rules(monkeypatch):
     """A rule declared beside a table's columns is a check of every snapshot; keys and
     references hold a date, prices and row counts report."""
-    from pipeline.publish import protocol
-
-    from pipeline.publish import datasets
+    from pipeline.publish import datasets, protocol
 
     catalog = [t for t in schemas.RULES if t in schemas.TABLE_DESCRIPTIONS]
     blocking = {n for t in catalog for n, _, block in checks.declared(t) if block}
