@@ -18,7 +18,6 @@ from typing import Protocol
 
 import polars as pl
 
-from pipeline import sources
 from pipeline.publish import checks, decisions
 from pipeline.raw.landing import raw_snapshot
 from pipeline.storage.atomic import replacing
@@ -230,7 +229,7 @@ def publish_datasets(
         )
         log.error(outcome.line)
     else:
-        outcome.revisions, outcome.revised_days = _publish(layout, date, built.frames)
+        outcome.revisions, outcome.revised_days = write_tables(layout, date, built.frames)
         rows_line = ", ".join(f"{n} {df.height:,}" for n, df in built.frames.items())
         outcome.line = f"datasets published {date}: {rows_line} rows" + (
             f"; {outcome.revisions:,} revisions (days {', '.join(outcome.revised_days)})"
@@ -264,9 +263,11 @@ def publish_datasets(
     return outcome
 
 
-def _publish(
+def write_tables(
     layout: Layout, date: dt.date, frames: dict[str, pl.DataFrame]
 ) -> tuple[int, list[str]]:
+    """Write the group's tables of snapshot ``date``: the official rankings day by day, each
+    day's answer replacing what was stored for it; (revisions, the days revised)."""
     revisions, revised_days = 0, []
     for name, df in frames.items():
         if name not in BY_DATA_DATE:
@@ -281,12 +282,3 @@ def _publish(
                 revisions += revised
                 revised_days.append(str(day))
     return revisions, revised_days
-
-
-def citations_of(built_sources: list[str]) -> dict[str, str]:
-    """The citation template and license of each Data API source, for the dictionary."""
-    out = {}
-    for name in built_sources:
-        src = sources.SOURCES_BY_NAME[name]
-        out[name] = f"{src.citation}" + (f" License: {src.license}." if src.license else "")
-    return out

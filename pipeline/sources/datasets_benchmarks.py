@@ -22,8 +22,8 @@ SOURCE = Source(
 
 T, MB = "benchmark_runs", "model_benchmarks"
 _THIRD = (
-    "a third-party score (Artificial Analysis, Design Arena): the v1 list's benchmarks field "
-    f"carries the same figures into {MB}; kept in raw here"
+    f"→ {MB} (a third-party score, Artificial Analysis or Design Arena, reported_by "
+    "'benchmarks' where the v1 list's benchmarks field does not carry it)"
 )
 
 CONTRACT = Contract(
@@ -32,7 +32,7 @@ CONTRACT = Contract(
         "",
         {
             "data": ListOf(
-                f"→ one row each in {T} (source openrouter); third-party items stay in raw",
+                f"→ one row each in {T} (source openrouter), rows of {MB} (the others)",
                 Obj(
                     "",
                     {
@@ -40,7 +40,7 @@ CONTRACT = Contract(
                             f"→ {T} (openrouter rows only: artificial-analysis and "
                             "design-arena items are the v1 list's benchmarks)"
                         ),
-                        "model_permaslug": Str(f"→ {T}.model_permaslug"),
+                        "model_permaslug": Str(f"→ {T}.model_permaslug, {MB}.model_id (matched)"),
                         "display_name": Str(f"→ {T}.display_name"),
                         "benchmark_type": Str(f"→ {T}.benchmark_type"),
                         "accuracy": Float(f"→ {T}.accuracy (0-1)"),
@@ -70,8 +70,8 @@ CONTRACT = Contract(
                             "the list price the third party scored at; endpoints holds prices",
                             {"prompt": Text("see pricing"), "completion": Text("see pricing")},
                         ),
-                        "arena": Str(_THIRD),
-                        "category": Str(_THIRD),
+                        "arena": Str(f"→ {MB}.arena"),
+                        "category": Str(f"→ {MB}.category"),
                         "elo": Float(_THIRD),
                         "win_rate": Float(_THIRD),
                         "avg_generation_time_ms": Float(_THIRD),

@@ -15,8 +15,10 @@ import polars as pl
 
 from pipeline.raw.gc_pause import gc_paused
 from pipeline.raw.reader import RawDocs
-from pipeline.transforms.benchmarks import model_benchmarks_table
+from pipeline.transforms.benchmarks import model_benchmarks_table, with_data_api
 from pipeline.transforms.data_policies import data_policies_table
+from pipeline.transforms.datasets import benchmark_items
+from pipeline.transforms.datasets import model_ids as permaslug_ids
 from pipeline.transforms.duplicates import duplicates_report
 from pipeline.transforms.endpoints import endpoint_rows, provider_slugs, zero_retention
 from pipeline.transforms.fetch_log import fetch_log_table
@@ -116,7 +118,11 @@ def build_tables(docs: RawDocs) -> CatalogBuild:
             "data_policies": lambda: data_policies_table(src.get("frontend_all_providers"), stats),
             "fetch_log": lambda: fetch_log_table(docs.log_rows),
             "model_modalities": lambda: model_modalities_table(frames["models"]),
-            "model_benchmarks": lambda: model_benchmarks_table(src.get("v1_models")),
+            "model_benchmarks": lambda: with_data_api(
+                model_benchmarks_table(src.get("v1_models")),
+                benchmark_items(docs),
+                permaslug_ids(frames["models"]),
+            ),
             "endpoint_supported_parameters": lambda: endpoint_supported_parameters_table(
                 frames["endpoints"]
             ),

@@ -22,6 +22,8 @@ from pipeline.sources import datasets_rankings_daily as rankings
 from pipeline.transforms.schemas import DATASET_TABLES, SLICES, conform, empty
 from pipeline.transforms.validate import inspect
 
+BENCHMARKS = "datasets_benchmarks"
+
 
 @dataclass
 class Answer:
@@ -58,7 +60,17 @@ def answers(log_rows: Iterable[dict[str, Any]], body: Any) -> list[Answer]:  # n
     ]
 
 
-def _model_ids(models: pl.DataFrame | None) -> dict[str, str]:
+def benchmark_items(docs: Any) -> list[dict[str, Any]]:  # noqa: ANN401 - a RawDocs
+    """The items of the snapshot's ``/benchmarks`` answer (none without one), for
+    ``model_benchmarks``: its figures are the third parties', read as the v1 list's are."""
+    if getattr(docs, "snap", None) is None:
+        return []
+    found = [a for a in answers(docs.log_rows, docs.snap.body) if a.source == BENCHMARKS]
+    data = found[-1].doc.get("data") if found and isinstance(found[-1].doc, dict) else None
+    return [i for i in data if isinstance(i, dict)] if isinstance(data, list) else []
+
+
+def model_ids(models: pl.DataFrame | None) -> dict[str, str]:
     """permaslug (with ':variant' unless standard) → model id; the canonical slug too."""
     if models is None or models.is_empty():
         return {}
@@ -98,7 +110,7 @@ def build(
 ) -> DatasetsBuild:
     """Every Data API table of the answers (a table whose source did not answer is absent)."""
     out = DatasetsBuild()
-    ids = _model_ids(models)
+    ids = model_ids(models)
     by_source: dict[str, list[Answer]] = {}
     for a in found:
         by_source.setdefault(a.source, []).append(a)

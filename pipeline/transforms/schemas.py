@@ -332,6 +332,13 @@ MODEL_BENCHMARKS = [
         "(%), rank (Design Arena)",
     ),
     Column("value", F, "the figure as the API sent it; null when the API named it without one"),
+    Column(
+        "reported_by",
+        S,
+        "v1_models (the model list's benchmarks field) or benchmarks (the Data API's "
+        "/benchmarks, for a figure the list does not carry: Design Arena's tournament "
+        "placings and generation time, or a model the list does not score)",
+    ),
 ]
 
 ENDPOINT_SUPPORTED_PARAMETERS = [

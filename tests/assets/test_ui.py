@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli.demo import run_command, sample_days
+from pipeline.publish.datasets import CHECKS as DATASET_CHECKS
 from pipeline.replay.launcher import replay_server
 from pipeline.storage.layout import Layout
+from pipeline.transforms.schemas import DATASET_TABLES
 from pipeline.warehouse.build import open_warehouse
 from tests.conftest import ROOT, dagster_ui, graphql
 
@@ -37,7 +39,7 @@ LOCATION = """{
       schedules { name cronSchedule }
       sensors { name }
       assetGroups { groupName } } } }
-  assetCheckExecutions: assetNodes { assetChecksOrError { ... on AssetChecks {
+  assetCheckExecutions: assetNodes { assetKey { path } assetChecksOrError { ... on AssetChecks {
       checks { name blocking } } } }
 }"""
 HELD = """{ assetCheckExecutions(assetKey: {path: ["models"]}, checkName: "models_volume",
@@ -107,8 +109,11 @@ def test_the_location_is_named_and_lists_assets_checks_schedule_and_sensor(webse
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
     assert set(nodes) >= {"raw_v1", "raw_frontend", "models", "endpoints", "warehouse"}
     assert all(n["description"] and n["isPartitioned"] for n in nodes.values())
-    groups = {"raw", "tables", "warehouse", "reports", "performance"}
+    groups = {"raw", "tables", "datasets", "warehouse", "reports", "performance"}
     assert {n["groupName"] for n in nodes.values()} == groups
+    # OpenRouter's Data API: its assets in a group of their own
+    datasets = {k for k, n in nodes.items() if n["groupName"] == "datasets"}
+    assert datasets == {"raw_datasets", *DATASET_TABLES}
     assert "Daily" in nodes["models"]["partitionDefinition"]["description"]
     # the hourly sample: its own job, hourly partitions; the daily job's assets are the others
     sample = nodes.pop("endpoint_performance_samples")
@@ -133,6 +138,15 @@ def test_the_location_is_named_and_lists_assets_checks_schedule_and_sensor(webse
         checks
     )
     assert checks["models_volume"] and checks["api_fields_kept"]
+    # and their checks, on those assets: none blocks the rest of the date in Dagster
+    on_datasets = {
+        c["name"]
+        for n in data["assetCheckExecutions"]
+        if "/".join(n["assetKey"]["path"]) in datasets
+        for c in (n["assetChecksOrError"].get("checks") or [])
+    }
+    assert on_datasets == {name for name, *_ in DATASET_CHECKS}
+    assert not any(checks[name] for name in on_datasets)
     assert not checks["api_fields_known"]  # a new field is reported, it holds nothing
 
 

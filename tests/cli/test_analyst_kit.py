@@ -22,12 +22,15 @@ import nbformat
 import pytest
 
 from pipeline.cli.notebook import execute_notebook
+from pipeline.report.build import SQL_DIR as REPORT_SQL
 from pipeline.report.build import build_report
 from tests.conftest import DAYS, ROOT
 from tests.support.day_checks import dec, healthy, priced_per_token
 from tests.warehouse.test_price_changes import prices, stats_endpoints
 from tests.warehouse.test_price_windows import ISSUE_0821
 from tests.warehouse.test_price_windows import MODEL as HOURLY_MODEL
+
+CHARTS = len(list(REPORT_SQL.glob("[1-9]*.sql")))  # one chart per query file
 
 # --- the notebook ------------------------------------------------------------------------
 
@@ -220,9 +223,12 @@ def test_report_is_written_with_its_charts_and_references_nothing_outside(clean_
     layout, result = clean_build
     page = layout.report_path.read_text()
     refs = check_self_contained(page)
-    assert refs.tags.get("svg") == 8  # eight charts, inline
+    assert refs.tags.get("svg") == CHARTS  # every chart, inline
     charts = re.findall(r"<svg.*?</svg>", page, re.S)
-    scatter, spread, policy, changes, share, paid, hourly, frontier = charts
+    scatter, spread, policy, changes, share, paid, hourly, frontier, official, per_task = charts
+    # a run without an API key: the Data API's charts say why they are empty
+    assert "no official rankings stored (the Data API needs an API key)" in official
+    assert "no benchmark run with a cost per task" in per_task
     rows = {
         name: query_rows(layout.warehouse_path, name)
         for name in ("price_vs_throughput", "price_spread", "training_policy")
@@ -255,6 +261,8 @@ def test_report_is_written_with_its_charts_and_references_nothing_outside(clean_
         "List price versus price paid",
         "Throughput through the day",
         "Price against intelligence",
+        "Official daily token share",
+        "Accuracy against cost per task",
     ):
         assert title in page
     meta = result.asset_materializations_for_node("catalog_report")[0].metadata
@@ -262,7 +270,7 @@ def test_report_is_written_with_its_charts_and_references_nothing_outside(clean_
     dated = layout.report_path_for(dt.date.fromisoformat(DAYS[2]))
     assert meta["open"].value == dated.as_uri()
     assert dated.read_text() == page
-    assert meta["charts"].value == 8 and meta["snapshot_shown"].value == DAYS[2]
+    assert meta["charts"].value == CHARTS and meta["snapshot_shown"].value == DAYS[2]
 
 
 def test_report_over_history_lists_the_latest_price_changes(history_layout):

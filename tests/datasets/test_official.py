@@ -20,7 +20,7 @@ import polars as pl
 import pytest
 
 from pipeline.fetch.datasets import windows
-from tests.conftest import Sample, materialization
+from tests.conftest import ROOT, Sample, materialization
 from tests.datasets.support import (
     SAMPLE,
     answers_folder,
@@ -44,10 +44,22 @@ RUNS = [
 ]
 
 
+def _design_arena() -> dict:
+    """The OpenAPI text's example of a Design Arena item (UnifiedBenchmarksDAItem)."""
+    import gzip
+
+    import yaml
+
+    spec = yaml.safe_load(
+        gzip.decompress((ROOT / "tests/fixtures/datasets/data-api-openapi.yaml.gz").read_bytes())
+    )
+    return spec["components"]["schemas"]["UnifiedBenchmarksDAItem"]["example"]
+
+
 def _benchmarks() -> dict:
     example = json.loads((SAMPLE / "benchmarks.json").read_text())
     [item] = [i for i in example["data"] if i["source"] == "openrouter"]
-    data = [i for i in example["data"] if i["source"] != "openrouter"]
+    data = [i for i in example["data"] if i["source"] != "openrouter"] + [_design_arena()]
     for bench, model, acc, cost in RUNS:
         data.append(
             {**item, "benchmark_type": bench, "model_permaslug": model, "display_name": model,
@@ -292,3 +304,62 @@ def test_zero_retention_flags_and_the_cheapest_zdr_pick_against_plain_python(run
         )
     assert got == {m: eid for m, (_, eid) in best.items()}
     assert len(got) > 50
+
+
+def test_model_benchmarks_gains_what_benchmarks_adds_beyond_the_v1_list(runs):
+    """The Design Arena item's figures that the v1 list does not carry for that model, arena
+    and category (its placings, its generation time; elo and win rate when the list lacks
+    them) are rows reported_by 'benchmarks'; the rest stays the v1 list's."""
+    item = _design_arena()
+    sample = Sample(ROOT / "data" / "sample")
+    models = {m["id"]: m for m in sample.data("v1_models")}
+    catalog = {
+        (r["canonical_slug"] or r["id"]): r["id"] for r in models.values() if ":" not in r["id"]
+    }
+    model_id = catalog.get(item["model_permaslug"], item["model_permaslug"])
+    listed = {
+        (a["arena"], a["category"], m)
+        for a in ((models.get(model_id) or {}).get("benchmarks") or {}).get("design_arena") or []
+        for m in ("elo", "win_rate", "rank")
+    }
+    figures = {"elo": item["elo"], "win_rate": item["win_rate"]}
+    figures["avg_generation_time_ms"] = item["avg_generation_time_ms"]
+    figures |= {f"tournament_{k}": v for k, v in item["tournament_stats"].items()}
+    expected = {
+        (model_id, "design_arena", item["arena"], item["category"], m, float(v))
+        for m, v in figures.items()
+        if (item["arena"], item["category"], m) not in listed
+    }
+    # the Artificial Analysis item of the example, for a model the v1 list does not score
+    [aa] = [i for i in _benchmarks()["data"] if i["source"] == "artificial-analysis"]
+    aa_id = catalog.get(aa["model_permaslug"], aa["model_permaslug"])
+    if aa_id in models and not (models[aa_id].get("benchmarks") or {}).get("artificial_analysis"):
+        for m in ("intelligence_index", "coding_index", "agentic_index"):
+            expected.add((aa_id, "artificial_analysis", None, None, m, float(aa[m])))
+    table = pl.read_parquet(
+        runs["data_dir"] / f"tables/model_benchmarks/snapshot_date={FIRST}/part-0.parquet"
+    )
+    added = table.filter(pl.col("reported_by") == "benchmarks")
+    got = set(added.select("model_id", "source", "arena", "category", "metric", "value").rows())
+    assert got == expected and len(expected) >= 6
+    assert set(table["reported_by"].unique()) == {"v1_models", "benchmarks"}
+
+
+def test_the_report_and_the_digest_show_the_official_datasets_with_their_citation(runs):
+    """The stacked area has a band per top model (and the rest); the cost-per-task chart a
+    dot per run; each section, and the digest's movers, print the call's citation with the
+    rows' as_of and license."""
+    import re
+
+    data_dir = runs["data_dir"]
+    page = (data_dir / "reports" / f"catalog_report_{NEXT}.html").read_text()
+    charts = re.findall(r"<svg.*?</svg>", page, re.S)
+    official, per_task = charts[-2], charts[-1]
+    assert official.count("<polygon") == 9  # the 8 biggest models and the rest
+    assert per_task.count("<circle") == len(RUNS)  # a dot per run (the legend draws squares)
+    as_of = "2026-08-23T02:00:00.000Z"  # the second run's answer: end_date 08-22, plus a day
+    cite = f"Source: OpenRouter (openrouter.ai/rankings), as of {as_of}. License: CC BY 4.0"
+    assert cite in page
+    digest = (data_dir / "reports" / f"digest_{NEXT}.md").read_text()
+    assert "## Official token share, biggest 7-day moves (10)" in digest
+    assert cite in digest

@@ -118,7 +118,7 @@ def test_the_demo_prints_the_views_own_column_names(clean_build):
             assert set(shown) <= set(own), (view, set(shown) - set(own))
 
 
-NUMBERS = {"three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+NUMBERS = {"three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 
 def _said(pattern: str) -> list[int]:

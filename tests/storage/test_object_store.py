@@ -240,7 +240,8 @@ def test_the_api_step_ran_in_its_pool_and_keys_never_logged(runs):
                 fetched.append(keys)
             all_text = b"".join(orjson.dumps(str(e)) for e in events)
             assert SECRET_KEY.encode() not in all_text
-    assert fetched and all(keys == {"raw_v1", "raw_frontend"} for keys in fetched), fetched
+    raw = {"raw_v1", "raw_frontend", "raw_zdr", "raw_datasets"}
+    assert fetched and all(keys == raw for keys in fetched), fetched
     for out in runs["outputs"]:
         assert SECRET_KEY not in out
 

@@ -10,8 +10,14 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-# the API's own floats (effective-pricing answers), and a ratio to a float index
-FLOATS = {"effective_input_usd_per_mtok", "effective_output_usd_per_mtok", "usd_per_index_point"}
+# the API's own floats (effective-pricing answers, the Data API's median session cost: JSON
+# numbers, format double), and a ratio to a float index
+FLOATS = {
+    "effective_input_usd_per_mtok",
+    "effective_output_usd_per_mtok",
+    "usd_per_index_point",
+    "median_session_cost_usd",
+}
 
 
 @pytest.fixture(scope="module")
