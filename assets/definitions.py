@@ -12,6 +12,7 @@ from assets.performance import (
     performance_job,
 )
 from assets.raw import raw
+from assets.release import release
 from assets.report import catalog_report
 from assets.resources import CatalogStorage, OpenRouterApi
 from assets.sensors import archive_folder_sensor
@@ -19,7 +20,15 @@ from assets.tables import catalog_tables
 from assets.warehouse import warehouse
 from pipeline.settings import Settings
 
-ALL_ASSETS = [raw, catalog_tables, datasets_tables, warehouse, catalog_report, catalog_digest]
+ALL_ASSETS = [
+    raw,
+    catalog_tables,
+    datasets_tables,
+    warehouse,
+    catalog_report,
+    catalog_digest,
+    release,
+]
 
 snapshot_job = dg.define_asset_job(
     "daily_snapshot",

@@ -101,6 +101,11 @@ class CatalogStorage(dg.ConfigurableResource):
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
     s3_path_style: bool | None = None
+    # the daily job's release (the ``release`` asset): off unless turned on; see Settings
+    release_enabled: bool = _default("release_enabled")
+    release_to: str | None = _default("release_to")
+    release_keep: int = _default("release_keep")
+    release_price_threshold_pct: float = _default("release_price_threshold_pct")
 
     @field_validator("root")
     @classmethod

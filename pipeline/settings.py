@@ -98,6 +98,13 @@ class Settings(_AuditSettings):
     # "category=programming" (a sampled slice is asked weekly, with period=week)
     datasets_daily_budget: int = Field(450, ge=0, le=500)
     datasets_slices: list[str] = Field(default_factory=list)
+    # releases (``openrouter-catalog release``, and the daily job's ``release`` asset when
+    # ``release_enabled``): where they go (default <data dir>/releases, or the bucket's
+    # releases/ with a bucket root), how many are kept, and the change feed's price threshold
+    release_enabled: bool = False
+    release_to: str | None = None
+    release_keep: int = Field(10, ge=1)
+    release_price_threshold_pct: float = Field(10.0, ge=0)
 
     # the code location's deployment (assets/definitions.py, executors.py): read where it
     # loads, so the webserver, the daemon and every worker of a deployment agree
@@ -165,6 +172,10 @@ class Settings(_AuditSettings):
             "s3_endpoint_url": self.s3_endpoint_url,
             "s3_region": self.s3_region,
             "s3_path_style": self.s3_path_style,
+            "release_enabled": self.release_enabled,
+            "release_to": self.release_to,
+            "release_keep": self.release_keep,
+            "release_price_threshold_pct": self.release_price_threshold_pct,
         }
 
     def environment(self) -> dict[str, str]:

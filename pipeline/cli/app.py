@@ -369,6 +369,60 @@ def digest(
 
 
 @app.command()
+def release(
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="folder or s3://bucket/prefix the release goes to (a folder per version, "
+            "latest.json at its root); default <data dir>/releases",
+        ),
+    ] = None,
+    keep: Annotated[
+        int | None, typer.Option(help="releases kept at the destination (older ones removed)")
+    ] = None,
+    data_dir: DataDirOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """Build a release of everything published so far: one Parquet file per table and
+    history, load.sql (the warehouse's views over them), manifest.json, DATACARD.md and the
+    change feed (changes.atom, changes.json). The same data gives the same files."""
+    from pipeline.release.build import build_release, destination
+    from pipeline.storage.object_store import StorageError
+
+    settings = _settings(data_dir=data_dir, root=root)
+    layout = settings.layout()
+    try:
+        build_release(
+            layout,
+            to or destination(layout, settings.release_to),
+            keep=keep if keep is not None else settings.release_keep,
+            min_pct=settings.release_price_threshold_pct,
+            log=typer.echo,
+        )
+    except (ValueError, StorageError, OSError) as exc:
+        _fail(f"release: {exc}")
+
+
+@app.command()
+def verify(
+    release_path: Annotated[
+        str, typer.Argument(metavar="RELEASE", help="a release's folder, http(s) URL or s3:// root")
+    ],
+) -> None:
+    """Check every file of a release against its manifest (size and sha256); name each file
+    that differs and exit non-zero."""
+    from pipeline.release.verify import verify as check
+
+    problems = check(release_path)
+    for line in problems:
+        typer.echo(f"verify: {line}", err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"verify: {release_path}: every file matches its manifest")
+
+
+@app.command()
 def replay(
     snapshot: Annotated[
         Path | None, typer.Option(help="raw snapshot folder; default the bundled sample")

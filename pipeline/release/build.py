@@ -1,0 +1,260 @@
+"""Build a release of everything published so far (see ``pipeline/release/__init__.py``).
+
+Every file but the manifest is a function of the published tables and the code: the tables
+are written sorted on every column by one DuckDB thread, the feed and the card carry no
+clock, so the same data always gives the same bytes and the same version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipeline.publish import decisions
+from pipeline.release import card, feed
+from pipeline.release.sql import history_views, release_sql
+from pipeline.storage.layout import Layout
+from pipeline.transforms.history import HISTORIES
+from pipeline.transforms.schemas import ALL_TABLES, RULES
+from pipeline.warehouse.build import as_of_connection
+
+MANIFEST = "manifest.json"
+LATEST = "latest.json"
+# a table's rows in row groups of about this share of the table, within bounds: enough
+# groups that a reader fetches a date's or a model's rows, not the whole file
+ROW_GROUPS = 32
+MIN_GROUP, MAX_GROUP = 1024, 122_880
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Release:
+    version: str
+    where: str  # the release's folder or URL
+    files: dict[str, dict[str, Any]]
+    manifest: dict[str, Any]
+
+
+def _order(con: duckdb.DuckDBPyConnection, view: str, first: list[str]) -> str:
+    """ORDER BY the given columns, then every other: a total order, the same every build."""
+    cols = [r[0] for r in con.sql(f"DESCRIBE {view}").fetchall()]
+    lead = [c for c in first if c in cols]
+    return ", ".join(f'"{c}"' for c in lead + [c for c in cols if c not in lead])
+
+
+def _key_first(table: str) -> list[str]:
+    """How a table is sorted: by date, then by model and its key, so that a date's rows are
+    a few row groups and a model's are near each other within them."""
+    key = RULES[table].key if table in RULES else None
+    keys = [key] if isinstance(key, str) else list(key or ())
+    return ["snapshot_date", "date", "model_id", *keys, "endpoint_id"]
+
+
+def _write(con: duckdb.DuckDBPyConnection, view: str, first: list[str], path: Path) -> int:
+    rows = con.sql(f"SELECT count(*) FROM {view}").fetchall()[0][0]
+    group = max(MIN_GROUP, min(MAX_GROUP, rows // ROW_GROUPS or MIN_GROUP))
+    target = str(path).replace("'", "''")
+    con.execute(
+        f"COPY (SELECT * FROM {view} ORDER BY {_order(con, view, first)}) TO '{target}' "
+        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {group})"
+    )
+    return rows
+
+
+def destination(layout: Layout, configured: str | None) -> str:
+    """Where releases go: the setting, else the storage root's ``releases/`` (in the bucket,
+    with a bucket root)."""
+    if configured:
+        return configured
+    return layout.bucket.url("releases") if layout.remote else str(layout.base / "releases")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def commit_of(root: Path = ROOT) -> str | None:
+    """The code's commit, when the code is a git checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _dates(layout: Layout, published: list[dt.date]) -> dict[str, Any]:
+    """Every snapshot date the store has a decision for, with its state and reason; and the
+    days between the first and the last published that have no snapshot at all."""
+    seen: dict[str, dict[str, Any]] = {}
+    audit = sorted(p.name for p in (layout.base / "audit").glob("snapshot_date=*"))
+    for name in audit:
+        day = dt.date.fromisoformat(name.removeprefix("snapshot_date="))
+        last = decisions.latest(layout, day)
+        if last is not None:
+            seen[str(day)] = {"state": last.state, "reason": last.line}
+    for day in published:
+        seen.setdefault(str(day), {"state": decisions.PUBLISHED, "reason": f"published {day}"})
+    absent = []
+    if published:
+        day = published[0]
+        while day < published[-1]:
+            if str(day) not in seen:
+                absent.append(str(day))
+            day += dt.timedelta(days=1)
+    return {
+        "published": [str(d) for d in published],
+        "held": {d: s["reason"] for d, s in sorted(seen.items()) if s["state"] == decisions.HELD},
+        "accepted": {
+            d: s["reason"] for d, s in sorted(seen.items()) if s["state"] == decisions.ACCEPTED
+        },
+        "failed": {
+            d: s["reason"] for d, s in sorted(seen.items()) if s["state"] == decisions.FAILED
+        },
+        "absent": {d: "no snapshot was taken" for d in absent},
+    }
+
+
+def _coverage(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, dict[str, int]]]:
+    rows = con.sql(
+        "SELECT snapshot_date::VARCHAR, source, count(*), count(*) FILTER (WHERE error IS NULL) "
+        "FROM fetch_log_history GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for day, source, calls, ok in rows:
+        out.setdefault(day, {})[source] = {"calls": calls, "ok": ok}
+    return out
+
+
+def build_files(layout: Layout, out: Path, *, min_pct: float) -> dict[str, Any]:
+    """Write every file of the release but the manifest into ``out``; return what the
+    manifest says of the data (dates, coverage, tables)."""
+    (out / "tables").mkdir(parents=True)
+    with as_of_connection(layout, dt.date.max) as con:
+        # one thread: DuckDB writes the same bytes for the same rows every time
+        con.execute("SET threads = 1")
+        con.execute("SET preserve_insertion_order = true")
+        published = sorted(
+            d for (d,) in con.sql("SELECT snapshot_date FROM published_dates").fetchall()
+        )
+        tables = list(ALL_TABLES)
+        rows = {t: _write(con, f"{t}_history", _key_first(t), out / "tables" / f"{t}.parquet")
+                for t in tables}  # fmt: skip
+        for h in HISTORIES:
+            for view in (h.view, h.removed):
+                if view:
+                    first = [*h.key, "valid_from", "removed_on"]
+                    rows[view] = _write(con, view, first, out / "tables" / f"{view}.parquet")
+        changes = feed.rows(con, min_pct)
+        coverage = _coverage(con)
+    (out / "load.sql").write_text(release_sql(tables, published))
+    dates = _dates(layout, published)
+    feed.write(out, changes, min_pct)
+    card.write(out, tables, history_views(), rows, dates)
+    return {"dates": dates, "coverage": coverage, "rows": rows}
+
+
+def _schema(path: Path) -> list[dict[str, str]]:
+    with duckdb.connect() as con:
+        target = str(path).replace("'", "''")
+        found = con.sql(f"DESCRIBE SELECT * FROM read_parquet('{target}')").fetchall()
+    return [{"name": r[0], "type": r[1]} for r in found]
+
+
+def manifest_of(out: Path, data: dict[str, Any], commit: str | None, built_at: str) -> dict:
+    files = {}
+    for path in sorted(p for p in out.rglob("*") if p.is_file() and p.name != MANIFEST):
+        rel = path.relative_to(out).as_posix()
+        entry: dict[str, Any] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        if path.suffix == ".parquet":
+            entry["rows"] = data["rows"][path.stem]
+            entry["schema"] = _schema(path)
+        files[rel] = entry
+    contents = hashlib.sha256(
+        "".join(f"{k} {v['sha256']}\n" for k, v in files.items()).encode()
+    ).hexdigest()
+    newest = data["dates"]["published"][-1] if data["dates"]["published"] else "empty"
+    return {
+        "version": f"{newest}-{contents[:8]}",
+        "built_at": built_at,
+        "commit": commit,
+        "dates": data["dates"],
+        "coverage": data["coverage"],
+        "files": files,
+    }
+
+
+def build_release(
+    layout: Layout,
+    dest: str,
+    *,
+    keep: int = 10,
+    min_pct: float = 10.0,
+    commit: str | None = None,
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    log: Callable[[str], None] = print,
+) -> Release:
+    """Build the release of everything ``layout`` published into ``dest`` (a folder or an
+    ``s3://`` root): ``dest/<version>/``, and ``dest/latest.json`` naming it. Releases
+    beyond the newest ``keep`` are removed."""
+    with tempfile.TemporaryDirectory(prefix="release-") as tmp:
+        out = Path(tmp) / "release"
+        data = build_files(layout, out, min_pct=min_pct)
+        built_at = now().isoformat(timespec="seconds")
+        manifest = manifest_of(out, data, commit or commit_of(), built_at)
+        (out / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        version = manifest["version"]
+        where = _publish(out, dest, version, built_at, keep)
+    log(
+        f"release {version}: {len(manifest['files'])} files, "
+        f"{sum(f['bytes'] for f in manifest['files'].values()):,} bytes, "
+        f"{len(data['dates']['published'])} published dates → {where}"
+    )
+    return Release(version, where, manifest["files"], manifest)
+
+
+def _publish(out: Path, dest: str, version: str, built_at: str, keep: int) -> str:
+    """Copy the release into ``dest/<version>/`` (the manifest last), then ``latest.json``,
+    then drop the releases past the newest ``keep``."""
+    latest = json.dumps({"version": version, "path": f"{version}/", "built_at": built_at})
+    files = sorted(
+        (p for p in out.rglob("*") if p.is_file()), key=lambda p: (p.name == MANIFEST, str(p))
+    )
+    if dest.startswith("s3://"):
+        bucket = Layout(dest).bucket
+        for path in files:
+            bucket.put(f"{version}/{path.relative_to(out).as_posix()}", path.read_bytes())
+        bucket.put(LATEST, latest.encode())
+        versions = sorted({k.split("/")[0] for k in bucket.list("") if "/" in k})
+        for old in versions[: max(0, len(versions) - keep)]:
+            for key in bucket.list(old):
+                bucket.delete(key)
+        return bucket.url(version)
+    root = Path(dest).expanduser().resolve()
+    target = root / version
+    if target.exists():
+        shutil.rmtree(target)
+    staging = root / f".{version}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(out, staging)
+    staging.rename(target)
+    (root / LATEST).write_text(latest + "\n")
+    versions = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for old in versions[: max(0, len(versions) - keep)]:
+        shutil.rmtree(root / old)
+    return str(target)
