@@ -64,8 +64,15 @@ def _write(con: duckdb.DuckDBPyConnection, view: str, first: list[str], path: Pa
     rows = con.sql(f"SELECT count(*) FROM {view}").fetchall()[0][0]
     group = max(MIN_GROUP, min(MAX_GROUP, rows // ROW_GROUPS or MIN_GROUP))
     target = str(path).replace("'", "''")
+    # Parquet has no 128-bit integer (DuckDB would write a double): sums of counts are
+    # BIGINT in the file, the same numbers
+    wide = [
+        c for c, t, *_ in con.sql(f"DESCRIBE {view}").fetchall() if t in ("HUGEINT", "UHUGEINT")
+    ]
+    casts = ", ".join(f'CAST("{c}" AS BIGINT) AS "{c}"' for c in wide)
+    cast = f" REPLACE ({casts})" if wide else ""
     con.execute(
-        f"COPY (SELECT * FROM {view} ORDER BY {_order(con, view, first)}) TO '{target}' "
+        f"COPY (SELECT *{cast} FROM {view} ORDER BY {_order(con, view, first)}) TO '{target}' "
         f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {group})"
     )
     return rows

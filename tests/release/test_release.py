@@ -1,0 +1,200 @@
+"""A release of the demo's three real days: read with nothing but its folder, it answers the
+README's queries as the warehouse does; two builds are the same bytes; verify names a changed
+byte; the feed is Atom, its items the days' changes; and over a plain static server on
+loopback it answers from DuckDB and polars."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import feedparser
+import polars as pl
+import pytest
+
+from pipeline.release.build import build_release
+from pipeline.release.verify import verify
+from pipeline.storage.http_fs import attach_http
+from tests.conftest import ROOT
+from tests.support.static_server import static_server
+
+README = (ROOT / "README.md").read_text()
+THRESHOLD = 10.0
+
+
+def readme_queries() -> list[str]:
+    """Every query the README shows: con.sql("…"), openrouter-catalog query "…", and each
+    statement of its ```sql blocks."""
+    found = re.findall(r'con\.sql\("([^"]+)"\)', README)
+    found += [q.replace("\n  ", " ") for q in re.findall(r'query "(SELECT[^"]+)"', README)]
+    for block in re.findall(r"```sql\n(.*?)```", README, re.S):
+        found += [s.strip() for s in block.split(";") if s.strip()]
+    # a LIMIT after an ORDER BY with ties picks any of the tied rows: compare the whole answer
+    return [re.sub(r"\s+LIMIT\s+\d+\s*$", "", q) for q in found]
+
+
+@pytest.fixture(scope="module")
+def built(history_layout, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("release")
+    stamps = iter(
+        [dt.datetime(2026, 8, 1, 12, tzinfo=dt.UTC), dt.datetime(2026, 8, 2, 9, tzinfo=dt.UTC)]
+    )
+    first = build_release(
+        history_layout, str(tmp / "a"), now=lambda: next(stamps), log=lambda _: None
+    )
+    second = build_release(
+        history_layout, str(tmp / "b"), now=lambda: next(stamps), log=lambda _: None
+    )
+    return history_layout, first, second, tmp
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
+    return sorted(repr(r) for r in con.sql(sql).fetchall())
+
+
+def test_the_readme_queries_answer_from_the_release_alone_as_from_the_warehouse(built):
+    layout, release, _, tmp = built
+    queries = readme_queries()
+    assert len(queries) >= 8
+    with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+        expected = [_rows(con, q) for q in queries]
+    # a fresh process, in a folder holding nothing but the release: no data dir, no warehouse
+    alone = tmp / "elsewhere" / "release"
+    shutil.copytree(release.where, alone)
+    script = (
+        "import duckdb, json, sys\n"
+        "con = duckdb.connect()\n"
+        "con.execute(open('load.sql').read())\n"
+        "qs = json.loads(sys.stdin.read())\n"
+        "print(json.dumps([sorted(repr(r) for r in con.sql(q).fetchall()) for q in qs]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=alone, input=json.dumps(queries),
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    got = json.loads(out.stdout)
+    for q, want, have in zip(queries, expected, got, strict=True):
+        assert have == want, q
+    assert any(want for want in expected)  # not every answer empty
+
+
+def test_two_builds_are_the_same_bytes_and_verify_names_a_changed_byte(built):
+    _, first, second, tmp = built
+    assert first.version == second.version
+    a, b = Path(first.where), Path(second.where)
+    names = sorted(p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file())
+    differ = [n for n in names if (a / n).read_bytes() != (b / n).read_bytes()]
+    assert differ == ["manifest.json"]
+    ma, mb = (
+        json.loads((a / "manifest.json").read_text()),
+        json.loads((b / "manifest.json").read_text()),
+    )
+    assert ma.pop("built_at") != mb.pop("built_at") and ma == mb
+    # the manifest: every file with its rows, bytes, hash and schema; the dates it covers
+    files = ma["files"]
+    assert files["tables/endpoints.parquet"]["rows"] > 2000
+    assert (
+        files["tables/endpoints.parquet"]["sha256"]
+        == hashlib.sha256((a / "tables/endpoints.parquet").read_bytes()).hexdigest()
+    )
+    assert {"name": "snapshot_date", "type": "DATE"} in files["tables/endpoints.parquet"]["schema"]
+    assert ma["dates"]["published"] == ["2026-07-17", "2026-07-18", "2026-07-19"]
+    assert ma["version"].startswith("2026-07-19-") and ma["commit"]
+    assert set(ma["coverage"]["2026-07-19"]) >= {"v1_models", "v1_endpoints"}
+    assert json.loads((a.parent / "latest.json").read_text())["version"] == first.version
+    # verify: whole, then one byte changed
+    assert verify(str(a)) == []
+    broken = tmp / "broken"
+    shutil.copytree(a, broken)
+    target = broken / "tables" / "models.parquet"
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    target.write_bytes(bytes(data))
+    assert verify(str(broken)) == ["tables/models.parquet: sha256 differs from the manifest's"]
+    cli = subprocess.run(
+        [sys.executable, "-m", "pipeline", "verify", str(broken)], capture_output=True, text=True
+    )
+    assert cli.returncode == 1
+    assert cli.stderr.strip() == "verify: tables/models.parquet: sha256 differs from the manifest's"
+
+
+def test_the_feed_is_atom_and_its_items_are_the_days_changes(built):
+    layout, first, second, _ = built
+    where = Path(first.where)
+    feed = feedparser.parse((where / "changes.atom").read_text())
+    assert feed.version == "atom10" and not feed.bozo
+    # the changes above the feed's thresholds, computed here from the warehouse's own views
+    with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+        prices = con.sql(
+            "SELECT to_date, count(*) FROM price_changes WHERE change = 'price' "
+            f"AND abs(pct_change) >= {THRESHOLD} GROUP BY 1"
+        ).fetchall()
+        catalog = con.sql(
+            "SELECT to_date, change, count(*) FROM catalog_changes GROUP BY ALL"
+        ).fetchall()
+        windows = con.sql(
+            "SELECT to_date, change, count(*) FROM price_changes "
+            "WHERE change LIKE 'window %' GROUP BY ALL"
+        ).fetchall()
+    expected: dict[str, Counter] = {}
+    for day, n in prices:
+        expected.setdefault(str(day), Counter())["price"] += n
+    for day, change, n in catalog:
+        kind = "provider_dropped" if change == "endpoint_disappeared" else change
+        if kind != "endpoint_appeared":
+            expected.setdefault(str(day), Counter())[kind] += n
+    for day, change, n in windows:
+        expected.setdefault(str(day), Counter())[change] += n
+    doc = json.loads((where / "changes.json").read_text())
+    got = {i["date"]: Counter(i["counts"]) for i in doc["items"]}
+    assert got == expected and got
+    assert [e.id for e in feed.entries] == [i["id"] for i in doc["items"]]
+    assert feed.feed.updated == f"{max(got)}T00:00:00Z"
+    for entry in feed.entries:
+        [link] = [x.href for x in entry.links if x.rel == "alternate"]
+        assert (where / link).is_file()  # the day's digest, in the release
+    # a rebuild changes no item's id
+    again = json.loads((Path(second.where) / "changes.json").read_text())
+    assert [i["id"] for i in again["items"]] == [i["id"] for i in doc["items"]]
+
+
+def test_over_http_duckdb_and_polars_read_the_release_from_a_static_server(built):
+    layout, release, _, _ = built
+    root = Path(release.where).parent
+    with static_server(root) as (url, served):
+        base = f"{url}/{release.version}"
+        con = duckdb.connect()
+        # DuckDB 2.0 has no httpfs package here: HTTP through a registered filesystem
+        attach_http(con)
+        con.execute(f"SET VARIABLE release = '{base}'")
+        con.execute(served.get_text(f"/{release.version}/load.sql"))
+        date = con.sql("SELECT max(snapshot_date) FROM endpoints_history").fetchall()[0][0]
+        http = _rows(con, f"SELECT * FROM endpoints_history WHERE snapshot_date = DATE '{date}'")
+        with duckdb.connect(str(layout.warehouse_path), read_only=True) as wh:
+            local = _rows(
+                wh, f"SELECT * FROM endpoints_history WHERE snapshot_date = DATE '{date}'"
+            )
+        assert http == local
+        polars_rows = (
+            pl.scan_parquet(f"{base}/tables/models.parquet")
+            .filter(pl.col("snapshot_date") == date)
+            .select(pl.len())
+            .collect()
+            .item()
+        )
+        with duckdb.connect(str(layout.warehouse_path), read_only=True) as wh:
+            want = wh.sql(
+                f"SELECT count(*) FROM models_history WHERE snapshot_date = DATE '{date}'"
+            ).fetchall()[0][0]
+        assert polars_rows == want > 0
+        assert served.ranges > 0  # read by ranges, not whole files
