@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import shutil
 import subprocess
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipeline.publish import decisions
 from pipeline.release import card, feed
@@ -33,7 +36,7 @@ LATEST = "latest.json"
 # a table's rows in row groups of about this share of the table, within bounds: enough
 # groups that a reader fetches a date's or a model's rows, not the whole file
 ROW_GROUPS = 32
-MIN_GROUP, MAX_GROUP = 1024, 122_880
+MIN_GROUP = 64
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -61,21 +64,43 @@ def _key_first(table: str) -> list[str]:
 
 
 def _write(con: duckdb.DuckDBPyConnection, view: str, first: list[str], path: Path) -> int:
-    rows = con.sql(f"SELECT count(*) FROM {view}").fetchall()[0][0]
-    group = max(MIN_GROUP, min(MAX_GROUP, rows // ROW_GROUPS or MIN_GROUP))
-    target = str(path).replace("'", "''")
+    """The view's rows, sorted, as one Parquet file whose row groups break where the leading
+    sort column changes (a date, or a model), about a 32nd of the table each: a reader asking
+    for one date or one model reads the footer and one group. Statistics only on the sort
+    columns, which are what a reader filters on; the others would triple the footer every
+    reader fetches first."""
+    cols = [r[0] for r in con.sql(f"DESCRIBE {view}").fetchall()]
+    lead = [c for c in first if c in cols]
     # Parquet has no 128-bit integer (DuckDB would write a double): sums of counts are
     # BIGINT in the file, the same numbers
-    wide = [
-        c for c, t, *_ in con.sql(f"DESCRIBE {view}").fetchall() if t in ("HUGEINT", "UHUGEINT")
-    ]
+    wide = [c for c, t, *_ in con.sql(f"DESCRIBE {view}").fetchall() if "HUGEINT" in t]
     casts = ", ".join(f'CAST("{c}" AS BIGINT) AS "{c}"' for c in wide)
     cast = f" REPLACE ({casts})" if wide else ""
-    con.execute(
-        f"COPY (SELECT *{cast} FROM {view} ORDER BY {_order(con, view, first)}) TO '{target}' "
-        f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {group})"
+    found = con.sql(f"SELECT *{cast} FROM {view} ORDER BY {_order(con, view, first)}").arrow()
+    table = found.read_all() if isinstance(found, pa.RecordBatchReader) else found
+    bounds = _groups(table.column(lead[0]).to_pylist() if lead else [], table.num_rows)
+    writer = pq.ParquetWriter(
+        path, table.schema, compression="zstd", write_statistics=lead or False
     )
-    return rows
+    with writer:
+        for a, b in itertools.pairwise(bounds):
+            writer.write_table(table.slice(a, b - a), row_group_size=b - a)
+        if table.num_rows == 0:
+            writer.write_table(table)
+    return table.num_rows
+
+
+def _groups(keys: list[Any], rows: int) -> list[int]:
+    """Row-group boundaries: where the leading key changes, once a group holds at least a
+    32nd of the rows (and MIN_GROUP)."""
+    target = max(MIN_GROUP, rows // ROW_GROUPS)
+    bounds = [0]
+    for i in range(1, len(keys)):
+        if keys[i] != keys[i - 1] and i - bounds[-1] >= target:
+            bounds.append(i)
+    if rows > bounds[-1]:
+        bounds.append(rows)
+    return bounds
 
 
 def destination(layout: Layout, configured: str | None) -> str:
@@ -165,7 +190,8 @@ def build_files(layout: Layout, out: Path, *, min_pct: float) -> dict[str, Any]:
         for h in HISTORIES:
             for view in (h.view, h.removed):
                 if view:
-                    first = [*h.key, "valid_from", "removed_on"]
+                    # by model: one model's history is a few row groups of the file
+                    first = ["model_id", *h.key, "valid_from", "removed_on"]
                     rows[view] = _write(con, view, first, out / "tables" / f"{view}.parquet")
         changes = feed.rows(con, min_pct)
         coverage = _coverage(con)
