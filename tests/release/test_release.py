@@ -198,3 +198,84 @@ def test_over_http_duckdb_and_polars_read_the_release_from_a_static_server(built
             ).fetchall()[0][0]
         assert polars_rows == want > 0
         assert served.ranges > 0  # read by ranges, not whole files
+
+
+class _Quiet:
+    def info(self, msg: str) -> None: ...
+    def warning(self, msg: str) -> None: ...
+    def error(self, msg: str) -> None: ...
+
+
+def test_a_held_date_is_named_not_published_and_appears_once_accepted(tmp_path):
+    """Two real days; the second is held by an audit that tolerates no change at all, so the
+    release lacks it and names it (manifest, data card). Accepted after review, the next
+    release has it."""
+    from pipeline.publish.protocol import build_and_publish
+    from pipeline.publish.thresholds import Thresholds
+    from pipeline.storage.layout import Layout
+    from tests.conftest import DAILY, DAYS
+    from tests.support.recorded_day import build_day
+
+    layout = Layout(str(tmp_path / "data"))
+    good, bad = DAYS[0], DAYS[1]
+    for day in (good, bad):
+        build_day(DAILY / day, layout.raw_dir(dt.date.fromisoformat(day)))
+    build_and_publish(layout, dt.date.fromisoformat(good), Thresholds(), _Quiet())
+    strict = Thresholds(max_drop=0.0, max_price_changes=0.0, max_status_changes=0.0)
+    held = build_and_publish(layout, dt.date.fromisoformat(bad), strict, _Quiet())
+    assert held.held
+    first = build_release(layout, str(tmp_path / "releases"), log=lambda _: None)
+    where = Path(first.where)
+    assert first.manifest["dates"]["published"] == [good]
+    assert list(first.manifest["dates"]["held"]) == [bad]
+    assert f"- {bad}: held (" in (where / "DATACARD.md").read_text()
+    with duckdb.connect() as con:
+        dates = con.sql(
+            f"SELECT DISTINCT snapshot_date::VARCHAR FROM '{where}/tables/endpoints.parquet'"
+        ).fetchall()
+    assert dates == [(good,)]
+    # accepted after review: the next release has it, and says it was accepted
+    build_and_publish(
+        layout, dt.date.fromisoformat(bad), strict, _Quiet(), accept=("reviewer", "checked")
+    )
+    second = build_release(layout, str(tmp_path / "releases"), log=lambda _: None)
+    assert second.version != first.version and second.version.startswith(bad)
+    assert second.manifest["dates"]["published"] == [good, bad]
+    assert list(second.manifest["dates"]["accepted"]) == [bad]
+    with duckdb.connect() as con:
+        file = f"{second.where}/tables/endpoints.parquet"
+        dates = con.sql(
+            f"SELECT DISTINCT snapshot_date::VARCHAR FROM '{file}' ORDER BY 1"
+        ).fetchall()
+    assert dates == [(good,), (bad,)]
+    # both releases are kept (retention 10), latest.json names the newer
+    latest = json.loads((tmp_path / "releases" / "latest.json").read_text())
+    assert latest["version"] == second.version
+    assert sorted(p.name for p in (tmp_path / "releases").iterdir() if p.is_dir()) == sorted(
+        [first.version, second.version]
+    )
+    third = build_release(layout, str(tmp_path / "releases"), keep=1, log=lambda _: None)
+    assert third.version == second.version
+    assert [p.name for p in (tmp_path / "releases").iterdir() if p.is_dir()] == [third.version]
+
+
+def test_the_daily_jobs_release_asset_is_off_by_default_and_builds_when_on(
+    history_layout, tmp_path
+):
+    import dagster as dg
+
+    from assets.release import release
+    from assets.resources import CatalogStorage
+
+    def run(**kw: object):  # noqa: ANN202
+        storage = CatalogStorage(root=history_layout.root, release_to=str(tmp_path), **kw)
+        result = dg.materialize(
+            [release], partition_key="2026-07-19", resources={"storage": storage}
+        )
+        [m] = result.get_asset_materialization_events()
+        return m.materialization.metadata
+
+    assert run()["built"].value is False and not any(tmp_path.iterdir())
+    on = run(release_enabled=True)
+    assert on["built"].value is True
+    assert verify(str(tmp_path / on["version"].value)) == []
