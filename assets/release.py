@@ -22,7 +22,7 @@ from pipeline.release.build import build_release, destination
 )
 def release(context: dg.AssetExecutionContext, storage: CatalogStorage) -> dg.MaterializeResult:
     if not storage.release_enabled:
-        context.log.info("release: off (OPENROUTER_CATALOG_RELEASE_ENABLED turns it on)")
+        context.log.info("not built: off unless OPENROUTER_CATALOG_RELEASE_ENABLED=true")
         return dg.MaterializeResult(metadata={"built": False})
     built = build_release(
         storage.layout(),

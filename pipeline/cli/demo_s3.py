@@ -11,6 +11,7 @@ listing is printed on the way. The server and its bucket are gone when the demo 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -98,6 +99,26 @@ def _call(args: list[str], env: dict[str, str]) -> int:
     return subprocess.call(args, env=env)
 
 
+def release_into_bucket(remote: Layout, reader: Path, env: dict[str, str]) -> int:
+    """A release of the bucket's published days into its releases/, then verified there."""
+    print(f"\ndemo-s3: a release of the published days into {ROOT_URL}/releases/", flush=True)
+    code = _call([sys.executable, "-m", "pipeline", "release", "--root", ROOT_URL,
+                  "--data-dir", str(reader)], env)  # fmt: skip
+    if code != 0:
+        return code
+    latest = json.loads(remote.bucket.get("releases/latest.json"))
+    return _call(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "verify",
+            remote.bucket.url(f"releases/{latest['version']}"),
+        ],
+        env,
+    )
+
+
 def run_demo_s3(data_dir: str, rows: int) -> int:
     from pipeline.replay.s3_local import local_s3
 
@@ -152,6 +173,9 @@ def run_demo_s3(data_dir: str, rows: int) -> int:
             print(f"\n== cheapest_endpoint_per_model over {ROOT_URL} (first {rows} rows) ==")
             con.sql(CHEAPEST.format(n=rows)).show(max_width=200)
         print(f"demo-s3: the day's report is in the bucket too: {ROOT_URL}/reports/")
+        code = release_into_bucket(remote, reader, env)
+        if code != 0:
+            return code
     print(
         "demo-s3: server stopped, bucket gone. Against your own bucket: "
         "openrouter-catalog run --root s3://BUCKET/PREFIX (keys and endpoint from the AWS_* "
