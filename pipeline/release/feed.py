@@ -21,6 +21,8 @@ COLUMNS = ("kind", "model_id", "provider_name", "endpoint_id", "component", "pct
 TITLES = {
     "model_appeared": "new models",
     "model_disappeared": "removed models",
+    "new_free_variant": "new free variants",
+    "policy_changed": "data-policy changes",
     "price": "price moves",
     "endpoint_paid_to_free": "endpoints gone free",
     "endpoint_free_to_paid": "endpoints gone paid",

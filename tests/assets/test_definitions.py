@@ -56,7 +56,7 @@ DATASETS = {"raw_datasets", *DATASET_TABLES}
 def test_code_location_loads_with_every_asset():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == EXPECTED | DATASETS | {"raw_zdr"}
+    assert keys == EXPECTED | DATASETS | {"raw_zdr", "release"}
     assert defs.resolve_job_def("daily_snapshot")
     groups = {graph.get(dg.AssetKey(k)).group_name for k in keys}
     assert groups == {"raw", "tables", "datasets", "warehouse", "reports", "performance"}

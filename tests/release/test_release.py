@@ -140,7 +140,7 @@ def test_the_feed_is_atom_and_its_items_are_the_days_changes(built):
             f"AND abs(pct_change) >= {THRESHOLD} GROUP BY 1"
         ).fetchall()
         catalog = con.sql(
-            "SELECT to_date, change, count(*) FROM catalog_changes GROUP BY ALL"
+            "SELECT to_date, change, model_id, count(*) FROM catalog_changes GROUP BY ALL"
         ).fetchall()
         windows = con.sql(
             "SELECT to_date, change, count(*) FROM price_changes "
@@ -149,10 +149,19 @@ def test_the_feed_is_atom_and_its_items_are_the_days_changes(built):
     expected: dict[str, Counter] = {}
     for day, n in prices:
         expected.setdefault(str(day), Counter())["price"] += n
-    for day, change, n in catalog:
+    for day, change, model, n in catalog:
         kind = "provider_dropped" if change == "endpoint_disappeared" else change
+        if kind == "model_appeared" and model.endswith(":free"):
+            kind = "new_free_variant"
         if kind != "endpoint_appeared":
             expected.setdefault(str(day), Counter())[kind] += n
+    # data-policy changes, by the digest's own query of each day
+    policy_sql = (ROOT / "pipeline/digest/40_policy_changes.sql").read_text()
+    with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
+        for (day,) in con.sql("SELECT snapshot_date FROM published_dates").fetchall():
+            n = len(con.execute(policy_sql, {"d": day}).fetchall())
+            if n:
+                expected.setdefault(str(day), Counter())["policy_changed"] += n
     for day, change, n in windows:
         expected.setdefault(str(day), Counter())[change] += n
     doc = json.loads((where / "changes.json").read_text())

@@ -9,6 +9,7 @@ bucket keep the previous complete partition.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import signal
@@ -360,3 +361,31 @@ def test_archives_dropped_in_the_bucket_become_runs_that_land_them_anywhere(s3, 
         r["id"] for r in records(path)
     )
     assert not (tmp_path / "worker" / "archives").exists()
+
+
+# A release into the bucket (the same server): built from a local store, written under its
+# prefix with latest.json at its root, and verified there; a changed object is named.
+RELEASES = "s3://catalog/releases/openrouter"
+
+
+def test_a_release_into_a_bucket_verifies_there(history_layout, s3):
+    from pipeline.release.build import build_release
+    from pipeline.release.verify import verify
+
+    built = build_release(history_layout, RELEASES, log=lambda _: None)
+    bucket = Layout(RELEASES).bucket
+    assert json.loads(bucket.get("latest.json"))["version"] == built.version
+    target = f"{RELEASES}/{built.version}"
+    assert built.where == target
+    assert verify(target) == []
+    cli = subprocess.run(
+        [sys.executable, "-m", "pipeline", "verify", target],
+        capture_output=True, text=True, env={**os.environ, **s3.environment()},
+    )  # fmt: skip
+    assert cli.returncode == 0, cli.stderr
+    # one object changed in the bucket: verify names it
+    key = f"{built.version}/tables/providers.parquet"
+    data = bytearray(bucket.get(key))
+    data[-20] ^= 0x01
+    bucket.put(key, bytes(data))
+    assert verify(target) == ["tables/providers.parquet: sha256 differs from the manifest's"]
