@@ -363,3 +363,33 @@ def test_the_report_and_the_digest_show_the_official_datasets_with_their_citatio
     digest = (data_dir / "reports" / f"digest_{NEXT}.md").read_text()
     assert "## Official token share, biggest 7-day moves (10)" in digest
     assert cite in digest
+
+
+def test_the_demo_prints_the_top_5_by_official_share_over_the_last_30_days(runs):
+    import contextlib
+
+    from pipeline.cli.demo import show_official_top
+
+    rows = recorded_rows()
+    slug, tokens = runs["revised"]
+    rows["2026-08-21"][slug]["total_tokens"] = tokens
+    last = dt.date.fromisoformat(max(rows))
+    recent = [d for d in rows if dt.date.fromisoformat(d) > last - dt.timedelta(days=30)]
+    total = sum(int(r["total_tokens"]) for d in recent for r in rows[d].values())
+    per: dict[str, int] = {}
+    for d in recent:
+        for s, r in rows[d].items():
+            if s != "other":
+                per[s] = per.get(s, 0) + int(r["total_tokens"])
+    top = sorted(per.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+    out = io.StringIO()
+    with _warehouse(runs["data_dir"]) as con, contextlib.redirect_stdout(out):
+        show_official_top(con)
+    printed = out.getvalue()
+    assert f"top 5 models, {min(recent)} to {max(recent)}" in printed
+    lines = [line for line in printed.splitlines() if line.startswith("│ ") and "/" in line]
+    assert [line.split("│")[1].strip() for line in lines] == [s for s, _ in top]
+    for line, (_, n) in zip(lines, top, strict=True):
+        assert line.split("│")[3].strip() == str(n)
+        assert float(line.split("│")[4]) == round(n / total, 4)
+    assert "Source: OpenRouter (openrouter.ai/rankings), as of" in printed
