@@ -1,18 +1,10 @@
--- Data policies whose training, prompt retention or retention days changed on $d: the
--- interval that starts on $d against the one that ended there. Grain: one row per policy
--- (provider paid/free scope, or endpoint).
-SELECT n.scope, n.provider_name, n.model_id,
-       p.training AS training_before, n.training,
-       p.retains_prompts AS retains_prompts_before, n.retains_prompts,
-       p.retention_days AS retention_days_before, n.retention_days
-FROM policy_history n
-JOIN policy_history p
-  ON p.scope = n.scope
- AND p.provider_name IS NOT DISTINCT FROM n.provider_name
- AND p.endpoint_id IS NOT DISTINCT FROM n.endpoint_id
- AND p.model_id IS NOT DISTINCT FROM n.model_id
- AND p.valid_to = n.valid_from
-WHERE n.valid_from = $d
-  AND (p.training, p.retains_prompts, p.retention_days)
-      IS DISTINCT FROM (n.training, n.retains_prompts, n.retention_days)
-ORDER BY n.scope, n.provider_name, n.model_id;
+-- Data policies whose training, prompt retention or retention days changed on $d (the
+-- warehouse's policy_changes). Grain: one row per policy (provider paid/free scope, or
+-- endpoint).
+SELECT scope, provider_name, model_id,
+       training_before, training,
+       retains_prompts_before, retains_prompts,
+       retention_days_before, retention_days
+FROM policy_changes
+WHERE changed_on = $d
+ORDER BY scope, provider_name, model_id;

@@ -20,7 +20,6 @@ import polars as pl
 
 from pipeline.publish import checks, decisions
 from pipeline.raw.landing import raw_snapshot
-from pipeline.storage.atomic import replacing
 from pipeline.storage.layout import PART_FILE, Layout, data_date_key, data_dates
 from pipeline.transforms.datasets import answers, build
 from pipeline.transforms.schemas import BY_DATA_DATE, DATASET_TABLES, SLICES
@@ -110,21 +109,6 @@ def _read_day(layout: Layout, day: dt.date) -> pl.DataFrame | None:
         return pl.read_parquet(io.BytesIO(layout.bucket.get(key)))
     path = layout.base / key
     return pl.read_parquet(path) if path.is_file() else None
-
-
-def _write(layout: Layout, key: str, df: pl.DataFrame) -> str:
-    """One whole file, renamed (or PUT) into place."""
-    if layout.remote:
-        import io
-
-        buf = io.BytesIO()
-        df.write_parquet(buf, compression="zstd", statistics=True)
-        layout.bucket.put(key, buf.getvalue(), crash_detail=key)
-        return layout.bucket.url(key)
-    target = layout.base / key
-    with replacing(target) as tmp:
-        df.write_parquet(tmp, compression="zstd", statistics=True)
-    return str(target)
 
 
 def _merge_day(stored: pl.DataFrame | None, fresh: pl.DataFrame) -> tuple[pl.DataFrame, int]:
@@ -218,7 +202,7 @@ def publish_datasets(
     if failed:
         staged = f"staging/datasets/snapshot_date={date}"
         for name, df in built.frames.items():
-            _write(layout, f"{staged}/{name}/{PART_FILE}", df)
+            layout.write_parquet(f"{staged}/{name}/{PART_FILE}", df)
         outcome.staged = (
             str(layout.base / staged) if not layout.remote else layout.bucket.url(staged)
         )
@@ -277,7 +261,7 @@ def write_tables(
             df.sort("date").partition_by("date", as_dict=True, maintain_order=True).items()
         ):
             merged, revised = _merge_day(_read_day(layout, day), fresh)
-            _write(layout, data_date_key(name, day), merged)
+            layout.write_parquet(data_date_key(name, day), merged)
             if revised:
                 revisions += revised
                 revised_days.append(str(day))

@@ -1,7 +1,7 @@
 -- The change feed of a release: one row per change worth an alert, by the snapshot date it
 -- was seen (to_date). $min_pct is the feed's price threshold (percent, either way).
 --   kind: model_appeared / model_disappeared (catalog_changes; a new ':free' model is a
---     new_free_variant), policy_changed (policy_history), endpoint_paid_to_free /
+--     new_free_variant), policy_changed (policy_changes), endpoint_paid_to_free /
 --     endpoint_free_to_paid, price (a base price moved by at least $min_pct), window
 --     appeared / changed / ended (price_changes), provider_dropped (a provider's endpoint of a
 --     model went away: catalog_changes endpoint_disappeared).
@@ -16,22 +16,12 @@ FROM catalog_changes
 WHERE change IN ('model_appeared', 'model_disappeared', 'endpoint_paid_to_free',
                  'endpoint_free_to_paid')
 UNION ALL
--- a data policy whose training, prompt retention or retention days changed: the interval
--- that starts on the day against the one that ended there (as the digest's 40_policy_changes)
-SELECT n.valid_from, 'policy_changed', n.model_id, n.provider_name, n.endpoint_id, n.scope,
-       NULL,
-       'training ' || coalesce(p.training::VARCHAR, '?') || ' → ' || coalesce(n.training::VARCHAR, '?')
-       || ', retains prompts ' || coalesce(p.retains_prompts::VARCHAR, '?') || ' → '
-       || coalesce(n.retains_prompts::VARCHAR, '?')
-FROM policy_history n
-JOIN policy_history p
-  ON p.scope = n.scope
- AND p.provider_name IS NOT DISTINCT FROM n.provider_name
- AND p.endpoint_id IS NOT DISTINCT FROM n.endpoint_id
- AND p.model_id IS NOT DISTINCT FROM n.model_id
- AND p.valid_to = n.valid_from
-WHERE (p.training, p.retains_prompts, p.retention_days)
-      IS DISTINCT FROM (n.training, n.retains_prompts, n.retention_days)
+SELECT changed_on, 'policy_changed', model_id, provider_name, endpoint_id, scope, NULL,
+       'training ' || coalesce(training_before::VARCHAR, '?') || ' → '
+       || coalesce(training::VARCHAR, '?') || ', retains prompts '
+       || coalesce(retains_prompts_before::VARCHAR, '?') || ' → '
+       || coalesce(retains_prompts::VARCHAR, '?')
+FROM policy_changes
 UNION ALL
 SELECT to_date, 'provider_dropped', model_id, provider_name, endpoint_id, NULL, NULL, NULL
 FROM catalog_changes

@@ -16,10 +16,9 @@ from pipeline.transforms.history import HISTORIES
 from pipeline.transforms.schemas import BY_DATA_DATE
 from pipeline.warehouse.build import (
     AS_OF,
-    HISTORY_TEMPLATE,
     PLACEHOLDER,
-    REMOVED_TEMPLATE,
     as_of_sql,
+    history_sql,
     sql_files,
 )
 
@@ -57,19 +56,7 @@ def release_sql(tables: Sequence[str], dates: Sequence[dt.date]) -> str:
         )
         out.append(latest)
     for h in HISTORIES:
-        names = {
-            "{{view}}": h.view,
-            "{{events}}": h.table,
-            "{{base}}": h.base,
-            "{{key}}": ", ".join(h.key),
-            "{{as_of_macro}}": h.as_of,
-            "{{removed}}": h.removed or "",
-            "{{published}}": "",
-        }
-        for template in [HISTORY_TEMPLATE] + ([REMOVED_TEMPLATE] if h.removed else []):
-            sql = template.read_text()
-            for k, v in names.items():
-                sql = sql.replace(k, v)
+        for _, sql in history_sql(h, ""):
             # a folder that is not there: the glob finds nothing, and the view is replaced below
             out.append(sql.replace(PLACEHOLDER, NOWHERE).replace(AS_OF, as_of_sql(None)))
         # the snapshot dates from the file, and the intervals as the release stores them

@@ -186,19 +186,25 @@ class Layout:
     def write_partition(self, table: str, date: dt.date, df: pl.DataFrame) -> Path:
         """One Parquet file per (table, date), renamed into place: a re-run replaces the date
         atomically and readers never see a partial file. ``snapshot_date`` lives in the path
-        (hive style), not in the file. In a bucket: one PUT of the whole file, visible only
-        when complete (``pipeline/storage/object_store.py``)."""
+        (hive style), not in the file."""
+        return self.write_parquet(self.partition_key(table, date), df, table)  # type: ignore[return-value]
+
+    def write_parquet(self, key: str, df: pl.DataFrame, what: str = "") -> Path | str:
+        """``df`` as one whole Parquet file at ``key`` under the root: renamed into place on a
+        disk, one PUT in a bucket (visible only when complete,
+        ``pipeline/storage/object_store.py``); returns where it is."""
+        what = what or key
         if self.remote:
             buf = io.BytesIO()
             df.write_parquet(buf, compression="zstd", statistics=True)
-            crashpoints.reached("parquet_write", table)
-            self.bucket.put(self.partition_key(table, date), buf.getvalue(), crash_detail=table)
-            return self.partition_location(table, date)  # type: ignore[return-value]
-        target = self.partition_file(table, date)
+            crashpoints.reached("parquet_write", what)
+            self.bucket.put(key, buf.getvalue(), crash_detail=what)
+            return self.bucket.url(key)
+        target = self.base / key
         sweep_stale(target.parent)
         with replacing(target) as tmp:
             df.write_parquet(tmp, compression="zstd", statistics=True)
-            crashpoints.reached("parquet_write", table)
+            crashpoints.reached("parquet_write", what)
         return target
 
     def drop_partition(self, table: str, date: dt.date) -> bool:

@@ -46,9 +46,14 @@ class DatasetsBuild:
     citations: dict[str, str] = field(default_factory=dict)
 
 
-def answers(log_rows: Iterable[dict[str, Any]], body: Any) -> list[Answer]:  # noqa: ANN401
-    """The last good answer of every call of the datasets group, in request order."""
-    names = set(sources.GROUPS["datasets"])
+def answers(
+    log_rows: Iterable[dict[str, Any]],
+    body: Any,  # noqa: ANN401 - a function reading a row's body
+    names: Iterable[str] = sources.GROUPS["datasets"],
+) -> list[Answer]:
+    """The last good answer of every call of ``names`` (the datasets group), in request
+    order; only their bodies are read."""
+    names = set(names)
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for row in log_rows:
         good = row.get("error") is None and row.get("status") == 200 and row.get("file")
@@ -65,7 +70,8 @@ def benchmark_items(docs: Any) -> list[dict[str, Any]]:  # noqa: ANN401 - a RawD
     ``model_benchmarks``: its figures are the third parties', read as the v1 list's are."""
     if getattr(docs, "snap", None) is None:
         return []
-    found = [a for a in answers(docs.log_rows, docs.snap.body) if a.source == BENCHMARKS]
+    # the benchmarks answer only: the rankings windows beside it are the bulk of the group
+    found = answers(docs.log_rows, docs.snap.body, (BENCHMARKS,))
     data = found[-1].doc.get("data") if found and isinstance(found[-1].doc, dict) else None
     return [i for i in data if isinstance(i, dict)] if isinstance(data, list) else []
 

@@ -20,7 +20,7 @@ import polars as pl
 from pipeline.storage import crashpoints
 from pipeline.storage.atomic import replacing, sweep_stale
 from pipeline.storage.layout import Layout
-from pipeline.transforms.history import HISTORIES
+from pipeline.transforms.history import HISTORIES, History
 from pipeline.transforms.schemas import ALL_TABLES, BY_DATA_DATE, TABLE_DESCRIPTIONS
 
 SQL_DIR = Path(__file__).parent
@@ -81,6 +81,28 @@ def _duckdb_type(dtype: pl.DataType) -> str:
     }[dtype.base_type()]
 
 
+def history_sql(h: History, published: str) -> list[tuple[str, str]]:
+    """(name, SQL) of one history's views and macros (``_history.sql``, and ``_removed.sql``
+    when it follows removals), with its names filled in; ``{{tables}}`` and ``{{as_of}}``
+    are left for the caller."""
+    names = {
+        "{{view}}": h.view,
+        "{{events}}": h.table,
+        "{{base}}": h.base,
+        "{{key}}": ", ".join(h.key),
+        "{{as_of_macro}}": h.as_of,
+        "{{removed}}": h.removed or "",
+        "{{published}}": published,
+    }
+    out = []
+    for template in [HISTORY_TEMPLATE] + ([REMOVED_TEMPLATE] if h.removed else []):
+        sql = template.read_text()
+        for k, v in names.items():
+            sql = sql.replace(k, v)
+        out.append((f"{template.name}[{h.view}]", sql))
+    return out
+
+
 def as_of_sql(as_of: dt.date | None) -> str:
     return f"DATE '{(as_of or dt.date.max).isoformat()}'"
 
@@ -126,21 +148,7 @@ def statements(layout: Layout, as_of: dt.date | None = None) -> list[tuple[str, 
         for t in SNAPSHOT_TABLES
     ]
     for h in HISTORIES:
-        names = {
-            "{{view}}": h.view,
-            "{{events}}": h.table,
-            "{{base}}": h.base,
-            "{{key}}": ", ".join(h.key),
-            "{{as_of_macro}}": h.as_of,
-            "{{removed}}": h.removed or "",
-            "{{published}}": PUBLISHED_FILTER,
-        }
-        templates = [HISTORY_TEMPLATE] + ([REMOVED_TEMPLATE] if h.removed else [])
-        for template in templates:
-            sql = template.read_text()
-            for k, v in names.items():
-                sql = sql.replace(k, v)
-            scripts.append((f"{template.name}[{h.view}]", sql))
+        scripts += history_sql(h, PUBLISHED_FILTER)
     scripts += [(p.name, p.read_text()) for p in sql_files()]
     quoted = layout.tables_location.replace("'", "''")
     return [

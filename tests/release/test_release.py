@@ -155,13 +155,18 @@ def test_the_feed_is_atom_and_its_items_are_the_days_changes(built):
             kind = "new_free_variant"
         if kind != "endpoint_appeared":
             expected.setdefault(str(day), Counter())[kind] += n
-    # data-policy changes, by the digest's own query of each day
-    policy_sql = (ROOT / "pipeline/digest/40_policy_changes.sql").read_text()
+    # data-policy changes, paired here from the intervals: one that starts where the same
+    # policy's previous one ended, with another training / retention / retention days
     with duckdb.connect(str(layout.warehouse_path), read_only=True) as con:
-        for (day,) in con.sql("SELECT snapshot_date FROM published_dates").fetchall():
-            n = len(con.execute(policy_sql, {"d": day}).fetchall())
-            if n:
-                expected.setdefault(str(day), Counter())["policy_changed"] += n
+        intervals = con.sql(
+            "SELECT scope, provider_name, endpoint_id, model_id, valid_from, valid_to, training, "
+            "retains_prompts, retention_days FROM policy_history"
+        ).fetchall()
+    ended = {(r[:4], r[5]): r[6:] for r in intervals if r[5] is not None}
+    for r in intervals:
+        before = ended.get((r[:4], r[4]))
+        if before is not None and before != r[6:]:
+            expected.setdefault(str(r[4]), Counter())["policy_changed"] += 1
     for day, change, n in windows:
         expected.setdefault(str(day), Counter())[change] += n
     doc = json.loads((where / "changes.json").read_text())
