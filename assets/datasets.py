@@ -5,9 +5,17 @@ matches their permaslugs. Held, absent or not asked, they never fail the daily r
 import dagster as dg
 
 from assets.metadata import column_schema, table_metadata
-from assets.partitions import snapshot_partitions
+from assets.partitions import SINGLE_RUN, is_rebuild, run_dates, snapshot_partitions
 from assets.resources import CatalogStorage
-from pipeline.publish.datasets import BLOCKING, CHECKS, DatasetsOutcome, publish_datasets
+from pipeline.publish.datasets import (
+    BLOCKING,
+    CHECKS,
+    OFFICIAL,
+    DatasetsOutcome,
+    publish_datasets,
+)
+from pipeline.publish.protocol import check_raw
+from pipeline.publish.rebuild import Quiet
 from pipeline.sources import SOURCES_BY_NAME
 from pipeline.storage.layout import data_date_key, parse_snapshot_date
 from pipeline.transforms.schemas import BY_DATA_DATE, DATASET_DESCRIPTIONS, DATASET_TABLES
@@ -126,10 +134,56 @@ def _results(outcome: DatasetsOutcome, layout) -> list:  # noqa: ANN001
         for name, asset, desc, _ in CHECKS
     ],
     partitions_def=snapshot_partitions,
+    backfill_policy=SINGLE_RUN,
     can_subset=False,
 )
 def datasets_tables(context: dg.AssetExecutionContext, storage: CatalogStorage):  # noqa: ANN201
     layout = storage.layout()
+    if is_rebuild(context):
+        yield from _rebuild(context, layout)
+        return
     date = parse_snapshot_date(context.partition_key)
     outcome = publish_datasets(layout, date, context.log, run_id=context.run.run_id)
     yield from _results(outcome, layout)
+
+
+def _rebuild(context: dg.AssetExecutionContext, layout) -> list:  # noqa: ANN001
+    """A range run: each date's Data API answers, oldest first (official rankings are kept
+    by the day they describe, so a later answer revises an earlier one, as on the day).
+    Each date's outcome is an observation; the range gets one result per table and check."""
+    states: dict[str, list[str]] = {}
+    failed: dict[str, list[str]] = {}
+    for date in run_dates(context):
+        if check_raw(layout, date) is not None:
+            continue
+        outcome = publish_datasets(layout, date, Quiet(context.log), run_id=context.run.run_id)
+        states.setdefault(outcome.state, []).append(str(date))
+        for v in outcome.verdicts:
+            if not v.passed:
+                failed.setdefault(v.name, []).append(str(date))
+        if outcome.state != "not asked":
+            context.log_event(
+                dg.AssetObservation(
+                    asset_key=OFFICIAL,
+                    partition=str(date),
+                    metadata={"state": outcome.state, "line": outcome.line},
+                )
+            )
+    context.log.info(
+        "datasets: rebuilt " + (", ".join(f"{k} {len(v)}" for k, v in states.items()) or "none")
+    )
+    metadata = {"rebuild": dg.MetadataValue.json(states)}
+    out: list = [dg.MaterializeResult(asset_key=name, metadata=metadata) for name in DATASET_TABLES]
+    for name, asset, _, _ in CHECKS:
+        dates = failed.get(name, [])
+        out.append(
+            dg.AssetCheckResult(
+                asset_key=asset,
+                check_name=name,
+                passed=not dates,
+                severity=dg.AssetCheckSeverity.WARN,
+                description=f"rebuild: failed on {', '.join(dates)}" if dates else "rebuild",
+                metadata={"failed_on": dg.MetadataValue.json(dates), "range": True},
+            )
+        )
+    return out

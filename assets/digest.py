@@ -2,10 +2,10 @@
 
 import dagster as dg
 
-from assets.partitions import snapshot_partitions
+from assets.partitions import SINGLE_RUN, is_rebuild, run_dates, snapshot_partitions
 from assets.resources import CatalogStorage
 from assets.warehouse import warehouse
-from pipeline.digest import build_digest
+from pipeline.digest import build_digest, build_digests
 from pipeline.storage.layout import parse_snapshot_date
 
 
@@ -16,6 +16,7 @@ from pipeline.storage.layout import parse_snapshot_date
     "`openrouter-catalog digest [--date D]`.",
     deps=[warehouse],
     partitions_def=snapshot_partitions,
+    backfill_policy=SINGLE_RUN,
     group_name="reports",
     owners=["team:catalog"],
     kinds={"markdown", "duckdb"},
@@ -24,11 +25,20 @@ def catalog_digest(
     context: dg.AssetExecutionContext, storage: CatalogStorage
 ) -> dg.MaterializeResult:
     layout = storage.layout()
-    date = parse_snapshot_date(context.partition_key)
-    try:
-        digest = build_digest(layout, date)
-    except ValueError as exc:
-        raise dg.Failure(description=f"catalog_digest: {exc}") from None
+    if is_rebuild(context):
+        # every date of the range again (the past digests), the newest last, side by side
+        try:
+            digests = build_digests(layout, run_dates(context), log=context.log.info)
+        except ValueError as exc:
+            raise dg.Failure(description=f"catalog_digest: {exc}") from None
+        if not digests:
+            return dg.MaterializeResult(metadata={"digests": 0})
+        digest = digests[-1]
+    else:
+        try:
+            digest = build_digest(layout, parse_snapshot_date(context.partition_key))
+        except ValueError as exc:
+            raise dg.Failure(description=f"catalog_digest: {exc}") from None
     context.log.info(
         f"catalog_digest: {digest.path} ("
         + ", ".join(f"{k} {v}" for k, v in digest.counts.items())

@@ -8,10 +8,9 @@ from urllib.parse import urlsplit
 
 import dagster as dg
 
-from assets import memory
-from assets.partitions import snapshot_partitions
+from assets.partitions import SINGLE_RUN, is_rebuild, run_dates, snapshot_partitions
 from assets.resources import CatalogStorage, OpenRouterApi
-from pipeline import sources
+from pipeline import memory, sources
 from pipeline.fetch.cadence import not_due
 from pipeline.fetch.client import ApiClient
 from pipeline.fetch.datasets import fetch_datasets, fetch_zdr
@@ -20,6 +19,7 @@ from pipeline.fetch.quota import QuotaLedger
 from pipeline.fetch.snapshot import fetch_frontend, fetch_v1
 from pipeline.publish import checks, decisions
 from pipeline.publish.datasets import last_stored_day
+from pipeline.publish.protocol import check_raw
 from pipeline.raw.importer import ImportError_, is_imported, land, read_archives
 from pipeline.raw.landing import publish_raw, raw_snapshot
 from pipeline.raw.store import RawSnapshot
@@ -225,6 +225,34 @@ def _coverage(report: FetchReport, min_coverage: float) -> dg.AssetCheckResult:
     )
 
 
+def _landed(context: dg.AssetExecutionContext, layout: Layout) -> Iterator[dg.MaterializeResult]:
+    """A rebuild asks nothing: it names the dates of its range whose raw is not whole (the
+    tables step skips them) and reports what landed."""
+    dates = run_dates(context)
+    missing = {str(d): why for d in dates if (why := check_raw(layout, d)) is not None}
+    for date, why in missing.items():
+        context.log.warning(f"raw {date}: {why}; the rebuild skips it")
+    context.log.info(
+        f"raw: a rebuild of {dates[0]} → {dates[-1]} asks nothing: "
+        f"{len(dates) - len(missing)} dates with whole raw, {len(missing)} without"
+    )
+    for key in sorted(k.to_user_string() for k in context.selected_asset_keys):
+        yield dg.MaterializeResult(
+            asset_key=key,
+            metadata={"requests": 0, "rebuild": True, "without_whole_raw": missing},
+        )
+        if key == "raw_v1":
+            yield dg.AssetCheckResult(
+                asset_key=key,
+                check_name="v1_endpoints_coverage",
+                passed=True,
+                severity=dg.AssetCheckSeverity.WARN,
+                description="a rebuild asks nothing: the coverage is each date's own, "
+                "checked when it was fetched",
+                metadata={"rebuild": True},
+            )
+
+
 @dg.multi_asset(
     name="raw",
     specs=[
@@ -271,6 +299,7 @@ def _coverage(report: FetchReport, min_coverage: float) -> dg.AssetCheckResult:
         )
     ],
     partitions_def=snapshot_partitions,
+    backfill_policy=SINGLE_RUN,
     can_subset=True,
     # the step talks to the API, so it holds a slot of this Dagster pool, across all runs
     # and processes; the instance sets its limit (dagster.yaml: concurrency.pools)
@@ -284,6 +313,9 @@ def raw(
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """Both groups of the date (or the one selected), fetched side by side."""
     layout = storage.layout()
+    if is_rebuild(context):
+        yield from _landed(context, layout)
+        return
     date = parse_snapshot_date(context.partition_key)
     snap = raw_snapshot(layout, date)
     selected = {key.to_user_string() for key in context.selected_asset_keys}

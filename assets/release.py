@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from assets.partitions import snapshot_partitions
+from assets.partitions import SINGLE_RUN, snapshot_partitions
 from assets.report import catalog_report
 from assets.resources import CatalogStorage
 from pipeline.release.build import build_release, destination
@@ -16,6 +16,7 @@ from pipeline.release.build import build_release, destination
     "OPENROUTER_CATALOG_RELEASE_ENABLED=true turns it on.",
     deps=[catalog_report],
     partitions_def=snapshot_partitions,
+    backfill_policy=SINGLE_RUN,
     group_name="reports",
     owners=["team:catalog"],
     kinds={"duckdb", "parquet"},

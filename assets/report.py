@@ -3,10 +3,10 @@ not open a notebook. Linked from the materialisation's metadata in the UI."""
 
 import dagster as dg
 
-from assets import memory
-from assets.partitions import snapshot_partitions
+from assets.partitions import SINGLE_RUN, is_rebuild, run_dates, snapshot_partitions
 from assets.resources import CatalogStorage
 from assets.warehouse import warehouse
+from pipeline import memory
 from pipeline.report.build import build_report
 from pipeline.storage.layout import parse_snapshot_date
 
@@ -19,6 +19,7 @@ from pipeline.storage.layout import parse_snapshot_date
     "as SVG: it opens offline and can be mailed.",
     deps=[warehouse],
     partitions_def=snapshot_partitions,
+    backfill_policy=SINGLE_RUN,
     group_name="reports",
     owners=["team:catalog"],
     kinds={"html", "svg"},
@@ -27,7 +28,14 @@ def catalog_report(
     context: dg.AssetExecutionContext, storage: CatalogStorage
 ) -> dg.MaterializeResult:
     layout = storage.layout()
-    date = parse_snapshot_date(context.partition_key)
+    if is_rebuild(context):
+        # once, for the newest published date of the range
+        published = [d for d in run_dates(context) if d in set(layout.dates("models"))]
+        if not published:
+            return dg.MaterializeResult(metadata={"skipped": "no published date in the range"})
+        date = published[-1]
+    else:
+        date = parse_snapshot_date(context.partition_key)
     if not layout.has_partition("endpoints", date):
         # an imported archive of /api/v1/models: nothing the report draws was recorded
         context.log.info(f"catalog_report: {date} has no endpoints (an archive); no report")

@@ -106,6 +106,7 @@ class CatalogStorage(dg.ConfigurableResource):
     release_to: str | None = _default("release_to")
     release_keep: int = _default("release_keep")
     release_price_threshold_pct: float = _default("release_price_threshold_pct")
+    rebuild_workers: int = _default("rebuild_workers")
 
     @field_validator("root")
     @classmethod

@@ -17,6 +17,7 @@ import dagster as dg
 from assets.definitions import ALL_ASSETS, snapshot_job
 from assets.definitions import resources as definition_resources
 from assets.interrupts import close_own_runs, sigint_seen
+from assets.partitions import REBUILD_FORCE_TAG, REBUILD_STALE_TAG, REBUILD_TAG
 from assets.performance import endpoint_performance_samples, performance_job
 from assets.progress import progress_logger
 from assets.raw import refetch_config
@@ -338,3 +339,71 @@ def _interrupted(result: dg.ExecuteInProcessResult) -> bool:
             if err is not None and "Interrupted" in (err.cls_name or ""):
                 return True
     return False
+
+
+@dataclass
+class RebuildOutcome:
+    run_id: str
+    result: dg.ExecuteInProcessResult
+    states: dict[dt.date, decisions.Decision | None]  # each planned date's decision by this run
+
+    def not_rebuilt(self) -> dict[dt.date, decisions.Decision | None]:
+        """The planned dates this run did not rebuild: kept, held, failed, or not reached."""
+        return {
+            d: dec
+            for d, dec in self.states.items()
+            if dec is None or dec.state not in (decisions.PUBLISHED, decisions.ACCEPTED)
+        }
+
+
+def run_rebuild(
+    settings: Settings,
+    start: dt.date,
+    end: dt.date,
+    planned: list[dt.date],
+    *,
+    stale: bool = False,
+    force: bool = False,
+    verbose: bool = False,
+) -> RebuildOutcome:
+    """Rebuild ``start``..``end`` from landed raw as one run of the ``daily_snapshot`` job
+    over the range (as a backfill launched in the UI runs it), recorded in the Dagster home.
+    ``planned``: the dates the rebuild is expected to build, whose decisions are read back.
+    Raises RunFailed with a clear reason; KeyboardInterrupt on Ctrl-C."""
+    job = _definitions(settings).resolve_job_def(snapshot_job.name)
+    tags = {
+        "source": "openrouter-catalog rebuild",
+        **process_tag(),
+        REBUILD_TAG: "true",
+        "dagster/asset_partition_range_start": start.isoformat(),
+        "dagster/asset_partition_range_end": end.isoformat(),
+    }
+    if stale:
+        tags[REBUILD_STALE_TAG] = "true"
+    if force:
+        tags[REBUILD_FORCE_TAG] = "true"
+    with _instance(settings) as instance, sigint_seen() as interrupted:
+        try:
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_config={
+                    "loggers": _logger(verbose),
+                    "ops": tables_config(settings.thresholds())["ops"],
+                },
+                tags=tags,
+            )
+        except KeyboardInterrupt:
+            close_own_runs(instance, "interrupted (Ctrl-C) before it could finish")
+            raise
+        if _interrupted(result) or interrupted():
+            raise KeyboardInterrupt
+    layout = settings.layout()
+    states = {}
+    for d in planned:
+        dec = decisions.latest(layout, d)
+        states[d] = dec if dec is not None and dec.run_id == result.run_id else None
+    outcome = RebuildOutcome(result.run_id, result, states)
+    if not result.success:
+        raise RunFailed(_first_failure(result))
+    return outcome

@@ -10,11 +10,17 @@ import dataclasses
 
 import dagster as dg
 
-from assets import memory
 from assets.metadata import column_schema, table_metadata
-from assets.partitions import snapshot_partitions
+from assets.partitions import (
+    REBUILD_FORCE_TAG,
+    SINGLE_RUN,
+    is_rebuild,
+    run_dates,
+    snapshot_partitions,
+)
 from assets.raw import raw
 from assets.resources import CatalogStorage
+from pipeline import memory
 from pipeline.digest import write_held_digest
 from pipeline.publish import decisions
 from pipeline.publish.protocol import (
@@ -26,9 +32,12 @@ from pipeline.publish.protocol import (
     PublishFailed,
     build_and_publish,
 )
+from pipeline.publish.rebuild import KEPT, REBUILT, DateResult, plan, rebuild
 from pipeline.publish.thresholds import Thresholds
+from pipeline.publish.version import code_version
 from pipeline.settings import Settings
 from pipeline.storage.layout import Layout, parse_snapshot_date
+from pipeline.storage.lock import DateLocked, date_lock, dates_locked
 from pipeline.transforms.schemas import TABLE_DESCRIPTIONS
 
 DESCRIPTIONS = TABLE_DESCRIPTIONS
@@ -132,23 +141,29 @@ def acceptance(tags: dict[str, str]) -> tuple[str, str] | None:
         for name, asset, desc in CHECKS
     ],
     partitions_def=snapshot_partitions,
+    backfill_policy=SINGLE_RUN,
     can_subset=False,
 )
 def catalog_tables(  # noqa: ANN201
     context: dg.AssetExecutionContext, config: TablesConfig, storage: CatalogStorage
 ):
     layout = storage.layout()
+    if is_rebuild(context):
+        yield from _rebuild(context, config, storage)
+        return
     date = parse_snapshot_date(context.partition_key)
     try:
-        outcome = build_and_publish(
-            layout,
-            date,
-            config.thresholds(),
-            context.log,
-            accept=acceptance(context.run.tags),
-            run_id=context.run.run_id,
-        )
-    except PublishFailed as exc:
+        # a rebuild of a range holding this date makes this run refuse, in one line
+        with date_lock(layout, date):
+            outcome = build_and_publish(
+                layout,
+                date,
+                config.thresholds(),
+                context.log,
+                accept=acceptance(context.run.tags),
+                run_id=context.run.run_id,
+            )
+    except (PublishFailed, DateLocked) as exc:
         raise dg.Failure(description=str(exc)) from None
     finally:
         memory.release()  # the parsed raw and the frames are garbage now
@@ -156,6 +171,131 @@ def catalog_tables(  # noqa: ANN201
         # what sits above publishing: the digest of a held date says so
         write_held_digest(layout, outcome.decision)
     yield from _results(layout, outcome)
+
+
+def _rebuild(context: dg.AssetExecutionContext, config, storage: CatalogStorage):  # noqa: ANN001, ANN202
+    """A range run: every date of the range with whole raw, oldest first, through the
+    library's rebuild. Each date's audit shows as it is decided: an observation of its
+    tables (its decision, rows, build version) and its checks' evaluations, named by date.
+    The tables' materialisation is the range's, once at the end (Dagster records it for
+    every date of the range), when at least one date was rebuilt."""
+    layout = storage.layout()
+    dates = run_dates(context)
+    planned = plan(
+        layout,
+        start=dates[0],
+        end=dates[-1],
+        force=context.run.tags.get(REBUILD_FORCE_TAG) == "true",
+    )
+    for date, why in planned.skipped.items():
+        context.log.warning(f"rebuild: {date} skipped: {why}")
+    if planned.current:
+        context.log.info(
+            f"rebuild: {len(planned.current)} dates already built by this code "
+            f"({code_version()}), left as they are"
+        )
+
+    def shown(result: DateResult) -> None:
+        for event in _date_events(layout, result):
+            context.log_event(event)
+
+    try:
+        with dates_locked(layout, planned.dates):
+            summary = rebuild(
+                layout,
+                planned.dates,
+                config.thresholds(),
+                context.log,
+                run_id=context.run.run_id,
+                workers=storage.rebuild_workers,
+                on_date=shown,
+            )
+    except DateLocked as exc:
+        raise dg.Failure(description=str(exc)) from None
+    summary.skipped, summary.current = planned.skipped, planned.current
+    context.log.info(summary.line())
+    rebuilt = [str(r.date) for r in summary.of(REBUILT)]
+    yield from _range_checks(summary)
+    if not rebuilt:
+        return
+    ranged = {
+        "rebuilt": dg.MetadataValue.json(rebuilt),
+        "kept_old_build": dg.MetadataValue.json([str(r.date) for r in summary.of(KEPT)]),
+        "skipped": dg.MetadataValue.json({str(d): w for d, w in summary.skipped.items()}),
+        "code_version": code_version(),
+    }
+    for name in TABLE_NAMES:
+        yield dg.MaterializeResult(asset_key=name, metadata=ranged)
+
+
+def _range_checks(summary) -> list:  # noqa: ANN001
+    """One result per check for the range, after each date's own evaluation: which dates
+    failed it. A warning, never blocking: a date that failed kept its old build, and the
+    warehouse of the range is still built."""
+    failed: dict[str, list[str]] = {}
+    for r in summary.results:
+        for v in r.outcome.verdicts if r.outcome is not None else []:
+            if not v.passed:
+                failed.setdefault(v.name, []).append(str(r.date))
+    out = []
+    for name, asset, _ in CHECKS:
+        dates = failed.get(name, [])
+        out.append(
+            dg.AssetCheckResult(
+                asset_key=asset,
+                check_name=name,
+                passed=not dates,
+                severity=dg.AssetCheckSeverity.WARN,
+                description=(
+                    f"rebuild of {len(summary.results)} dates: "
+                    + (f"failed on {', '.join(dates)}" if dates else "held on every date")
+                ),
+                metadata={"failed_on": dg.MetadataValue.json(dates), "range": True},
+            )
+        )
+    return out
+
+
+def _date_events(layout: Layout, result: DateResult) -> list:
+    """What the UI shows of one date of a rebuild: its tables observed with its decision,
+    and every check's evaluation, each carrying the date."""
+    date, outcome = str(result.date), result.outcome
+    if outcome is None:  # the build failed before an audit
+        return [
+            dg.AssetObservation(
+                asset_key="models",
+                partition=date,
+                metadata={"rebuild": result.state, "line": result.line},
+            )
+        ]
+    events: list = []
+    for name, df in outcome.frames.items():
+        events.append(
+            dg.AssetObservation(
+                asset_key=name,
+                partition=date,
+                metadata={
+                    "rebuild": result.state,
+                    "decision": outcome.decision.state,
+                    "dagster/row_count": df.height,
+                    "code_version": outcome.decision.version or "",
+                    "line": result.line,
+                },
+            )
+        )
+    accepted = outcome.decision if outcome.decision.state == decisions.ACCEPTED else None
+    for r in _check_results(result.date, outcome.verdicts, accepted):
+        events.append(
+            dg.AssetCheckEvaluation(
+                asset_key=r.asset_key,
+                check_name=r.check_name,
+                passed=r.passed,
+                severity=r.severity,
+                description=f"{date}: {r.description}" if r.description else date,
+                metadata={**r.metadata, "snapshot_date": date},
+            )
+        )
+    return events
 
 
 def _results(layout: Layout, outcome: Outcome) -> list:

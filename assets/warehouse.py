@@ -2,10 +2,10 @@
 
 import dagster as dg
 
-from assets import memory
-from assets.partitions import snapshot_partitions
+from assets.partitions import SINGLE_RUN, snapshot_partitions
 from assets.resources import CatalogStorage
 from assets.tables import TABLE_NAMES
+from pipeline import memory
 from pipeline.transforms.schemas import DATASET_TABLES
 from pipeline.warehouse.build import build_warehouse
 
@@ -16,6 +16,7 @@ from pipeline.warehouse.build import build_warehouse
     "old file and renamed into place, so open readers are never disturbed.",
     deps=[*TABLE_NAMES, *DATASET_TABLES],
     partitions_def=snapshot_partitions,
+    backfill_policy=SINGLE_RUN,
     group_name="warehouse",
     owners=["team:catalog"],
     kinds={"duckdb", "sql"},

@@ -105,6 +105,10 @@ class Settings(_AuditSettings):
     release_to: str | None = None
     release_keep: int = Field(10, ge=1)
     release_price_threshold_pct: float = Field(10.0, ge=0)
+    # a rebuild (``openrouter-catalog rebuild``, a backfill of a range): the processes that
+    # build the next dates' tables from their raw while one date is audited and published
+    # (0: none, every date built in the run's own process)
+    rebuild_workers: int = Field(2, ge=0, le=32)
 
     # the code location's deployment (assets/definitions.py, executors.py): read where it
     # loads, so the webserver, the daemon and every worker of a deployment agree
@@ -176,6 +180,7 @@ class Settings(_AuditSettings):
             "release_to": self.release_to,
             "release_keep": self.release_keep,
             "release_price_threshold_pct": self.release_price_threshold_pct,
+            "rebuild_workers": self.rebuild_workers,
         }
 
     def environment(self) -> dict[str, str]:

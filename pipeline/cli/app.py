@@ -358,11 +358,15 @@ def digest(
     from pipeline.digest import build_digest
     from pipeline.storage.layout import parse_snapshot_date
     from pipeline.storage.object_store import StorageError
+    from pipeline.warehouse.build import moved_from, moved_line
 
     settings = _settings(data_dir=data_dir, root=root)
     try:
         day = parse_snapshot_date(date) if date else None
-        found = build_digest(settings.layout(), day)
+        layout = settings.layout()
+        if (built := moved_from(layout)) is not None:
+            typer.echo(moved_line(layout, built), err=True)
+        found = build_digest(layout, day)
     except (ValueError, StorageError) as exc:
         _fail(str(exc))
     typer.echo(found.text, nl=False)
@@ -420,6 +424,106 @@ def verify(
     if problems:
         raise typer.Exit(1)
     typer.echo(f"verify: {release_path}: every file matches its manifest")
+
+
+@app.command()
+def rebuild(
+    from_: Annotated[
+        str | None, typer.Option("--from", help="first snapshot date (YYYY-MM-DD)")
+    ] = None,
+    to: Annotated[str | None, typer.Option(help="last snapshot date (YYYY-MM-DD)")] = None,
+    stale: Annotated[
+        bool,
+        typer.Option(
+            help="the published dates built by another version of the code (the stale_dates view)"
+        ),
+    ] = False,
+    dry_run: Annotated[bool, typer.Option(help="say what would be rebuilt, and stop")] = False,
+    force: Annotated[
+        bool, typer.Option(help="rebuild the dates this code already built too")
+    ] = False,
+    data_dir: DataDirOpt = None,
+    root: RootOpt = None,
+    dagster_home: HomeOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Rebuild stored dates from their raw, with no request: one run of the daily_snapshot
+    job over the range, dates published oldest first and each audited as on its day; the
+    warehouse, the report and the digests once at the end. Exit 3 when some dates kept
+    their old build (or stayed held), naming them and their checks."""
+    from pipeline.publish.rebuild import plan
+    from pipeline.publish.version import code_version
+    from pipeline.storage.layout import parse_snapshot_date
+
+    if stale == bool(from_ or to):
+        _fail("say which dates: --from D1 --to D2 (either may be left out), or --stale")
+    try:
+        start = parse_snapshot_date(from_) if from_ else None
+        end = parse_snapshot_date(to) if to else None
+    except ValueError as exc:
+        _fail(str(exc))
+    if start and end and start > end:
+        _fail(f"--from {start} is after --to {end}")
+    settings = _settings(data_dir=data_dir, root=root, dagster_home=dagster_home)
+    _check_data_dir(settings.data_dir)
+    _check_root(settings)
+    layout = settings.layout()
+    planned = plan(layout, start=start, end=end, stale=stale, force=force)
+    version = code_version()
+    for d, why in planned.skipped.items():
+        typer.echo(f"rebuild: {d} skipped: {why}", err=True)
+    if planned.current:
+        typer.echo(
+            f"rebuild: {len(planned.current)} dates already built by this code ({version}), "
+            "left as they are (--force rebuilds them)"
+        )
+    dates = planned.dates
+    if not dates:
+        typer.echo(f"rebuild: nothing to rebuild in {settings.storage_root()}")
+        raise typer.Exit(HELD_EXIT if planned.skipped and not stale else 0)
+    builds = layout.builds()
+    if dry_run:
+        for d in dates:
+            typer.echo(f"{d}  built by {builds.get(d) or 'an unversioned build'}")
+        typer.echo(
+            f"rebuild: {len(dates)} dates would be rebuilt by {version} ({dates[0]} → "
+            f"{dates[-1]}); --dry-run: nothing done"
+        )
+        return
+    typer.echo(
+        f"rebuild: {len(dates)} dates, {dates[0]} → {dates[-1]}, from raw in "
+        f"{settings.storage_root()} (no request), code {version}"
+    )
+    try:
+        from assets.runner import RunFailed, run_rebuild  # Dagster loads here only
+
+        outcome = run_rebuild(
+            settings, dates[0], dates[-1], dates, stale=stale, force=force, verbose=verbose
+        )
+    except KeyboardInterrupt:
+        _interrupted(
+            "rebuild interrupted: every date is whole, at its old build or its new one; "
+            "run the same command again to finish (the dates already rebuilt are skipped)"
+        )
+    except RunFailed as exc:
+        _fail(f"rebuild not finished: {exc}")
+    kept = outcome.not_rebuilt()
+    for d, dec in kept.items():
+        what = (
+            f"{dec.state}: {', '.join(dec.failed) or dec.line}"
+            if dec is not None
+            else "not reached"
+        )
+        typer.echo(f"rebuild: {d} kept its old build ({what})", err=True)
+    where = settings.dagster_home_path()
+    recorded = f", recorded in {where}" if where else ""
+    done = len(dates) - len(kept)
+    typer.echo(
+        f"rebuild: {done} of {len(dates)} dates rebuilt (daily_snapshot run "
+        f"{outcome.run_id}{recorded})"
+    )
+    if kept:
+        raise typer.Exit(HELD_EXIT)
 
 
 @app.command()

@@ -16,6 +16,7 @@ import datetime as dt
 import io
 import json
 import shutil
+import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -58,9 +59,7 @@ def run_query(warehouse: Path, sql: str, layout: Layout | None = None) -> Result
         )
     _only_reads(sql)
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            if layout is not None:
-                layout.attach(con)
+        with _connect(warehouse, layout) as con:
             _sandbox(con, warehouse, layout)
             rel = con.sql(sql)
             if rel is None:
@@ -69,6 +68,24 @@ def run_query(warehouse: Path, sql: str, layout: Layout | None = None) -> Result
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise QueryError(f"query failed: {first}") from None
+
+
+def _connect(warehouse: Path, layout: Layout | None) -> duckdb.DuckDBPyConnection:
+    """The warehouse file, read-only; or, when its views read another place (a data dir
+    copied or mounted elsewhere), the same views bound in memory over ``layout``, said in
+    one line on stderr."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    if layout is None:
+        return con
+    layout.attach(con)
+    from pipeline.warehouse.build import built_for, in_memory, moved_line
+
+    built = built_for(con)
+    if built is None or built == layout.tables_location:
+        return con
+    con.close()
+    sys.stderr.write(moved_line(layout, built) + "\n")
+    return in_memory(layout)
 
 
 def _only_reads(sql: str) -> None:

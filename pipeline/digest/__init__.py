@@ -8,6 +8,8 @@ query file per section, run on the warehouse as it stood on the date (the histor
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +18,9 @@ from pipeline.publish import decisions
 from pipeline.sources import Source, datasets_rankings_daily
 from pipeline.storage.layout import Layout
 from pipeline.warehouse.build import side_by_side, views_as_of
+
+# past digests built at once by a rebuild
+DIGEST_WORKERS = 2
 
 SQL_DIR = Path(__file__).parent
 TITLES = {
@@ -135,3 +140,18 @@ def build_digest(layout: Layout, date: dt.date | None = None) -> Digest:
     path = layout.digest_path(date)
     shared = layout.write_report(path, text.encode())
     return Digest(date, previous, text, counts, path, shared)
+
+
+def build_digests(
+    layout: Layout, dates: list[dt.date], log: Callable[[str], None] | None = None
+) -> list[Digest]:
+    """The digests of ``dates`` that are snapshots (or held), oldest first: a rebuild's past
+    digests, two at a time (each binds the views as of its date, which waits on Parquet
+    metadata as much as on the processor)."""
+    published = set(snapshot_dates(layout))
+    wanted = [d for d in sorted(dates) if d in published or decisions.is_held(layout, d)]
+    with ThreadPoolExecutor(DIGEST_WORKERS) as pool:
+        digests = list(pool.map(lambda d: build_digest(layout, d), wanted))
+    if log is not None and digests:
+        log(f"catalog_digest: {len(digests)} digests, {wanted[0]} → {wanted[-1]}")
+    return digests

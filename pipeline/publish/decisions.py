@@ -18,6 +18,9 @@ HELD, PUBLISHED, ACCEPTED = "held", "published", "accepted"
 # the build itself failed after the fetch (a bug, a disk): nothing was published, and the
 # record says what failed so the date is reviewable all the same
 FAILED = "failed"
+# a rebuild of a published date whose audit failed under the new code: the date keeps the build
+# it was published with (still published, still readable); the new build waits staged
+KEPT = "kept"
 # the run tags of an acceptance (``openrouter-catalog accept``, or a run launched in the UI
 # with both tags): the date is published though its audit failed, and the record says so
 ACCEPTED_BY_TAG = "openrouter_catalog/accepted_by"
@@ -27,7 +30,7 @@ ACCEPT_REASON_TAG = "openrouter_catalog/accept_reason"
 @dataclass
 class Decision:
     snapshot_date: str
-    state: str  # held | published | accepted | failed
+    state: str  # held | published | accepted | failed | kept
     at: str  # UTC, ISO 8601
     against: str | None  # the previous published snapshot the audit compared with
     line: str  # the one-line summary a run prints
@@ -37,6 +40,9 @@ class Decision:
     accepted_by: str | None = None
     reason: str | None = None
     run_id: str | None = None
+    # the code that made the decision (pipeline/publish/version.py): a rebuild cut short
+    # skips the dates this code already decided
+    version: str | None = None
 
     @property
     def date(self) -> dt.date:

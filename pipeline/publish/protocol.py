@@ -23,8 +23,9 @@ from pipeline import sources
 from pipeline.fetch.outcomes import coverage
 from pipeline.publish import audit, checks, decisions, identity
 from pipeline.publish.quarantine import Quarantined, quarantine
-from pipeline.publish.stage import Stage
+from pipeline.publish.stage import Stage, recover
 from pipeline.publish.thresholds import Thresholds
+from pipeline.publish.version import code_version
 from pipeline.raw.landing import raw_snapshot
 from pipeline.raw.reader import read_snapshot
 from pipeline.storage.layout import Layout
@@ -109,6 +110,57 @@ class Outcome:
     @property
     def held(self) -> bool:
         return self.decision.state == decisions.HELD
+
+
+@dataclass
+class Prepared:
+    """What a date's raw gives before anything published is read: its tables and what the
+    audit needs of its answers. Independent of every other date, so a rebuild prepares the
+    next dates in other processes while this one is audited and published (and a pickle
+    carries it across)."""
+
+    date: dt.date
+    built: Any  # transforms.catalog.CatalogBuild
+    present: frozenset[str]
+    asked: frozenset[str]
+    absent: frozenset[str]
+    calls: dict[str, dict[str, int]]
+
+
+def check_raw(layout: Layout, date: dt.date) -> str | None:
+    """Why ``date`` cannot be built from its raw (None: its raw is whole)."""
+    snap = raw_snapshot(layout, date, bodies=False)
+    if not snap.exists():
+        where = layout.bucket.url(layout.raw_key(date)) if layout.remote else snap.folder
+        return f"no raw snapshot for {date} at {where}"
+    unfinished = snap.unfinished({g: sources.GROUPS[g] for g in sources.CATALOG_GROUPS})
+    if unfinished:
+        return (
+            f"raw snapshot {date}: the {' and '.join(unfinished)} fetch did not finish (killed "
+            "mid-way?); run the date again to fetch it. The tables keep their last complete "
+            "state."
+        )
+    return None
+
+
+def prepare(layout: Layout, date: dt.date) -> Prepared:
+    """Read ``date``'s raw and build its tables (no published table is read). Raises
+    PublishFailed when the raw is not whole."""
+    why = check_raw(layout, date)
+    if why is not None:
+        raise PublishFailed(why)
+    docs = read_snapshot(raw_snapshot(layout, date))
+    if "v1_models" not in docs.present:
+        raise PublishFailed(f"raw snapshot {date} has no successful v1_models response")
+    built = build_tables(docs)
+    return Prepared(
+        date,
+        built,
+        frozenset(docs.present),
+        frozenset(docs.asked),
+        frozenset(docs.absent),
+        coverage(docs.log_rows),
+    )
 
 
 def _diffs(log: Log, layout: Layout, stage: Stage, date: dt.date, frames: Mapping) -> dict:
@@ -205,7 +257,7 @@ def held_line(date: dt.date, failed: list[checks.Verdict], against: str | None, 
     )
 
 
-def _not_asked(built: Any, docs: Any, date: dt.date, stage: Stage) -> dict[str, str]:  # noqa: ANN401
+def _not_asked(built: Any, absent: frozenset[str], date: dt.date, stage: Stage) -> dict[str, str]:  # noqa: ANN401
     """Tables without a partition of this date, and why: a source on a cadence not asked on
     this date, or one an imported archive lacks (no partition rather than an empty one, so
     the history sees "not observed")."""
@@ -217,7 +269,7 @@ def _not_asked(built: Any, docs: Any, date: dt.date, stage: Stage) -> dict[str, 
             f"the archive imported for {date} holds none of its sources"
             if built.imported
             else f"{source} was absent on {date} (404 on every known path): not observed"
-            if source in docs.absent
+            if source in absent
             else f"{source} was not asked for {date} (its cadence)"
         )
         out[name] = (
@@ -234,25 +286,34 @@ def build_and_publish(
     *,
     accept: tuple[str, str] | None = None,
     run_id: str | None = None,
+    prepared: Prepared | None = None,
+    keep_published: bool = False,
 ) -> Outcome:
     """Stage, audit, decide and publish ``date``. ``accept`` = (who, why) publishes a held
-    date after review. Raises PublishFailed (with a decision recorded) when the date cannot
-    be built."""
-    snap = raw_snapshot(layout, date)
-    if not snap.exists():
-        where = layout.bucket.url(layout.raw_key(date)) if layout.remote else snap.folder
-        raise PublishFailed(f"no raw snapshot for {date} at {where}")
-    unfinished = snap.unfinished({g: sources.GROUPS[g] for g in sources.CATALOG_GROUPS})
-    if unfinished:
-        raise PublishFailed(
-            f"raw snapshot {date}: the {' and '.join(unfinished)} fetch did not finish (killed "
-            "mid-way?); run the date again to fetch it. The tables keep their last complete "
-            "state."
+    date after review. ``prepared``: the date's tables, already built from its raw (a
+    rebuild builds them in other processes). ``keep_published``: a rebuild; a published date
+    whose new build fails the audit keeps the build it was published with (decision
+    ``kept``) rather than being held. Raises PublishFailed (with a decision recorded) when
+    the date cannot be built."""
+    recovered = recover(layout)
+    if recovered:
+        log.warning(
+            "finished the publish of "
+            + ", ".join(map(str, recovered))
+            + " that a killed run had begun (its journal was in staging/)"
         )
     try:
-        return _build_and_publish(layout, date, limits, log, snap, accept, run_id)
+        if prepared is None:
+            why = check_raw(layout, date)
+            if why is not None:  # nothing to record: the raw step says what is missing
+                raise PublishFailed(why)
+            prepared = prepare(layout, date)
+        return _build_and_publish(
+            layout, date, limits, log, prepared, accept, run_id, keep_published
+        )
     except PublishFailed as exc:
-        _record_failure(layout, date, str(exc), run_id)
+        if check_raw(layout, date) is None:
+            _record_failure(layout, date, str(exc), run_id)
         raise
     except Exception as exc:
         line = (
@@ -273,6 +334,7 @@ def _record_failure(layout: Layout, date: dt.date, line: str, run_id: str | None
             against=None,
             line=line,
             run_id=run_id,
+            version=code_version(),
         ),
     )
 
@@ -282,16 +344,13 @@ def _build_and_publish(
     date: dt.date,
     limits: Thresholds,
     log: Log,
-    snap: Any,  # noqa: ANN401
+    prepared: Prepared,
     accept: tuple[str, str] | None,
     run_id: str | None,
+    keep_published: bool = False,
 ) -> Outcome:
-    docs = read_snapshot(snap)
-    if "v1_models" not in docs.present:
-        raise PublishFailed(f"raw snapshot {date} has no successful v1_models response")
-    built = build_tables(docs)
+    built, calls = prepared.built, prepared.calls
     frames, drift, repeated = built.frames, built.drift, built.duplicates
-    calls = coverage(docs.log_rows)
     missing = {s: c["transient"] for s, c in calls.items() if c["transient"]}
     if missing:
         log.warning(
@@ -321,7 +380,7 @@ def _build_and_publish(
     stage = Stage(layout, date)
     stage.clear()
     frames.update(_diffs(log, layout, stage, date, frames))
-    not_written = _not_asked(built, docs, date, stage)
+    not_written = _not_asked(built, prepared.absent, date, stage)
     for name in TABLE_NAMES:
         if name not in frames and name not in not_written:  # a diff whose base is absent
             not_written[name] = f"{date} has none of its inputs"
@@ -335,7 +394,7 @@ def _build_and_publish(
         frozenset(built.present),
         built.imported,
         previous,
-        frozenset(docs.asked),
+        prepared.asked,
         calls,
         held_aside,
     )
@@ -365,6 +424,27 @@ def _build_and_publish(
             stage.location,
         )
 
+    published_before = keep_published and date in (layout.published() or set())
+    if failed and accept is None and published_before:
+        decision = decisions.Decision(
+            snapshot_date=date.isoformat(),
+            state=decisions.KEPT,
+            at=decisions.now(),
+            against=against,
+            line=(
+                f"kept {date}: the rebuild failed {held_figures(failed)}; the date stays "
+                f"published with the build it had; the new build is staged in "
+                f"{stage.location} for review"
+            ),
+            failed=[v.name for v in failed],
+            checks=checks_record(verdicts),
+            staged=stage.location,
+            run_id=run_id,
+            version=code_version(),
+        )
+        decisions.record(layout, decision)
+        log.error(decision.line)
+        return outcome(decision)
     if failed and accept is None:
         decision = decisions.Decision(
             snapshot_date=date.isoformat(),
@@ -376,12 +456,13 @@ def _build_and_publish(
             checks=checks_record(verdicts),
             staged=stage.location,
             run_id=run_id,
+            version=code_version(),
         )
         decisions.record(layout, decision)
         log.error(decision.line)
         return outcome(decision)
 
-    stage.publish(TABLE_NAMES)
+    stage.publish(TABLE_NAMES, code_version())
     decision = decisions.Decision(
         snapshot_date=date.isoformat(),
         state=decisions.ACCEPTED if accept else decisions.PUBLISHED,
@@ -398,6 +479,7 @@ def _build_and_publish(
         accepted_by=accept[0] if accept else None,
         reason=accept[1] if accept else None,
         run_id=run_id,
+        version=code_version(),
     )
     decisions.record(layout, decision)
     if accept:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 import shutil
 from collections.abc import Sequence
@@ -20,11 +21,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.storage import crashpoints
-from pipeline.storage.atomic import replacing, sweep_stale
+from pipeline.storage.atomic import atomic_write_bytes, replacing, sweep_stale
 from pipeline.storage.layout import PART_FILE, Layout
 
 if TYPE_CHECKING:
     import polars as pl
+
+
+# a publish in progress: the moves it makes, so a kill mid-way can be finished (``recover``)
+JOURNAL = "publishing.json"
 
 
 @dataclass
@@ -86,7 +91,11 @@ class Stage:
         self.drops.append((table, date))
         return True
 
-    def publish(self, tables: Sequence[str]) -> list[str]:
+    @property
+    def journal_key(self) -> str:
+        return f"{self.key}/{JOURNAL}"
+
+    def publish(self, tables: Sequence[str], version: str | None = None) -> list[str]:
         """Move every staged partition into ``tables/``, apply the drops, and make the date
         readable; returns where the partitions now are.
 
@@ -94,14 +103,51 @@ class Stage:
         view and every date lookup reads. The date leaves the list before its files move
         (a re-run of a published date), and joins it when all of them are in place, so a kill
         at any point leaves readers with whole dates only: the previous ones, or the new one
-        with every table. ``tables``: the daily tables, for a store without the list yet."""
+        with every table. ``tables``: the daily tables, for a store without the list yet.
+        ``version``: the code that built the date (``pipeline/publish/version.py``), stamped
+        in the same write that lists it.
+
+        Before the first move, a journal of the moves is kept in the stage: a publish cut
+        short by a kill is finished by ``recover`` (the next build or rebuild of the store
+        starts with it), so a re-published date is never left off the list for good."""
         listed = self.layout.ensure_published(tables)
+        journal = {
+            "writes": [[t, d.isoformat()] for t, d in self.writes],
+            "drops": [[t, d.isoformat()] for t, d in self.drops],
+            "version": version,
+        }
+        self._put(self.journal_key, json.dumps(journal).encode())
         if self.date in listed:
             self.layout.write_published(listed - {self.date})
         crashpoints.reached("publish", "unlisted")
+        published = self._move(self.writes, self.drops)
+        crashpoints.reached("publish", "listed")
+        self.layout.write_published(listed | {self.date}, {self.date: version} if version else None)
+        self.clear()
+        return published
+
+    def _put(self, key: str, body: bytes) -> None:
+        if self.layout.remote:
+            self.layout.bucket.put(key, body)
+        else:
+            atomic_write_bytes(self.layout.base / key, body)
+
+    def _staged(self, table: str, date: dt.date) -> bool:
+        if self.layout.remote:
+            return self.layout.bucket.exists(self._rel(table, date))
+        return self._file(table, date).is_file()
+
+    def _move(
+        self,
+        writes: Sequence[tuple[str, dt.date]],
+        drops: Sequence[tuple[str, dt.date]],
+        only_staged: bool = False,
+    ) -> list[str]:
         published = []
-        for table, date in self.writes:
+        for table, date in writes:
             crashpoints.reached("publish", table)
+            if only_staged and not self._staged(table, date):
+                continue  # moved before the kill
             if self.layout.remote:
                 self._copy(table, date)
             else:
@@ -110,17 +156,43 @@ class Stage:
                 sweep_stale(final.parent)
                 os.replace(self._file(table, date), final)
             published.append(self.layout.partition_location(table, date))
-        for table, date in self.drops:
+        for table, date in drops:
             self.layout.drop_partition(table, date)
-        crashpoints.reached("publish", "listed")
-        self.layout.write_published(listed | {self.date})
-        self.clear()
         return published
 
     def _copy(self, table: str, date: dt.date) -> None:
         src = self._rel(table, date)
         self.layout.bucket.copy(src, Layout.partition_key(table, date))
         self.layout.bucket.delete(src)
+
+
+def recover(layout: Layout) -> list[dt.date]:
+    """Finish every publish a kill cut short (a stage holding a journal): the partitions still
+    staged are moved, the drops applied, and the date listed with its version. Returns the
+    dates so finished."""
+    if layout.remote:
+        keys = [k for k in layout.bucket.list("staging") if k.endswith(f"/{JOURNAL}")]
+        found = [(k, layout.bucket.get(k)) for k in keys]
+    else:
+        root = layout.base / "staging"
+        paths = sorted(root.glob(f"snapshot_date=*/{JOURNAL}")) if root.is_dir() else []
+        found = [(str(p), p.read_bytes()) for p in paths]
+    done = []
+    for where, blob in found:
+        date = dt.date.fromisoformat(where.split("snapshot_date=")[1][:10])
+        journal = json.loads(blob)
+        stage = Stage(layout, date)
+
+        def pairs(key: str) -> list[tuple[str, dt.date]]:
+            return [(t, dt.date.fromisoformat(d)) for t, d in journal[key]]  # noqa: B023
+
+        stage._move(pairs("writes"), pairs("drops"), only_staged=True)
+        listed = layout.published() or set()
+        version = journal.get("version")
+        layout.write_published(listed | {date}, {date: version} if version else None)
+        stage.clear()
+        done.append(date)
+    return done
 
 
 def staged_tables(layout: Layout, date: dt.date) -> list[str]:

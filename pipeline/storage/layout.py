@@ -248,9 +248,7 @@ class Layout:
             return self.bucket.url(PUBLISHED_KEY)
         return str(self.base / PUBLISHED_KEY)
 
-    def published(self) -> set[dt.date] | None:
-        """The snapshot dates readers see; None for a store written before the list existed
-        (every partition is then published)."""
+    def _published_doc(self) -> dict | None:
         if self.remote:
             if not self.bucket.exists(PUBLISHED_KEY):
                 return None
@@ -260,11 +258,40 @@ class Layout:
             if not path.is_file():
                 return None
             blob = path.read_bytes()
-        return {dt.date.fromisoformat(d) for d in json.loads(blob)["dates"]}
+        return json.loads(blob)
 
-    def write_published(self, dates: set[dt.date]) -> None:
-        """Replace the list of published dates in one write (a rename, or one PUT)."""
-        body = json.dumps({"dates": sorted(d.isoformat() for d in dates)}, indent=1).encode()
+    def published(self) -> set[dt.date] | None:
+        """The snapshot dates readers see; None for a store written before the list existed
+        (every partition is then published)."""
+        doc = self._published_doc()
+        return None if doc is None else {dt.date.fromisoformat(d) for d in doc["dates"]}
+
+    def builds(self) -> dict[dt.date, str]:
+        """The version of the code that built each published date (``pipeline/publish/
+        version.py``); a date published before versions were kept has none."""
+        doc = self._published_doc() or {}
+        return {
+            dt.date.fromisoformat(b["date"]): b["version"]
+            for b in doc.get("builds") or []
+            if b.get("version")
+        }
+
+    def write_published(
+        self, dates: set[dt.date], builds: dict[dt.date, str] | None = None
+    ) -> None:
+        """Replace the list of published dates, and the version each was built by, in one
+        write (a rename, or one PUT). ``builds``: the stamps to set; the listed dates keep
+        the ones they had."""
+        kept = {**self.builds(), **(builds or {})}
+        body = json.dumps(
+            {
+                "dates": sorted(d.isoformat() for d in dates),
+                "builds": [
+                    {"date": d.isoformat(), "version": kept[d]} for d in sorted(dates) if d in kept
+                ],
+            },
+            indent=1,
+        ).encode()
         if self.remote:
             self.bucket.put(PUBLISHED_KEY, body)
         else:

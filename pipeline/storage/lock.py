@@ -6,6 +6,12 @@ when the process ends, however it ends, so a killed run never leaves a stale loc
 root the lock is the data dir's, one machine's; runs launched through a Dagster instance are
 kept to one per partition by its run queue (``dagster.yaml``: ``tag_concurrency_limits``).
 Runs of different dates never wait for each other.
+
+A rebuild holds the lock of every date of its range for its whole run, and the tables step of
+every run takes its date's, whichever process launched it (the UI's, the daemon's): so a daily
+run of a date inside a running rebuild refuses in one line, and a rebuild refuses while a run
+of one of its dates is going. A lock this process holds already is held again at no cost (the
+command line's run holds its date's lock around the run whose step takes it too).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from pipeline.storage.layout import Layout
 
@@ -23,10 +29,21 @@ class DateLocked(RuntimeError):
     """Another run of the date holds the lock; str() is one line."""
 
 
+# the locks this process holds: path → how many blocks hold it
+_HELD: dict[str, int] = {}
+
+
 @contextlib.contextmanager
-def date_lock(layout: Layout, date: dt.date) -> Iterator[None]:
+def date_lock(layout: Layout, date: dt.date, what: str = "run") -> Iterator[None]:
     """Hold the date's lock for the block, or raise DateLocked at once."""
     path = layout.base / "locks" / f"snapshot_date={date.isoformat()}.lock"
+    if _HELD.get(str(path)):
+        _HELD[str(path)] += 1
+        try:
+            yield
+        finally:
+            _HELD[str(path)] -= 1
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fh = open(path, "a+")  # noqa: SIM115 - held for the block
     try:
@@ -42,8 +59,22 @@ def date_lock(layout: Layout, date: dt.date) -> Iterator[None]:
         fh.seek(0)
         fh.truncate()
         since = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        fh.write(f"pid {os.getpid()} since {since}")
+        fh.write(f"pid {os.getpid()} ({what}) since {since}")
         fh.flush()
-        yield
+        _HELD[str(path)] = 1
+        try:
+            yield
+        finally:
+            _HELD.pop(str(path), None)
     finally:
         fh.close()  # releases the lock
+
+
+@contextlib.contextmanager
+def dates_locked(layout: Layout, dates: Iterable[dt.date]) -> Iterator[None]:
+    """Hold the lock of every date (a rebuild's range) for the block, or raise DateLocked
+    naming the first date another run holds, holding none."""
+    with contextlib.ExitStack() as stack:
+        for date in sorted(set(dates)):
+            stack.enter_context(date_lock(layout, date, "rebuild"))
+        yield

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from pipeline.publish.version import code_version
 from pipeline.storage import crashpoints
 from pipeline.storage.atomic import replacing, sweep_stale
 from pipeline.storage.layout import Layout
@@ -26,6 +28,8 @@ from pipeline.transforms.schemas import ALL_TABLES, BY_DATA_DATE, TABLE_DESCRIPT
 SQL_DIR = Path(__file__).parent
 PLACEHOLDER = "{{tables}}"
 AS_OF = "{{as_of}}"
+PUBLISHED_FILE = "{{published_file}}"
+CODE_VERSION = "{{code_version}}"
 TABLE_TEMPLATE = SQL_DIR / "_table.sql"
 BY_DATE_TEMPLATE = SQL_DIR / "_by_date.sql"
 HISTORY_TEMPLATE = SQL_DIR / "_history.sql"
@@ -151,10 +155,18 @@ def statements(layout: Layout, as_of: dt.date | None = None) -> list[tuple[str, 
         scripts += history_sql(h, PUBLISHED_FILTER)
     scripts += [(p.name, p.read_text()) for p in sql_files()]
     quoted = layout.tables_location.replace("'", "''")
-    return [
-        (name, sql.replace(PLACEHOLDER, quoted).replace(AS_OF, as_of_sql(as_of)))
-        for name, sql in scripts
-    ]
+    fills = {
+        PLACEHOLDER: quoted,
+        AS_OF: as_of_sql(as_of),
+        PUBLISHED_FILE: listed,
+        CODE_VERSION: code_version(),
+    }
+    out = []
+    for name, sql in scripts:
+        for k, v in fills.items():
+            sql = sql.replace(k, v)
+        out.append((name, sql))
+    return out
 
 
 def open_warehouse(layout: Layout) -> duckdb.DuckDBPyConnection:
@@ -162,6 +174,54 @@ def open_warehouse(layout: Layout) -> duckdb.DuckDBPyConnection:
     closing the connection also releases the registered filesystem cleanly)."""
     con = duckdb.connect(str(layout.warehouse_path), read_only=True)
     layout.attach(con)
+    return con
+
+
+def built_for(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The tables folder (or bucket prefix) a warehouse file's views read: what the file was
+    built for, which a copied or moved data dir no longer is. None: no such view."""
+    rows = con.sql(
+        "SELECT sql FROM duckdb_views() WHERE view_name = 'models_history' AND NOT internal"
+    ).fetchall()
+    if not rows:
+        return None
+    found = re.search(r"read_parquet\('(.*)/models/snapshot_date=", rows[0][0])
+    return found.group(1).replace("''", "'") if found else None
+
+
+def moved_from(layout: Layout) -> str | None:
+    """Where the warehouse file's views read, when that is not ``layout``'s tables (a data dir
+    copied or mounted elsewhere); else None."""
+    if not layout.warehouse_path.is_file():
+        return None
+    try:
+        with open_warehouse(layout) as con:
+            built = built_for(con)
+    except duckdb.Error:
+        return None
+    return built if built is not None and built != layout.tables_location else None
+
+
+def moved_line(layout: Layout, built: str) -> str:
+    """The one line that says the views were bound over this data dir, in memory."""
+    return (
+        f"note: {layout.warehouse_path} was built for the tables at {built}; the views are "
+        f"bound in memory over {layout.tables_location} (nothing written; "
+        f"`openrouter-catalog warehouse --data-dir {layout.base}` rebuilds the file here)"
+    )
+
+
+def in_memory(layout: Layout, as_of: dt.date | None = None) -> duckdb.DuckDBPyConnection:
+    """Every view bound over ``layout``'s tables in an in-memory database: for a data dir
+    whose warehouse file was built elsewhere. Reads only."""
+    con = duckdb.connect()
+    layout.attach(con)
+    for name, sql in statements(layout, as_of):
+        try:
+            con.execute(sql)
+        except duckdb.Error as exc:
+            con.close()
+            raise RuntimeError(f"warehouse in memory: {name} failed: {exc}") from exc
     return con
 
 
