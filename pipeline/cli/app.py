@@ -358,7 +358,7 @@ def digest(
     from pipeline.digest import build_digest
     from pipeline.storage.layout import parse_snapshot_date
     from pipeline.storage.object_store import StorageError
-    from pipeline.warehouse.build import moved_from, moved_line
+    from pipeline.warehouse.binding import moved_from, moved_line
 
     settings = _settings(data_dir=data_dir, root=root)
     try:

@@ -78,13 +78,22 @@ def _connect(warehouse: Path, layout: Layout | None) -> duckdb.DuckDBPyConnectio
     if layout is None:
         return con
     layout.attach(con)
-    from pipeline.warehouse.build import built_for, in_memory, moved_line
+    from pipeline.publish.version import code_version
+    from pipeline.warehouse.binding import built_by, built_for, moved_line, other_code_line
 
-    built = built_for(con)
-    if built is None or built == layout.tables_location:
+    built, by = built_for(con), built_by(con)
+    if built is None:  # not a file this project built: its views are what they are
+        return con
+    if built != layout.tables_location:
+        line = moved_line(layout, built)
+    elif by != code_version():
+        line = other_code_line(layout, by)
+    else:
         return con
     con.close()
-    sys.stderr.write(moved_line(layout, built) + "\n")
+    sys.stderr.write(line + "\n")
+    from pipeline.warehouse.build import in_memory  # polars: only for a moved data dir
+
     return in_memory(layout)
 
 

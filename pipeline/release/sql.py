@@ -67,6 +67,6 @@ def release_sql(tables: Sequence[str], dates: Sequence[dt.date]) -> str:
         for view in (h.view, h.removed):
             if view:
                 out.append(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {file_of(view)};")
-    for path in sql_files():
+    for path in sql_files(store=False):
         out.append(path.read_text().replace(AS_OF, as_of_sql(None)))
     return "\n".join(out) + "\n"

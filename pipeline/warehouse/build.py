@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +23,7 @@ from pipeline.storage.atomic import replacing, sweep_stale
 from pipeline.storage.layout import Layout
 from pipeline.transforms.history import HISTORIES, History
 from pipeline.transforms.schemas import ALL_TABLES, BY_DATA_DATE, TABLE_DESCRIPTIONS
+from pipeline.warehouse.binding import BUILD_TABLE, open_warehouse
 
 SQL_DIR = Path(__file__).parent
 PLACEHOLDER = "{{tables}}"
@@ -41,8 +41,6 @@ SNAPSHOT_TABLES = tuple(ALL_TABLES)  # a sampled table's partition holds one fil
 # are each whole and visible as they land
 DAILY_TABLES = frozenset(TABLE_DESCRIPTIONS)
 PUBLISHED_FILTER = "\n  AND snapshot_date IN (SELECT snapshot_date FROM published_dates)"
-# one row: what the file's views were built from (views_as_of opens the file when it matches)
-BUILD_TABLE = "warehouse_build"
 # queries at once: two gain what four do, and each more raises the run's peak (each DuckDB
 # cursor at work holds buffers of its own; bench/README.md)
 QUERY_WORKERS = 2
@@ -64,9 +62,15 @@ KEY_VIEWS = (
 )
 
 
-def sql_files() -> list[Path]:
-    """The numbered view files, in order (``_table.sql`` is the per-table template)."""
-    return sorted(p for p in SQL_DIR.glob("*.sql") if not p.name.startswith("_"))
+def sql_files(*, store: bool = True) -> list[Path]:
+    """The numbered view files, in order (``_table.sql`` is the per-table template). Views
+    about the store itself (which code built which date) read ``published.json``, which a
+    release does not carry: ``store=False`` leaves them out."""
+    return sorted(
+        p
+        for p in SQL_DIR.glob("*.sql")
+        if not p.name.startswith("_") and (store or PUBLISHED_FILE not in p.read_text())
+    )
 
 
 def _duckdb_type(dtype: pl.DataType) -> str:
@@ -167,48 +171,6 @@ def statements(layout: Layout, as_of: dt.date | None = None) -> list[tuple[str, 
             sql = sql.replace(k, v)
         out.append((name, sql))
     return out
-
-
-def open_warehouse(layout: Layout) -> duckdb.DuckDBPyConnection:
-    """The warehouse file, read-only, ready to query whatever the root (use with ``with``:
-    closing the connection also releases the registered filesystem cleanly)."""
-    con = duckdb.connect(str(layout.warehouse_path), read_only=True)
-    layout.attach(con)
-    return con
-
-
-def built_for(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The tables folder (or bucket prefix) a warehouse file's views read: what the file was
-    built for, which a copied or moved data dir no longer is. None: no such view."""
-    rows = con.sql(
-        "SELECT sql FROM duckdb_views() WHERE view_name = 'models_history' AND NOT internal"
-    ).fetchall()
-    if not rows:
-        return None
-    found = re.search(r"read_parquet\('(.*)/models/snapshot_date=", rows[0][0])
-    return found.group(1).replace("''", "'") if found else None
-
-
-def moved_from(layout: Layout) -> str | None:
-    """Where the warehouse file's views read, when that is not ``layout``'s tables (a data dir
-    copied or mounted elsewhere); else None."""
-    if not layout.warehouse_path.is_file():
-        return None
-    try:
-        with open_warehouse(layout) as con:
-            built = built_for(con)
-    except duckdb.Error:
-        return None
-    return built if built is not None and built != layout.tables_location else None
-
-
-def moved_line(layout: Layout, built: str) -> str:
-    """The one line that says the views were bound over this data dir, in memory."""
-    return (
-        f"note: {layout.warehouse_path} was built for the tables at {built}; the views are "
-        f"bound in memory over {layout.tables_location} (nothing written; "
-        f"`openrouter-catalog warehouse --data-dir {layout.base}` rebuilds the file here)"
-    )
 
 
 def in_memory(layout: Layout, as_of: dt.date | None = None) -> duckdb.DuckDBPyConnection:
@@ -383,8 +345,14 @@ def build_warehouse(layout: Layout, *, reuse: bool = True) -> dict[str, int]:
                 con.execute(sql)
             except duckdb.Error as exc:
                 raise RuntimeError(f"warehouse: {name} failed: {exc}") from exc
-        con.execute(f"CREATE TABLE {BUILD_TABLE} (fingerprint VARCHAR, built_at TIMESTAMPTZ)")
-        con.execute(f"INSERT INTO {BUILD_TABLE} VALUES (?, now())", [fingerprint(scripts)])
+        con.execute(
+            f"CREATE TABLE {BUILD_TABLE} "
+            "(fingerprint VARCHAR, built_at TIMESTAMPTZ, code_version VARCHAR)"
+        )
+        con.execute(
+            f"INSERT INTO {BUILD_TABLE} VALUES (?, now(), ?)",
+            [fingerprint(scripts), code_version()],
+        )
         con.execute("COMMIT")
         counts = _key_counts(con)
     return counts
