@@ -25,7 +25,7 @@ from assets.stale_runs import close_dead_runs, process_tag
 from assets.tables import tables_config
 from pipeline.publish import decisions
 from pipeline.settings import Settings
-from pipeline.storage.lock import DateLocked, date_lock
+from pipeline.storage.lock import LAUNCHER_HOLDS_TAG, DateLocked, date_lock
 
 # A new Dagster home gets the project's settings: no telemetry (these machines are offline).
 # The API pool (assets/raw.py) lets one fetching step at a time talk to OpenRouter, whichever
@@ -260,7 +260,11 @@ def run_snapshot(
     instance = _instance(settings)
     logger = _logger(verbose)
     command = "accept" if accept else "import" if import_files else "run"
-    tags = {"source": f"openrouter-catalog {command}", **process_tag()}
+    tags = {
+        "source": f"openrouter-catalog {command}",
+        **process_tag(),
+        LAUNCHER_HOLDS_TAG: f"pid {os.getpid()}",  # _one_run_per_date holds it
+    }
     if accept:
         tags[decisions.ACCEPTED_BY_TAG], tags[decisions.ACCEPT_REASON_TAG] = accept
     if executor == "multiprocess":

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -115,11 +118,15 @@ def raw_dates(layout: Layout) -> list[dt.date]:
 
 
 def _done_here(layout: Layout, date: dt.date, version: str) -> bool:
-    """Whether this code already decided the date (published, accepted, kept or held)."""
-    if layout.builds().get(date) == version and date in (layout.published() or set()):
-        return True
+    """Whether this code already decided the date: a published date stamped with this
+    version, or kept at it (its new build failed the audit); an unpublished one held by it."""
     last = decisions.latest(layout, date)
-    return last is not None and last.version == version and last.state != decisions.FAILED
+    decided = last is not None and last.version == version
+    if date in (layout.published() or set()):
+        return layout.builds().get(date) == version or (
+            decided and last.state == decisions.KEPT  # type: ignore[union-attr]
+        )
+    return decided and last.state == decisions.HELD  # type: ignore[union-attr]
 
 
 def plan(
@@ -164,6 +171,20 @@ def _acceptance(layout: Layout, date: dt.date) -> tuple[str, str] | None:
     return None
 
 
+def _worker_start(parent: int) -> None:
+    """A preparing process ignores Ctrl-C (the terminal sends it to the whole group; the parent
+    decides, and ends the pool) and ends itself when its parent is gone: a parent killed with
+    SIGKILL cannot end it, and an orphan would hold the terminal's pipes open forever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _prepare_in_worker(root: str, local_dir: str | None, s3: object, date: dt.date) -> Prepared:
     layout = Layout(root, local_dir, s3)  # type: ignore[arg-type]
     try:
@@ -177,6 +198,8 @@ def _prepared(
 ) -> Iterator[tuple[dt.date, Prepared | Exception]]:
     """Each date's prepared build, in order; with ``workers``, built ahead in that many
     processes (at most ``workers + 1`` waiting), else here, one at a time."""
+    if not dates:
+        return
     if workers <= 0 or len(dates) == 1:
         for d in dates:
             try:
@@ -187,7 +210,12 @@ def _prepared(
     # spawn, not fork: the parent may hold threads (Dagster's, DuckDB's), and a forked child
     # inherits their locks mid-use
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(min(workers, len(dates)), mp_context=ctx) as pool:
+    with ProcessPoolExecutor(
+        min(workers, len(dates)),
+        mp_context=ctx,
+        initializer=_worker_start,
+        initargs=(os.getpid(),),
+    ) as pool:
         pending: list[tuple[dt.date, Future]] = []
         todo = iter(dates)
         ahead = workers + 1

@@ -10,12 +10,15 @@ review (polars, DuckDB and pandas read it as they read ``tables/``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
 import os
 import shutil
-from collections.abc import Sequence
+import signal
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +29,22 @@ from pipeline.storage.layout import PART_FILE, Layout
 
 if TYPE_CHECKING:
     import polars as pl
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """A Ctrl-C that arrives while a date's files move is delivered once they are all in
+    place (a blocked SIGINT stays pending), so an interrupt never leaves a date half moved.
+    Only a SIGKILL can, and ``recover`` finishes that. The main thread only: signals are
+    delivered there."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
 # a publish in progress: the moves it makes, so a kill mid-way can be finished (``recover``)
@@ -116,14 +135,16 @@ class Stage:
             "drops": [[t, d.isoformat()] for t, d in self.drops],
             "version": version,
         }
-        self._put(self.journal_key, json.dumps(journal).encode())
-        if self.date in listed:
-            self.layout.write_published(listed - {self.date})
-        crashpoints.reached("publish", "unlisted")
-        published = self._move(self.writes, self.drops)
-        crashpoints.reached("publish", "listed")
-        self.layout.write_published(listed | {self.date}, {self.date: version} if version else None)
-        self.clear()
+        with interrupts_held():
+            self._put(self.journal_key, json.dumps(journal).encode())
+            if self.date in listed:
+                self.layout.write_published(listed - {self.date})
+            crashpoints.reached("publish", "unlisted")
+            published = self._move(self.writes, self.drops)
+            crashpoints.reached("publish", "listed")
+            stamp = {self.date: version} if version else None
+            self.layout.write_published(listed | {self.date}, stamp)
+            self.clear()
         return published
 
     def _put(self, key: str, body: bytes) -> None:

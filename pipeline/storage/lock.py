@@ -29,6 +29,10 @@ class DateLocked(RuntimeError):
     """Another run of the date holds the lock; str() is one line."""
 
 
+# a run tag: the process that launched the run holds the date's lock for it (the command
+# line's run, whose steps may run in processes of their own), so the steps take none
+LAUNCHER_HOLDS_TAG = "openrouter_catalog/date_lock_held_by"
+
 # the locks this process holds: path → how many blocks hold it
 _HELD: dict[str, int] = {}
 
