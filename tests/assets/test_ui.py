@@ -8,11 +8,13 @@ which the daemon dequeues and which publishes its date."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -273,3 +275,76 @@ def test_an_hourly_sample_launched_from_the_ui_is_in_the_views_at_once(webserver
             [f"{at}:00+00:00"],
         ).fetchone()
     assert rows == landed
+
+
+BACKFILL = """mutation Backfill($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) { __typename
+    ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
+BACKFILL_RUNS = """query Backfill($id: String!) { partitionBackfillOrError(backfillId: $id) {
+    __typename ... on PartitionBackfill { status runs { runId status tags { key value } } } } }"""
+DAILY_ASSETS = "{ assetNodes { assetKey { path } jobNames } }"
+
+
+def test_a_range_backfilled_from_the_ui_is_one_run_equal_to_the_command_lines(webserver):
+    """The two dates selected on the daily assets' page and materialised as the UI does (a
+    backfill of the job's assets for a range of partitions, with the tag that rebuilds dates
+    this code already built): the daemon launches one run for the range, which rebuilds both
+    dates from their raw; the same rebuild from the command line, on a copy of the data dir
+    as it stood before, writes the same rows."""
+    import time
+
+    import polars as pl
+
+    from pipeline.transforms.schemas import TABLE_DESCRIPTIONS
+
+    port, dates, *_, data, _ = webserver
+    before = data.parent / "before_backfill"
+    shutil.copytree(data, before, ignore=shutil.ignore_patterns("locks"))
+    assets = [
+        {"path": n["assetKey"]["path"]}
+        for n in query(port, DAILY_ASSETS)["assetNodes"]
+        if "daily_snapshot" in n["jobNames"]
+    ]
+    # the dates were built by this code already: the backfill's tag asks for them anyway
+    force = [{"key": "openrouter_catalog/rebuild_force", "value": "true"}]
+    params = {"assetSelection": assets, "partitionNames": dates, "fromFailure": False,
+              "tags": force}  # fmt: skip
+    answer = graphql(port, BACKFILL, variables={"params": params})["data"]
+    answer = answer["launchPartitionBackfill"]
+    assert answer["__typename"] == "LaunchBackfillSuccess", answer
+    deadline = time.monotonic() + 300
+    while True:
+        backfill = graphql(port, BACKFILL_RUNS, variables={"id": answer["backfillId"]})
+        state = backfill["data"]["partitionBackfillOrError"]
+        ended = state["runs"] and all(
+            r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in state["runs"]
+        )
+        if state["status"] != "REQUESTED" and ended:
+            break
+        assert time.monotonic() < deadline, state
+        time.sleep(1)
+    [run] = state["runs"]
+    assert run["status"] == "SUCCESS", run
+    tags = {t["key"]: t["value"] for t in run["tags"]}
+    assert (tags["dagster/asset_partition_range_start"],
+            tags["dagster/asset_partition_range_end"]) == (dates[0], dates[-1])  # fmt: skip
+
+    out = subprocess.run(
+        [sys.executable, "-m", "pipeline", "rebuild", "--from", dates[0], "--to", dates[-1],
+         "--force", "--data-dir", str(before), "--dagster-home", "memory"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    # 3: a date kept its old build (the held day's bent raw, when run before the test that
+    # fetches it again); the UI's run decided the same, and the tables say so
+    assert out.returncode in (0, 3), out.stdout + out.stderr
+    ui, command = Layout(str(data)), Layout(str(before))
+    days = {dt.date.fromisoformat(d) for d in dates}
+    compared = 0
+    for table in TABLE_DESCRIPTIONS:
+        listed = set(ui.dates(table)) & days  # a source asked every few days has fewer
+        assert listed == set(command.dates(table)) & days, table
+        for d in listed:
+            a, b = ui.read_partition(table, d), command.read_partition(table, d)
+            assert isinstance(a, pl.DataFrame) and a.equals(b), (table, d)
+            compared += 1
+    assert compared > len(TABLE_DESCRIPTIONS)

@@ -233,9 +233,9 @@ def test_a_held_day_changes_nothing_readers_see_and_keeps_its_raw(held, how):
     assert "**Held, not published**" in digest and all(n in digest for n in decision.failed)
     assert not layout.report_path_for(date).exists()
     printed = CliRunner().invoke(app, ["digest", "--date", BAD, "--data-dir", str(data)])
-    assert printed.exit_code == 0 and printed.output == digest
+    assert printed.exit_code == 0 and printed.stdout == digest
     newest = CliRunner().invoke(app, ["digest", "--data-dir", str(data)])
-    assert newest.output.startswith(f"# OpenRouter catalog digest, {GOOD}")
+    assert newest.stdout.startswith(f"# OpenRouter catalog digest, {GOOD}")
 
 
 def test_accept_publishes_a_held_day_as_a_direct_publish_would(held, good_day, tmp_path):
