@@ -21,6 +21,11 @@ from pipeline.warehouse.build import side_by_side, views_as_of
 
 # past digests built at once by a rebuild
 DIGEST_WORKERS = 2
+# a rebuild builds again the digests of the newest this many dates of its range: each past
+# digest binds every view as of its date, which reads the schema of every stored partition
+# (seconds a date on a year of history); an older one is rebuilt on demand (``digest
+# --date D``)
+PAST_DIGESTS = 7
 
 SQL_DIR = Path(__file__).parent
 TITLES = {
@@ -145,13 +150,20 @@ def build_digest(layout: Layout, date: dt.date | None = None) -> Digest:
 def build_digests(
     layout: Layout, dates: list[dt.date], log: Callable[[str], None] | None = None
 ) -> list[Digest]:
-    """The digests of ``dates`` that are snapshots (or held), oldest first: a rebuild's past
-    digests, two at a time (each binds the views as of its date, which waits on Parquet
-    metadata as much as on the processor)."""
+    """The digests of the newest ``PAST_DIGESTS`` of ``dates`` that are snapshots (or held),
+    oldest first: a rebuild's past digests, two at a time (each binds the views as of its
+    date, which waits on Parquet metadata as much as on the processor)."""
     published = set(snapshot_dates(layout))
     wanted = [d for d in sorted(dates) if d in published or decisions.is_held(layout, d)]
+    older, wanted = wanted[:-PAST_DIGESTS], wanted[-PAST_DIGESTS:]
     with ThreadPoolExecutor(DIGEST_WORKERS) as pool:
         digests = list(pool.map(lambda d: build_digest(layout, d), wanted))
     if log is not None and digests:
         log(f"catalog_digest: {len(digests)} digests, {wanted[0]} → {wanted[-1]}")
+    if log is not None and older:
+        log(
+            f"catalog_digest: the {len(older)} digests before {wanted[0]} ({older[0]} → "
+            f"{older[-1]}) keep their old text; `openrouter-catalog digest --date D` builds "
+            "any of them again"
+        )
     return digests

@@ -14,6 +14,7 @@ already done: a rerun of a rebuild that was cut short starts where it stopped.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import multiprocessing
 import os
@@ -197,10 +198,12 @@ def _prepared(
     layout: Layout, dates: list[dt.date], workers: int
 ) -> Iterator[tuple[dt.date, Prepared | Exception]]:
     """Each date's prepared build, in order; with ``workers``, built ahead in that many
-    processes (at most ``workers + 1`` waiting), else here, one at a time."""
+    processes (at most ``workers + 1`` waiting), else here, one at a time. One date takes
+    the same path as many (one worker): a rebuild's memory is that of its processes, not of
+    how many dates it holds."""
     if not dates:
         return
-    if workers <= 0 or len(dates) == 1:
+    if workers <= 0:
         for d in dates:
             try:
                 yield d, prepare(layout, d)
@@ -278,14 +281,18 @@ def rebuild(
         else:
             result = _publish(layout, date, got, limits, log, run_id)
         del got
-        memory.release()
-        summary.results.append(result)
         pace = _pace(n, len(dates), started)
         (log.info if result.state == REBUILT else log.warning)(
             f"rebuild {n}/{len(dates)} {date}: {result.line} ({pace})"
         )
         if on_date is not None:
             on_date(result)
+        # the summary keeps each date's decision and verdicts, not its tables: a year of
+        # them would hold every table of every date in memory at once
+        if result.outcome is not None:
+            result.outcome = dataclasses.replace(result.outcome, frames={})
+        summary.results.append(result)
+        memory.release()
     summary.seconds = time.monotonic() - started
     return summary
 
