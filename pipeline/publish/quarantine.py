@@ -149,9 +149,11 @@ def _stand_in(
         if key not in df.columns:
             continue
         if key == "model_id" and "endpoint_id" in df.columns:
-            frames[name] = df.filter(~pl.col(key).is_in(orphans))
+            frames[name] = df.filter(~pl.col(key).is_in(orphans).fill_null(False))
             continue
-        kept = df.filter(~pl.col(key).is_in(gone))
+        # a row whose key is null (a provider-wide policy row has no endpoint) is no
+        # quarantined record's: ``is_in`` of a null is null, which a filter drops
+        kept = df.filter(~pl.col(key).is_in(gone).fill_null(False))
         prev = previous(name)
         if prev is not None and key in prev[1].columns:
             old = prev[1].filter(pl.col(key).is_in(gone))

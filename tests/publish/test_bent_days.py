@@ -43,6 +43,11 @@ EVENTS = {
     "removed_models": "SELECT model_id FROM removed_models",
     "policy_changes": f"SELECT * EXCLUDE (valid_to, last_seen, days, snapshots) FROM "
     f"policy_history WHERE valid_from = DATE '{BAD}'",
+    # an interval that ends on the bent day is an event too (a policy row "removed")
+    "policy_ended": f"SELECT * EXCLUDE (valid_to, last_seen, days, snapshots) FROM "
+    f"policy_history WHERE valid_to = DATE '{BAD}'",
+    "endpoint_price_ended": f"SELECT * EXCLUDE (valid_to, last_seen, days, snapshots) FROM "
+    f"endpoint_price_history WHERE valid_to = DATE '{BAD}'",
     "model_price_changes": f"SELECT * EXCLUDE (valid_to, last_seen, days, snapshots) FROM "
     f"model_price_history WHERE valid_from = DATE '{BAD}'",
 }
@@ -193,6 +198,29 @@ def _one_endpoint_price(value: object) -> Callable[[Path], None]:
     return bend
 
 
+def _endpoints_price(n: int, component: str, value: object) -> Callable[[Path], None]:
+    """The first ``n`` endpoints of v1 (by model and provider): one price, in both sources."""
+
+    def bend(served: Path) -> None:
+        picked = {
+            (r["model_id"], r["provider_name"])
+            for p in files(served, "v1_endpoints")
+            for r in records(json.loads(gzip.decompress(p.read_bytes())))
+        }
+        keys = sorted(picked)[:n]
+
+        def pick(r: dict) -> bool:
+            model = r.get("model_id") or r.get("model_variant_slug")
+            return (model, r.get("provider_name")) in keys
+
+        def fn(r: dict) -> None:
+            r["pricing"][component] = value
+
+        assert each_endpoint(served, fn, pick) >= n
+
+    return bend
+
+
 def _one_model_price(value: object) -> Callable[[Path], None]:
     def fn(doc: dict) -> dict:
         paid = next(m for m in doc["data"] if m["pricing"].get("prompt") not in ("0", "-1"))
@@ -272,6 +300,12 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str]] = {
     # one price out of range: quarantined, the day publishes
     "one_endpoint_prompt_150": (_one_endpoint_price("150"), PUBLISHED, ""),
     "one_model_prompt_negative": (_one_model_price("-5"), PUBLISHED, ""),
+    # three records quarantined: only they leave (a provider-wide policy row has no endpoint)
+    "three_endpoints_completion_negative": (
+        _endpoints_price(3, "completion", "-0.00001"),
+        PUBLISHED,
+        "",
+    ),
     # a price of the wrong type: read as null, quarantined rather than read as a change
     "one_endpoint_prompt_an_object": (_one_endpoint_price({"usd": "0.1"}), PUBLISHED, ""),
     "one_model_prompt_a_list": (_one_model_price(["0.1"]), PUBLISHED, ""),
