@@ -545,6 +545,10 @@ def replay(
     not_found: Annotated[
         list[str] | None, typer.Option(help="glob of request paths that answer 404")
     ] = None,
+    no_credits: Annotated[
+        list[str] | None,
+        typer.Option(help='glob of request paths that answer 402 "Insufficient credits"'),
+    ] = None,
     retry_after: Annotated[int, typer.Option(help="Retry-After seconds sent with 429")] = 1,
     rate_limit: Annotated[
         float | None,
@@ -579,7 +583,13 @@ def replay(
 
     if not 0 <= fault_rate <= 1:
         _fail(f"--fault-rate must be within [0, 1], got {fault_rate}")
-    plan = FaultPlan(fault_rate, seed, tuple(fail_always or ()), tuple(not_found or ()))
+    plan = FaultPlan(
+        fault_rate,
+        seed,
+        tuple(fail_always or ()),
+        tuple(not_found or ()),
+        tuple(no_credits or ()),
+    )
     if rate_limit is not None and rate_limit <= 0:
         _fail(f"--rate-limit must be above 0, got {rate_limit}")
     options = ReplayOptions(latency_ms, retry_after, require_api_key, rate_limit, datasets_quota)

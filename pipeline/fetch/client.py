@@ -53,7 +53,7 @@ class QuotaSpent(Exception):
     """The account's quota for the day is spent: nothing more is sent today."""
 
 
-def _error_message(body: bytes | None) -> str | None:
+def error_message(body: bytes | None) -> str | None:
     """The ``error.message`` of an error body, when it has one."""
     try:
         doc = orjson.loads(body or b"")
@@ -330,7 +330,7 @@ class ApiClient:
         status, fresh = state.status, state.attempts == 1
         wait = parse_retry_after(retry_after)
         if status == 429 and self._quota_marker and self._quota_marker in (state.body or b""):
-            self.quota_spent = _error_message(state.body) or "the daily quota is spent"
+            self.quota_spent = error_message(state.body) or "the daily quota is spent"
             raise QuotaSpent(self.quota_spent)
         if wait is not None and wait > self._max_retry_after:
             if self.rate_limited is None:

@@ -14,11 +14,12 @@ day: the rest is not asked, and the next day asks it again.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline import sources
-from pipeline.fetch.client import ApiClient
+from pipeline.fetch.client import ApiClient, error_message
 from pipeline.fetch.outcomes import FetchReport, Log
 from pipeline.fetch.quota import QuotaLedger
 from pipeline.fetch.snapshot import _checked, _Landing, _prior, _write
@@ -158,11 +159,14 @@ async def fetch_datasets(
             f"windows); {ledger.left()} of {ledger.budget} left of today's budget"
         )
         pending = list(calls)
+        failures: list[tuple[str, str]] = []  # (source and key, what failed) of each call
+        answered = 0
         while pending:
             call = pending.pop(0)
             row = landing.settled(call.source, call.key)
             if row is not None:
                 landing.reuse(row)
+                answered += 1
                 continue
             if client.quota_spent is not None or not ledger.take():
                 why = client.quota_spent or f"today's budget of {ledger.budget} calls is spent"
@@ -178,12 +182,34 @@ async def fetch_datasets(
                 r = _checked(sources.SOURCES_BY_NAME[call.source], r)
             await landing.land(r)
             if r.error:
-                log(f"{call.source} {call.key}: {r.error}")
-            elif call.source == datasets_session_cost.SOURCE.name:
+                said = error_message(r.body)
+                why = r.error + (f" {said}" if said else "")
+                failures.append((f"{call.source} {call.key}", why))
+                continue
+            answered += 1
+            if call.source == datasets_session_cost.SOURCE.name:
                 pending[:0] = _next_page(call, r.json())
+        _say_failures(failures, answered, report, log)
     finally:
         _write(snap, "datasets", landing, report)
     return report
+
+
+def _say_failures(
+    failures: list[tuple[str, str]], answered: int, report: FetchReport, log: Log
+) -> None:
+    """Calls that failed beside calls that answered: a line each. Every asked call failed
+    (a key without credits, a revoked key): the group is absent today, counted as missing
+    with the API's own message."""
+    if failures and not answered:
+        reasons = Counter(why for _, why in failures)
+        why, _ = reasons.most_common(1)[0]
+        others = f"; {len(reasons) - 1} other reasons" if len(reasons) > 1 else ""
+        line = f"datasets: absent today: {why} ({len(failures)} calls{others})"
+        report.missing.append(line)  # said by the group's publish, once, with its record
+        return
+    for what, why in failures:
+        log(f"{what}: {why}")
 
 
 def _next_page(call: Call, doc: object) -> list[Call]:

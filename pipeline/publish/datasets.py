@@ -13,13 +13,17 @@ API changed since, are counted.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import polars as pl
 
+from pipeline.fetch.client import error_message
+from pipeline.fetch.outcomes import latest_rows
 from pipeline.publish import checks, decisions
 from pipeline.raw.landing import raw_snapshot
+from pipeline.raw.store import RawSnapshot
 from pipeline.storage.layout import PART_FILE, Layout, data_date_key, data_dates
 from pipeline.transforms.datasets import answers, build
 from pipeline.transforms.schemas import BY_DATA_DATE, DATASET_TABLES, SLICES
@@ -172,7 +176,12 @@ def publish_datasets(
             "as last published, and the next day's run asks again"
         )
         log.warning(line)
-        return DatasetsOutcome(date, "absent", line)
+        return _absent(layout, date, line, run_id)
+    if not any(r.get("status") == 200 and not r.get("error") for r in latest_rows(rows).values()):
+        why = _why_none_answered(rows, snap)
+        line = f"datasets: absent today: {why}; its tables stay as last published"
+        log.warning(line)
+        return _absent(layout, date, line, run_id)
     built = build(answers(rows, snap.body), _models(layout, date), date)
     if built.unmatched:
         shown = ", ".join(built.unmatched[:10])
@@ -245,6 +254,39 @@ def publish_datasets(
         decisions.DATASETS,
     )
     return outcome
+
+
+def _why_none_answered(rows: list[dict], snap: RawSnapshot) -> str:
+    """The most common failure of the calls, with the API's own message (``HTTP 402
+    Insufficient credits (6 calls)``)."""
+    reasons: Counter[str] = Counter()
+    for row in latest_rows(rows).values():
+        said = error_message(snap.body(row)) if row.get("file") else None
+        base = row.get("error") or f"HTTP {row.get('status')}"
+        reasons[base + (f" {said}" if said and said not in base else "")] += 1
+    (why, n), *others = reasons.most_common()
+    more = f"; {sum(c for _, c in others):,} calls otherwise" if others else ""
+    return f"{why} ({n:,} calls{more})"
+
+
+def _absent(layout: Layout, date: dt.date, line: str, run_id: str | None) -> DatasetsOutcome:
+    """No answer to publish: the outcome, and a decision that says absent and why."""
+    decisions.record(
+        layout,
+        decisions.Decision(
+            snapshot_date=date.isoformat(),
+            state=decisions.ABSENT,
+            at=decisions.now(),
+            against=None,
+            line=line,
+            failed=[],
+            checks=[],
+            staged=None,
+            run_id=run_id,
+        ),
+        decisions.DATASETS,
+    )
+    return DatasetsOutcome(date, "absent", line)
 
 
 def write_tables(

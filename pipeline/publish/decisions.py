@@ -21,6 +21,9 @@ FAILED = "failed"
 # a rebuild of a published date whose audit failed under the new code: the date keeps the build
 # it was published with (still published, still readable); the new build waits staged
 KEPT = "kept"
+# an optional group (the Data API's) of which no call answered: nothing to publish, and the
+# record says why (the API's own message), never "published"
+ABSENT = "absent"
 # the run tags of an acceptance (``openrouter-catalog accept``, or a run launched in the UI
 # with both tags): the date is published though its audit failed, and the record says so
 ACCEPTED_BY_TAG = "openrouter_catalog/accepted_by"
@@ -30,7 +33,7 @@ ACCEPT_REASON_TAG = "openrouter_catalog/accept_reason"
 @dataclass
 class Decision:
     snapshot_date: str
-    state: str  # held | published | accepted | failed | kept
+    state: str  # held | published | accepted | failed | kept | absent
     at: str  # UTC, ISO 8601
     against: str | None  # the previous published snapshot the audit compared with
     line: str  # the one-line summary a run prints

@@ -3,7 +3,8 @@
 With ``fault_rate`` p and a seed, a URL is chosen to misbehave when hash(seed, url) < p; it then
 fails its first one or two tries with one fault kind (also chosen by the hash) and succeeds
 afterwards, so a client that retries correctly ends with exactly the fault-free snapshot.
-URLs matching a ``fail_always`` pattern fail every time; ``not_found`` ones answer 404.
+URLs matching a ``fail_always`` pattern fail every time; ``not_found`` ones answer 404, and
+``no_credits`` ones 402 with OpenRouter's "Insufficient credits" body (an account out of credit).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class FaultPlan:
     seed: int = 0
     fail_always: tuple[str, ...] = ()
     not_found: tuple[str, ...] = ()
+    no_credits: tuple[str, ...] = ()
     _tries: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -46,6 +48,8 @@ class FaultPlan:
         """The fault to apply to this try of ``target``, or None to answer normally."""
         if any(fnmatch.fnmatchcase(target, p) for p in self.not_found):
             return "404"
+        if any(fnmatch.fnmatchcase(target, p) for p in self.no_credits):
+            return "402"
         if any(fnmatch.fnmatchcase(target, p) for p in self.fail_always):
             return "500"
         fault = self.chosen(target)

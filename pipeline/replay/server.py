@@ -160,6 +160,8 @@ def make_handler(
                 self._reset()
             elif fault == "404":
                 self._send(404, _error_body(404, "Not Found"))
+            elif fault == "402":
+                self._send(402, _error_body(402, "Insufficient credits"))
             elif fault in ("500", "502"):
                 self._send(int(fault), _error_body(int(fault), "Internal Server Error"))
             elif fault == "429":

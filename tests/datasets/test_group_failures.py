@@ -94,3 +94,25 @@ def test_a_renamed_field_holds_the_groups_tables_not_the_catalog(tmp_path):
     staged = pl.read_parquet(f"{last.staged}/official_rankings_daily/part-0.parquet")
     assert staged["total_tokens"].null_count() == staged.height  # why it was held
     shutil.rmtree(tmp_path / "renamed")
+
+
+def test_a_key_without_credits_makes_the_group_absent_once_with_the_apis_message(tmp_path):
+    """Every Data API call answers 402 "Insufficient credits": one line quoting the API, with
+    the count of calls; the group's record says absent (never published); the catalog
+    publishes."""
+    data_api = ("/api/v1/datasets/*", "/api/v1/classifications/*", "/api/v1/benchmarks*")
+    with serving(None, *(a for p in data_api for a in ("--no-credits", p))) as url:
+        result, lines = run(url, tmp_path, DATE)
+    assert result.success
+    rows = datasets_rows(tmp_path, DATE)
+    assert rows and {r["status"] for r in rows} == {402}
+    said = [x for x in lines if x.startswith("datasets") and "Insufficient credits" in x]
+    assert said == [
+        f"datasets: absent today: HTTP 402 Insufficient credits ({len(rows)} calls); its "
+        "tables stay as last published"
+    ]
+    assert not [x for x in lines if x.startswith("datasets published")]
+    last = decisions.latest(Layout(str(tmp_path)), dt.date.fromisoformat(DATE), decisions.DATASETS)
+    assert last.state == decisions.ABSENT
+    assert f"HTTP 402 Insufficient credits ({len(rows)} calls)" in last.line
+    assert _catalog_published(tmp_path, DATE)
