@@ -261,6 +261,8 @@ def shape_error(source: sources.Source, r: FetchResult) -> str | None:
         return f"JSON of the wrong shape: no 'data' field (keys: {', '.join(list(doc)[:5])})"
     if not isinstance(data, source.data):
         return f"JSON of the wrong shape: 'data' is {_kind(data)}, expected {_kind(source.data())}"
+    if source.about is not None and (why := source.about(r.key, data)) is not None:
+        return f"an answer about something else: {why}"
     return None
 
 

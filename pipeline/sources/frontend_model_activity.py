@@ -15,6 +15,7 @@ SOURCE = Source(
     ("/api/frontend/v1/stats/model-activity",),  # 2026 only; no older path known
     fan_out=True,
     data=dict,
+    moves_daily=True,
 )
 
 T = "model_activity"

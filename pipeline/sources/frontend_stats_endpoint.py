@@ -20,11 +20,34 @@ from pipeline.sources.fields import (
 from pipeline.sources.request import Source
 from pipeline.sources.shapes import data_policy, display_item, pricing
 
+
+def answers_for(key: str, data: object) -> str | None:
+    """Every record is of the variant asked for, and of the permaslug asked for. An alias
+    (``~author/name-latest``) answers with the records of the model it stands for, under that
+    model's permaslug, so only its variant is compared."""
+    permaslug, _, variant = key.rpartition(":")
+    for r in data if isinstance(data, list) else ():
+        if not isinstance(r, dict):
+            continue
+        got = r.get("variant")
+        if isinstance(got, str) and got != variant:
+            return f"a record of variant {got!r}, not {variant!r} as asked"
+        named = r.get("model_variant_permaslug")
+        if permaslug.startswith("~") or not isinstance(named, str):
+            continue
+        base = named.rpartition(":")[0] if ":" in named else named
+        if base != permaslug:
+            return f"a record of {named!r}, not {permaslug!r} as asked"
+    return None
+
+
 SOURCE = Source(
     "frontend_stats_endpoint",
     "frontend",
     ("/api/frontend/v1/stats/endpoint", "/api/frontend/stats/endpoint"),
     fan_out=True,
+    about=answers_for,
+    moves_daily=True,
 )
 
 ITEMS = "endpoint_price_items"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -28,6 +29,13 @@ class Source:
     # API does, per call); the dictionary, the report and the digest repeat them verbatim
     citation: str | None = None
     license: str | None = None
+    # a fan-out source whose answers name what they describe: why an answer (its "data")
+    # describes something other than the key asked for, or None. Such an answer is a failed
+    # call, counted against coverage, never data
+    about: Callable[[str, object], str | None] | None = None
+    # real answers move every day (percentiles, uptime, activity): one that repeats the day
+    # before byte for byte is a stale copy (pipeline/publish/freshness.py)
+    moves_daily: bool = False
 
 
 class UnaddressableId(ValueError):

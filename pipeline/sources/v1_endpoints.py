@@ -7,8 +7,23 @@ from pipeline.sources.fields import Bool, Contract, Dropped, Float, Int, ListOf,
 from pipeline.sources.request import Source
 from pipeline.sources.shapes import percentiles, pricing
 
+
+def answers_for(key: str, data: object) -> str | None:
+    """The answer names its model (``data.id``, the id asked for, variant included)."""
+    got = data.get("id") if isinstance(data, dict) else None
+    if isinstance(got, str) and got != key:
+        return f"data.id is {got!r}, not the model asked for ({key!r})"
+    return None
+
+
 SOURCE = Source(
-    "v1_endpoints", "v1", ("/api/v1/models/{author}/{slug}/endpoints",), fan_out=True, data=dict
+    "v1_endpoints",
+    "v1",
+    ("/api/v1/models/{author}/{slug}/endpoints",),
+    fan_out=True,
+    data=dict,
+    about=answers_for,
+    moves_daily=True,
 )
 
 ENDPOINT = Obj(

@@ -34,6 +34,8 @@ HOSTILE = [
 WRONG_SHAPE = "evil/data-is-a-list"
 NOT_JSON = "evil/html-body"
 HUGE = "evil/huge-body"
+# the answer of another model (its data.id says so): a failed call, never this model's data
+ANOTHERS = "evil/answers-for-another"
 DUPLICATE = "evil/twice"
 # a segment of dots only: RFC 3986 reads %2E as '.', so no URL can carry it (the client and
 # any proxy may remove it as '..'); the call is logged and not made
@@ -65,7 +67,7 @@ def hostile_snapshot(tmp_path_factory) -> tuple[Path, dict[str, int]]:
     endpoints_doc = sample_body("v1_endpoints", template_id)
     v1_rows = [json.loads(x) for x in (folder / "fetch_log_v1.jsonl").read_text().splitlines() if x]
     added = []
-    for mid in [*HOSTILE, DUPLICATE, WRONG_SHAPE, NOT_JSON, HUGE]:
+    for mid in [*HOSTILE, DUPLICATE, WRONG_SHAPE, NOT_JSON, HUGE, ANOTHERS]:
         added.append({**template, "id": mid, "name": f"clone as {mid}"})
         if mid in UNADDRESSABLE:
             continue  # no URL can ask for it: the server holds no answer
@@ -73,6 +75,8 @@ def hostile_snapshot(tmp_path_factory) -> tuple[Path, dict[str, int]]:
             body = json.dumps({"data": [endpoints_doc["data"]]}).encode()
         elif mid == NOT_JSON:
             body = b"<html><body>upstream error</body></html>"
+        elif mid == ANOTHERS:
+            body = json.dumps(endpoints_doc).encode()
         elif mid == HUGE:
             pad = "x" * int(CAP_MB * 1024 * 1024 * 2)
             body = json.dumps({"data": {**endpoints_doc["data"], "id": mid, "pad": pad}}).encode()
@@ -160,6 +164,11 @@ def test_a_repeated_id_is_kept_once_and_reported(hostile_run, hostile_snapshot):
         (WRONG_SHAPE, "JSON of the wrong shape: 'data' is a list, expected an object"),
         (NOT_JSON, "body is not JSON"),
         (HUGE, "over the 1,048,576-byte cap (max_body_mb); not retried"),
+        (
+            ANOTHERS,
+            "an answer about something else: data.id is "
+            "'meta-llama/llama-3.1-8b-instruct', not the model asked for",
+        ),
     ],
 )
 def test_a_broken_answer_is_logged_with_its_reason_and_loses_nothing_else(
