@@ -42,6 +42,17 @@ FIGURES = (
     ("model_prices_stable", "implausible_moves", "model ×10 moves"),
     ("model_prices_stable", "largest_move_factor", "model move ×"),
     ("endpoint_ids_stable", "ids_changed_pct", "ids changed %"),
+    ("sources_fresh", "v1_endpoints_repeated_pct", "v1 endpoints repeated %"),
+    ("sources_fresh", "frontend_stats_endpoint_repeated_pct", "stats repeated %"),
+    ("sources_fresh", "frontend_model_activity_repeated_pct", "activity repeated %"),
+    ("window_volume", "models_window_drop_pct", "models window drop %"),
+    ("window_volume", "endpoints_window_drop_pct", "endpoints window drop %"),
+    ("keys_kept", "models_rekeyed_pct", "models re-keyed %"),
+    ("keys_kept", "endpoints_rekeyed_pct", "endpoints re-keyed %"),
+    ("keys_kept", "providers_rekeyed_pct", "providers re-keyed %"),
+    ("keys_kept", "models_turnover_pct", "models turnover %"),
+    ("keys_kept", "endpoints_turnover_pct", "endpoints turnover %"),
+    ("keys_kept", "providers_turnover_pct", "providers turnover %"),
     ("endpoint_flags_plausible", "status_flipped_pct", "status<0 %"),
     ("endpoint_flags_plausible", "deranked_flipped_pct", "deranked %"),
     ("endpoint_flags_plausible", "context_flipped_pct", "context 0/½ %"),
@@ -128,6 +139,8 @@ def main() -> int:
         f"flags {100 * limits.max_flag_changes:g} % "
         f"(status {100 * limits.max_status_changes:g} %), "
         f"ids {100 * limits.max_id_changes:g} %, "
+        f"re-keyed {100 * limits.max_rekeyed:g} %, turnover {100 * limits.max_turnover:g} %, "
+        f"repeated {100 * limits.max_repeated:g} %, "
         f"coverage {100 * limits.min_coverage:g} %, quarantined {limits.max_quarantined}"
     )
     print("the field that fell furthest, per day:" + "".join(f"\n  {f}" for f in falls))

@@ -61,6 +61,13 @@ class AuditInput:
     # per source, the calls by how they ended (pipeline.fetch.outcomes.coverage)
     calls: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     quarantined: Quarantined = field(default_factory=Quarantined)
+    # per source whose answers move daily: (answered on both days, identical to the day
+    # before), against the previous published date's raw (``repeated_against``)
+    repeated: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    repeated_against: str | None = None
+    # per table of ENTITY_KEYS: (the largest row count of the recent published window, its
+    # date), so a drop spread over several days is seen as a whole
+    window: Mapping[str, tuple[int, dt.date]] = field(default_factory=dict)
 
 
 # the sources the catalog tables are built from: below its coverage one holds the date
@@ -77,6 +84,7 @@ CALLS = {
     "v1_models": "v1 models",
     "v1_endpoints": "v1 endpoints",
     "v1_providers": "v1 providers",
+    "frontend_model_activity": "model-activity",
     "frontend_catalog": "catalog/models",
     "frontend_all_providers": "all-providers",
     "frontend_stats_endpoint": "stats/endpoint",
@@ -89,9 +97,21 @@ NAMES = (
         "every source the catalog tables need answered at least the coverage limit of its "
         "calls (an incomplete day is held, never read as removals)",
     ),
+    (
+        "sources_fresh",
+        "endpoints",
+        "the sources whose answers move every day (percentiles, uptime, activity) do not "
+        "repeat the previous published day's answers byte for byte (a stale copy)",
+    ),
     ("models_volume", "models", "v1 models and catalog rows: not empty, no drop over the limit"),
     ("endpoints_volume", "endpoints", "endpoints: not empty, no drop over the limit"),
     ("providers_volume", "providers", "providers: not empty, no drop over the limit"),
+    (
+        "window_volume",
+        "endpoints",
+        "models, endpoints and providers: no drop over the limit against the largest count of "
+        "the recent published days (a drop spread over several days)",
+    ),
     (
         "api_fields_kept",
         "api_field_presence",
@@ -113,6 +133,12 @@ NAMES = (
         "endpoint_ids_stable",
         "endpoints",
         "the share of (model, provider, tag) keys whose endpoint id changed is within its limit",
+    ),
+    (
+        "keys_kept",
+        "models",
+        "models, endpoints and providers keep their keys: few of yesterday's vanish while a "
+        "look-alike (the key but for case, spaces or Unicode form) or as many new ones arrive",
     ),
     (
         "endpoint_flags_plausible",
@@ -571,6 +597,65 @@ def completeness_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
     )
 
 
+# below this many answers on both days, a share of repeats says nothing
+MIN_REPEATED_BASE = 20
+
+
+# how many published dates before a date the window checks compare it with
+WINDOW = 7
+
+
+def window_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
+    name = "window_volume"
+    if inp.imported or not inp.window:
+        why = "an imported archive" if inp.imported else "no published date before"
+        return _not_evaluated(name, DESCRIPTIONS[name], why)
+    meta: dict[str, object] = {"evaluated": True, "window": WINDOW}
+    problems = []
+    for table, (largest, when) in inp.window.items():
+        df = inp.frames.get(table)
+        if df is None or not largest:
+            continue
+        drop = max(0.0, (largest - df.height) / largest)
+        meta[f"{table}_window_drop_pct"] = round(100 * drop, 2)
+        meta[f"{table}_window_largest"] = largest
+        if drop > limits.max_drop:
+            problems.append(
+                f"{table} {df.height:,} (largest of the last {WINDOW} published days {largest:,}"
+                f" on {when}, −{_pct(drop)}, limit {_pct(limits.max_drop)})"
+            )
+    meta["max_drop_pct"] = round(100 * limits.max_drop, 2)
+    return _holds_unless(name, problems, meta, ", ".join(problems))
+
+
+def _holds_unless(name: str, problems: list[str], meta: dict, summary: str) -> Verdict:
+    """A blocking verdict that fails when any problem was found, with its figures."""
+    return Verdict(
+        name, not problems, DESCRIPTIONS[name], metadata=meta, blocking=True, summary=summary
+    )
+
+
+def freshness_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
+    name = "sources_fresh"
+    if inp.imported or not inp.repeated:
+        why = "an imported archive" if inp.imported else "no published raw before to compare"
+        return _not_evaluated(name, DESCRIPTIONS[name], why)
+    meta: dict[str, object] = {"evaluated": True, "against": inp.repeated_against}
+    stale = []
+    for source, (both, same) in inp.repeated.items():
+        share = same / both if both else 0.0
+        meta[f"{source}_repeated_pct"] = round(100 * share, 2)
+        if both >= MIN_REPEATED_BASE and share > limits.max_repeated:
+            stale.append(
+                f"{CALLS.get(source, source)}: {same:,} of {both:,} answers ({_pct(share)}) "
+                f"repeat {inp.repeated_against}'s byte for byte (limit "
+                f"{_pct(limits.max_repeated)})"
+            )
+    meta["max_repeated_pct"] = round(100 * limits.max_repeated, 2)
+    summary = "; ".join(stale) + ": a stale copy, not today's answers" if stale else ""
+    return _holds_unless(name, stale, meta, summary)
+
+
 def identity_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
     name = "endpoint_ids_stable"
     pair = _both_days(inp, "endpoints", name, limits)
@@ -598,6 +683,71 @@ def identity_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
         if bad
         else "",
     )
+
+
+# the catalog's entities by their key: each is the same row of history from day to day
+ENTITY_KEYS = {"models": "model_id", "endpoints": "endpoint_id", "providers": "slug"}
+
+
+def _look(col: str) -> pl.Expr:
+    """A key as it looks, cosmetic differences aside: Unicode form, letter case, spaces."""
+    return pl.col(col).cast(pl.String).str.normalize("NFKC").str.strip_chars().str.to_lowercase()
+
+
+def _rekeyed(now: pl.DataFrame, before: pl.DataFrame, key: str) -> dict[str, int]:
+    """Yesterday's keys, those that vanished, the new ones, and the vanished ones whose
+    look-alike arrived."""
+    old = before.select(pl.col(key).cast(pl.String)).drop_nulls().unique()
+    new = now.select(pl.col(key).cast(pl.String)).drop_nulls().unique()
+    vanished = old.join(new, on=key, how="anti")
+    arrived = new.join(old, on=key, how="anti")
+    alike = vanished.select(_look(key).alias("look")).join(
+        arrived.select(_look(key).alias("look")).unique(), on="look", how="semi"
+    )
+    return {
+        "before": old.height,
+        "vanished": vanished.height,
+        "arrived": arrived.height,
+        "look_alikes": alike.height,
+    }
+
+
+def keys_kept_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
+    name = "keys_kept"
+    meta: dict[str, object] = {"evaluated": False}
+    problems: list[str] = []
+    against = None
+    for table, key in ENTITY_KEYS.items():
+        now = inp.frames.get(table)
+        prev, _ = _comparable(inp, table, limits)
+        if now is None or prev is None or key not in now.columns or key not in prev.df.columns:
+            continue
+        against = str(prev.date)
+        n = _rekeyed(now, prev.df, key)
+        base = max(n["before"], 1)
+        alike, turnover = n["look_alikes"] / base, min(n["vanished"], n["arrived"]) / base
+        meta.update({f"{table}_{k}": v for k, v in n.items()})
+        meta[f"{table}_rekeyed_pct"] = round(100 * alike, 2)
+        meta[f"{table}_turnover_pct"] = round(100 * turnover, 2)
+        meta["evaluated"] = True
+        if alike > limits.max_rekeyed:
+            problems.append(
+                f"{n['look_alikes']:,} of {n['before']:,} {table} vanished while a look-alike "
+                f"of each arrived ({_pct(alike)}, limit {_pct(limits.max_rekeyed)})"
+            )
+        elif turnover > limits.max_turnover:
+            problems.append(
+                f"{n['vanished']:,} of {n['before']:,} {table} vanished while "
+                f"{n['arrived']:,} new ones arrived ({_pct(turnover)}, limit "
+                f"{_pct(limits.max_turnover)})"
+            )
+    if not meta["evaluated"]:
+        return _not_evaluated(name, DESCRIPTIONS[name], f"no published snapshot before {inp.date}")
+    meta["against"] = against
+    meta["max_rekeyed_pct"] = round(100 * limits.max_rekeyed, 2)
+    meta["max_turnover_pct"] = round(100 * limits.max_turnover, 2)
+    summary = "; ".join(problems) + ": a re-keying, not a new catalog" if problems else ""
+    return _holds_unless(name, problems, meta, summary)
 
 
 # flag → (label, expression over a joined row: true when it flipped implausibly)
@@ -713,11 +863,14 @@ def audit(inp: AuditInput, limits: Thresholds) -> list[Verdict]:
     """Every audit verdict of the date, in the order of ``NAMES``."""
     return [
         completeness_verdict(inp, limits),
+        freshness_verdict(inp, limits),
         *volume_verdicts(inp, limits),
+        window_verdict(inp, limits),
         contract_verdict(inp, limits),
         endpoint_prices_verdict(inp, limits),
         model_prices_verdict(inp, limits),
         identity_verdict(inp, limits),
+        keys_kept_verdict(inp, limits),
         flags_verdict(inp, limits),
         range_verdict(inp, limits),
     ]
@@ -730,6 +883,6 @@ PREVIOUS_COLUMNS = {
         dict.fromkeys((*identity.COLUMNS, "in_v1", "in_frontend", *PRICES, *FLAG_COLUMNS))
     ),
     "data_policies": ("scope", "endpoint_id", *POLICY_COLUMNS),
-    "providers": ("provider_name",),
+    "providers": ("provider_name", "slug"),
     "api_field_presence": ("source", "path", "records", "carried"),
 }

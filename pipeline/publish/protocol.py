@@ -14,14 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import polars as pl
 
 from pipeline import sources
 from pipeline.fetch.outcomes import coverage
-from pipeline.publish import audit, checks, decisions, identity
+from pipeline.publish import audit, checks, decisions, freshness, identity
 from pipeline.publish.quarantine import Quarantined, quarantine
 from pipeline.publish.stage import Stage, recover
 from pipeline.publish.thresholds import Thresholds
@@ -125,6 +125,8 @@ class Prepared:
     asked: frozenset[str]
     absent: frozenset[str]
     calls: dict[str, dict[str, int]]
+    # the sha256 of each answer of the sources whose answers move daily (freshness)
+    digests: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def check_raw(layout: Layout, date: dt.date) -> str | None:
@@ -149,7 +151,8 @@ def prepare(layout: Layout, date: dt.date) -> Prepared:
     why = check_raw(layout, date)
     if why is not None:
         raise PublishFailed(why)
-    docs = read_snapshot(raw_snapshot(layout, date))
+    snap = raw_snapshot(layout, date)
+    docs = read_snapshot(snap)
     if "v1_models" not in docs.present:
         raise PublishFailed(f"raw snapshot {date} has no successful v1_models response")
     built = build_tables(docs)
@@ -160,6 +163,7 @@ def prepare(layout: Layout, date: dt.date) -> Prepared:
         frozenset(docs.asked),
         frozenset(docs.absent),
         coverage(docs.log_rows),
+        freshness.digests(snap),
     )
 
 
@@ -232,6 +236,18 @@ def previous_snapshots(layout: Layout, date: dt.date) -> dict[str, audit.Previou
         prev = layout.previous_date(table, date)
         if prev is not None:
             out[table] = audit.Previous(prev, layout.read_partition(table, prev, columns))
+    return out
+
+
+def recent_window(layout: Layout, date: dt.date) -> dict[str, tuple[int, dt.date]]:
+    """Per entity table, the largest row count over the last published dates before
+    ``date`` (read from the Parquet footers), and its date."""
+    out = {}
+    for table in audit.ENTITY_KEYS:
+        recent = [d for d in layout.dates(table) if d < date][-audit.WINDOW :]
+        if recent:
+            count, when = max((layout.row_count(table, d), d) for d in recent)
+            out[table] = (count, when)
     return out
 
 
@@ -388,6 +404,7 @@ def _build_and_publish(
         stage.write(name, date, df)
 
     verdicts = _verdicts(layout, date, built, calls)
+    before = layout.previous_date("endpoints", date)
     inp = audit.AuditInput(
         date,
         frames,
@@ -397,6 +414,9 @@ def _build_and_publish(
         prepared.asked,
         calls,
         held_aside,
+        freshness.repeated(prepared.digests, freshness.previous_digests(layout, before)),
+        str(before) if before else None,
+        recent_window(layout, date),
     )
     verdicts += audit.audit(inp, limits)
     report: dict[str, dict[str, str]] = {source: dict(paths) for source, paths in drift.items()}

@@ -34,12 +34,20 @@ class Thresholds:
     max_status_changes: float = 0.25
     # share of (model, provider, tag) keys, seen on both days, whose endpoint id changed
     max_id_changes: float = 0.05
+    # share of yesterday's models, endpoints or providers that vanished while a look-alike
+    # arrived (the same key but for letter case, spaces or Unicode form): a re-keying
+    max_rekeyed: float = 0.01
+    # share of yesterday's keys that vanished while at least as many new keys arrived: a
+    # re-keying in a form no look-alike shows
+    max_turnover: float = 0.2
     # a price above these is out of range: the record is quarantined, not published
     max_usd_per_token: float = 1.0
     max_usd_per_unit: float = 10_000.0
     max_quarantined: int = 5  # more quarantined records than this hold the date
     # share of a needed source's calls that must answer, or the date is held as incomplete
     min_coverage: float = 0.95
+    # share of a daily-moving source's answers identical to the day before: a stale copy
+    max_repeated: float = 0.5
     # imported archives are sparse: one months older says nothing about day-to-day variation
     max_gap_days: int = 7
 

@@ -14,7 +14,7 @@ import dagster as dg
 import pytest
 
 from pipeline.replay.launcher import replay_server
-from tests.conftest import materialize_snapshot
+from tests.conftest import SAME_ANSWERS, materialize_snapshot
 
 SAMPLE = Path(__file__).parents[2] / "data" / "sample" / "datasets"
 KEY = "sk-or-test-datasets"
@@ -57,7 +57,10 @@ def run(url: str, data_dir: Path, date: str, *, key: str | None = KEY):  # noqa:
             mp.delenv("OPENROUTER_API_KEY", raising=False)
         else:
             mp.setenv("OPENROUTER_API_KEY", key)
-        result = materialize_snapshot(url, data_dir, partition=date, instance=instance)
+        # the sample's day replayed as each date asked for
+        result = materialize_snapshot(
+            url, data_dir, partition=date, instance=instance, limits=SAME_ANSWERS
+        )
     lines = [e.user_message for e in instance.all_logs(result.run_id) if e.user_message]
     return result, lines
 

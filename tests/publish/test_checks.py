@@ -243,7 +243,11 @@ def test_the_sample_against_itself_holds_nothing(built):
     f = frames(built)
     verdicts = audit.audit(audit_input(f, f), LIMITS)
     assert [v.name for v in verdicts] == [n for n, _, _ in audit.NAMES]
-    assert all(v.passed and v.metadata["evaluated"] for v in verdicts), verdicts
+    # freshness and the window read the raw's digests and the published dates, not frames:
+    # with neither given they say so (tests/publish/test_invariants.py runs them)
+    beside = {"sources_fresh", "window_volume"}
+    assert all(v.passed for v in verdicts), verdicts
+    assert all(v.metadata["evaluated"] for v in verdicts if v.name not in beside), verdicts
     first = audit.audit(audit_input(f, {}), LIMITS)
     assert all(v.passed for v in first)
     # a first day: only the checks of the day alone say anything (an empty answer is never

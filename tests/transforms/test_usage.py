@@ -286,10 +286,10 @@ def test_a_run_the_day_after_does_not_ask_uptime_again_and_probes_what_was_absen
     (never recorded): the day after, uptime is not due, and the two absent sources are probed
     again, a few calls each, not swept."""
     from pipeline.fetch.snapshot import PROBE
-    from tests.conftest import materialize_snapshot
+    from tests.conftest import SAME_ANSWERS, materialize_snapshot
 
     for day in ("2026-07-19", "2026-07-20"):
-        result = materialize_snapshot(replay_url, tmp_path, partition=day)
+        result = materialize_snapshot(replay_url, tmp_path, partition=day, limits=SAME_ANSWERS)
         assert result.success
     layout = Layout(str(tmp_path))
 
