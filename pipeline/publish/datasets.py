@@ -271,21 +271,7 @@ def _why_none_answered(rows: list[dict], snap: RawSnapshot) -> str:
 
 def _absent(layout: Layout, date: dt.date, line: str, run_id: str | None) -> DatasetsOutcome:
     """No answer to publish: the outcome, and a decision that says absent and why."""
-    decisions.record(
-        layout,
-        decisions.Decision(
-            snapshot_date=date.isoformat(),
-            state=decisions.ABSENT,
-            at=decisions.now(),
-            against=None,
-            line=line,
-            failed=[],
-            checks=[],
-            staged=None,
-            run_id=run_id,
-        ),
-        decisions.DATASETS,
-    )
+    decisions.record_unaudited(layout, date, decisions.ABSENT, line, run_id, decisions.DATASETS)
     return DatasetsOutcome(date, "absent", line)
 
 

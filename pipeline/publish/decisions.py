@@ -73,6 +73,33 @@ def record(layout: Layout, decision: Decision, scope: str = CATALOG) -> str:
     return str(layout.base / rel)
 
 
+def record_unaudited(
+    layout: Layout,
+    date: dt.date,
+    state: str,
+    line: str,
+    run_id: str | None,
+    scope: str = CATALOG,
+) -> str:
+    """Keep a decision no audit stands behind (a build that failed, a group that is absent):
+    its state and its one line, by this code."""
+    from pipeline.publish.version import code_version
+
+    return record(
+        layout,
+        Decision(
+            snapshot_date=date.isoformat(),
+            state=state,
+            at=now(),
+            against=None,
+            line=line,
+            run_id=run_id,
+            version=code_version(),
+        ),
+        scope,
+    )
+
+
 def history(layout: Layout, date: dt.date, scope: str = CATALOG) -> list[Decision]:
     """Every decision on ``date``, oldest first."""
     folder = _folder(date, scope)

@@ -341,18 +341,7 @@ def build_and_publish(
 
 
 def _record_failure(layout: Layout, date: dt.date, line: str, run_id: str | None) -> None:
-    decisions.record(
-        layout,
-        decisions.Decision(
-            snapshot_date=date.isoformat(),
-            state=decisions.FAILED,
-            at=decisions.now(),
-            against=None,
-            line=line,
-            run_id=run_id,
-            version=code_version(),
-        ),
-    )
+    decisions.record_unaudited(layout, date, decisions.FAILED, line, run_id)
 
 
 def _build_and_publish(

@@ -301,18 +301,8 @@ def _failed(layout: Layout, date: dt.date, exc: Exception, run_id: str | None) -
     why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if not isinstance(exc, PublishFailed):
         why = f"{type(exc).__name__}: {why}"
-    decisions.record(
-        layout,
-        decisions.Decision(
-            snapshot_date=date.isoformat(),
-            state=decisions.FAILED,
-            at=decisions.now(),
-            against=None,
-            line=f"failed {date} in a rebuild: {why}; the date keeps what it had",
-            run_id=run_id,
-            version=code_version(),
-        ),
-    )
+    line = f"failed {date} in a rebuild: {why}; the date keeps what it had"
+    decisions.record_unaudited(layout, date, decisions.FAILED, line, run_id)
     return DateResult(date, FAILED, f"failed: {why}; it keeps what it had")
 
 
