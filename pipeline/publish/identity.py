@@ -13,15 +13,23 @@ from collections.abc import MutableMapping
 
 import polars as pl
 
-NATURAL_KEY = ("model_id", "provider_name", "provider_tag")
+from pipeline.transforms.endpoints import PROVIDER_KEY
+
+# a provider is its slug, never its display name (``PROVIDER_KEY``)
+NATURAL_KEY = ("model_id", "_provider", "provider_tag")
 # what identity needs of the previous published endpoints
-COLUMNS = ("endpoint_id", "endpoint_id_is_uuid", *NATURAL_KEY)
+COLUMNS = ("endpoint_id", "endpoint_id_is_uuid", "model_id", "provider_slug", "provider_name",
+           "provider_tag")  # fmt: skip
+
+
+def _keyed(df: pl.DataFrame) -> pl.DataFrame:
+    return df.with_columns(PROVIDER_KEY.alias("_provider"))
 
 
 def _unique_keys(df: pl.DataFrame) -> pl.DataFrame:
     """Rows whose natural key is theirs alone (a second endpoint under one key is ranked by
     the transform; a match on such a key would be a guess)."""
-    return df.filter(pl.len().over(list(NATURAL_KEY)) == 1)
+    return _keyed(df).filter(pl.len().over(list(NATURAL_KEY)) == 1)
 
 
 def carried_ids(now: pl.DataFrame, before: pl.DataFrame) -> dict[str, str]:

@@ -11,6 +11,38 @@ import polars as pl
 from pipeline.transforms.schemas import conform, empty
 
 
+def _renamed(endpoints: pl.DataFrame, old_endpoints: pl.DataFrame) -> pl.DataFrame:
+    """A provider whose display name changed under the same slug: one changed attribute,
+    never its endpoints removed and listed again (ids and policies are keyed by the slug)."""
+    if "provider_slug" not in old_endpoints.columns:
+        return pl.DataFrame(schema=_CHANGE)
+
+    def names(df: pl.DataFrame) -> pl.DataFrame:
+        return (
+            df.select("provider_slug", "provider_name")
+            .drop_nulls()
+            .unique("provider_slug", keep="first", maintain_order=True)
+        )
+
+    return (
+        names(endpoints)
+        .join(names(old_endpoints), on="provider_slug", suffix="_old")
+        .filter(pl.col("provider_name") != pl.col("provider_name_old"))
+        # one provider may serve under several slugs (regions): one rename each name
+        .unique(["provider_name_old", "provider_name"], keep="first", maintain_order=True)
+        .select(
+            change=pl.lit("provider_renamed"),
+            model_id=pl.lit(None, pl.String),
+            provider_name="provider_name",
+            endpoint_id=pl.lit(None, pl.String),
+        )
+    )
+
+
+_CHANGE = {"change": pl.String, "model_id": pl.String, "provider_name": pl.String,
+           "endpoint_id": pl.String}  # fmt: skip
+
+
 def catalog_changes_table(
     previous: tuple[pl.DataFrame, pl.DataFrame] | None,
     models: pl.DataFrame,
@@ -61,6 +93,7 @@ def catalog_changes_table(
             provider_name="provider_name",
             endpoint_id="endpoint_id",
         ),
+        _renamed(endpoints, old_endpoints),
     ]
     df = pl.concat(parts).with_columns(pl.lit(previous_date, dtype=pl.Date).alias("from_date"))
     return conform(

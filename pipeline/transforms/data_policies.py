@@ -35,16 +35,36 @@ def _policy(dp: pl.Expr, sub: str | None) -> list[pl.Expr]:
     ]
 
 
+def _endpoint_provider_slug(columns: list[str], providers: pl.DataFrame) -> pl.Expr:
+    """An endpoint's provider slug: its own record's ``provider_info.slug``, else the slug
+    the provider list gives its provider's name."""
+    names = providers.select("name", "slug").drop_nulls().unique("name", keep="first")
+    by_name = pl.col("provider_name").replace_strict(
+        names["name"], names["slug"], default=None, return_dtype=pl.String
+    )
+    if "provider_info" not in columns:
+        return by_name.alias("provider_slug")
+    own = pl.col("provider_info").struct.field("slug")
+    return pl.coalesce(own, by_name).alias("provider_slug")
+
+
 def data_policies_table(
     all_providers: Records, frontend_endpoints: Records, origins: Origins = None
 ) -> pl.DataFrame:
     prov = source_frame(
         all_providers, "frontend_all_providers", origins_of(origins, "frontend_all_providers")
-    ).df.unique("name", keep="first", maintain_order=True)
+    ).df
+    # a provider is its slug (a record without one, none seen, falls back to its name)
+    if "slug" not in prov.columns:
+        prov = prov.with_columns(pl.lit(None, pl.String).alias("slug"))
+    prov = prov.with_columns(pl.coalesce("slug", "name").alias("slug")).unique(
+        "slug", keep="first", maintain_order=True
+    )
     dp = pl.col("dataPolicy")
     none = pl.lit(None, dtype=pl.String)
     paid = prov.select(
         pl.lit("provider_paid").alias("scope"),
+        pl.col("slug").alias("provider_slug"),
         pl.col("name").alias("provider_name"),
         none.alias("endpoint_id"),
         none.alias("model_id"),
@@ -52,6 +72,7 @@ def data_policies_table(
     )
     free = prov.filter(dp.struct.field("freeModels").is_not_null()).select(
         pl.lit("provider_free").alias("scope"),
+        pl.col("slug").alias("provider_slug"),
         pl.col("name").alias("provider_name"),
         none.alias("endpoint_id"),
         none.alias("model_id"),
@@ -70,6 +91,7 @@ def data_policies_table(
     ]
     endpoint = eps.select(
         pl.lit("endpoint").alias("scope"),
+        _endpoint_provider_slug(eps.columns, prov),
         "provider_name",
         pl.col("id").alias("endpoint_id"),
         pl.col("model_variant_slug").alias("model_id"),
@@ -91,4 +113,4 @@ def data_policies_table(
             conform(endpoint, "data_policies"),
         ]
     )
-    return df.sort(["scope", "provider_name", "model_id", "endpoint_id"], nulls_last=True)
+    return df.sort(["scope", "provider_slug", "model_id", "endpoint_id"], nulls_last=True)

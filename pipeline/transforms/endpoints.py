@@ -36,6 +36,10 @@ def _stable_hash(s: pl.Series) -> pl.Series:
     )
 
 
+# what names a provider in a key: its slug (see ``_endpoint_ids``)
+PROVIDER_KEY = pl.coalesce("provider_slug", "provider_name")
+
+
 def provider_slugs(*provider_lists: pl.DataFrame) -> pl.DataFrame:
     """(provider_name, provider_slug) from provider records, earlier lists first."""
     frames = [
@@ -79,9 +83,18 @@ def _v1_frame(docs: Records, origins: Origins) -> pl.DataFrame:
             ep.struct.field("supported_parameters").alias("v1_supported_parameters"),
             ep.struct.field("supports_implicit_caching").alias("supports_implicit_caching"),
         )
-        # the same endpoint listed twice is one endpoint
+        # the same endpoint listed twice is one endpoint, however its prices are written
+        # ("3e-06" and "0.000003" are one price)
         .unique(
-            ["model_id", "tag", "v1_provider_name", "v1_pricing", "v1_context_length", "v1_name"],
+            [
+                "model_id",
+                "tag",
+                "v1_provider_name",
+                "_prompt",
+                "_completion",
+                "v1_context_length",
+                "v1_name",
+            ],  # fmt: skip
             keep="first",
             maintain_order=True,
         )
@@ -222,9 +235,15 @@ def _pairs(v1: pl.DataFrame, fe: pl.DataFrame, slugs: pl.DataFrame) -> pl.DataFr
 
 def _endpoint_ids(df: pl.DataFrame) -> pl.Series:
     """The frontend UUID, else a hash of model, provider and tag; a second endpoint under the
-    same (model, provider, tag) hashes its rank too, so no two endpoints share an id."""
+    same (model, provider, tag) hashes its rank too, so no two endpoints share an id.
+
+    The provider is its slug: a display name that changes must not change an id. Only a v1
+    record whose provider name no provider list places (2025, no slug anywhere) falls back
+    to the name, the one thing that names it."""
     key = pl.concat_str(
-        ["model_id", "provider_name", "provider_tag"], separator="|", ignore_nulls=True
+        [pl.col("model_id"), PROVIDER_KEY, pl.col("provider_tag")],
+        separator="|",
+        ignore_nulls=True,
     )
     rank = pl.int_range(pl.len()).over(
         key, order_by=[pl.col("context_length"), pl.col("_prompt"), pl.col("_completion"), "name"]

@@ -88,8 +88,9 @@ HISTORIES: tuple[History, ...] = (
     History(
         "policy_events",
         "data_policies",
-        key=("scope", "provider_name", "endpoint_id", "model_id"),
-        carried=(),
+        # a provider is its slug: a new display name is carried, never a new key
+        key=("scope", "provider_slug", "endpoint_id", "model_id"),
+        carried=("provider_name",),
         state=POLICY,
         view="policy_history",
         as_of="policies_as_of",

@@ -10,7 +10,7 @@ SELECT n.valid_from AS changed_on, n.scope, n.provider_name, n.model_id, n.endpo
 FROM policy_history n
 JOIN policy_history p
   ON p.scope = n.scope
- AND p.provider_name IS NOT DISTINCT FROM n.provider_name
+ AND p.provider_slug IS NOT DISTINCT FROM n.provider_slug
  AND p.endpoint_id IS NOT DISTINCT FROM n.endpoint_id
  AND p.model_id IS NOT DISTINCT FROM n.model_id
  AND p.valid_to = n.valid_from

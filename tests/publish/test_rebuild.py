@@ -307,3 +307,49 @@ def test_a_rebuild_and_a_run_of_one_of_its_dates_refuse_each_other(rebuilt, tmp_
     assert out.returncode not in (0, 3), out.stdout + out.stderr
     [line] = [x for x in out.stderr.splitlines() if "is being run into" in x]
     assert f"snapshot {middle} is being run into" in line and "(rebuild)" in line
+
+
+# the last commit whose keys came from display names (a provider's name in an endpoint's
+# hash id and in the policy history): a store it built moves to the slug keys by rebuilding
+BEFORE_SLUG_KEYS = "ccdc011"
+
+
+@pytest.fixture(scope="module")
+def older_code(tmp_path_factory) -> Path:
+    """The source tree of ``BEFORE_SLUG_KEYS``, from this clone's history."""
+    code = tmp_path_factory.mktemp("older") / "src"
+    code.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", BEFORE_SLUG_KEYS], cwd=ROOT, capture_output=True
+    )
+    if archive.returncode != 0:
+        why = f"no {BEFORE_SLUG_KEYS} in this clone's history: {archive.stderr.decode()[:200]}"
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    subprocess.run(["tar", "-x", "-C", str(code)], input=archive.stdout, check=True)
+    return code
+
+
+def test_a_store_built_before_the_slug_keys_moves_to_them(landed, rebuilt, older_code, tmp_path):
+    store = tmp_path / "data"
+    shutil.copytree(landed, store)
+    # the first two dates published by the older code, as a store of then would be
+    env = {"PYTHONPATH": str(older_code)}
+    old = cli("rebuild", "--from", DAYS[0], "--to", DAYS[1], "--data-dir", str(store),
+              "--dagster-home", "memory", env=env, cwd=older_code)  # fmt: skip
+    assert old.returncode == 0, old.stdout + old.stderr
+    layout = Layout(str(store))
+    assert "provider_slug" not in layout.read_partition("data_policies", dt.date.fromisoformat(
+        DAYS[0])).columns  # fmt: skip
+    # the upgrade: both dates are stale, and one command moves them to this code's keys
+    dry = cli("rebuild", "--stale", "--dry-run", "--data-dir", str(store))
+    assert [x.split()[0] for x in dry.stdout.splitlines()[:2]] == DAYS[:2], dry.stdout
+    done = cli("rebuild", "--stale", "--data-dir", str(store), "--dagster-home", "memory")
+    assert done.returncode == 0, done.stdout + done.stderr
+    # the first daily run after it: the next date, as the schedule builds it
+    assert rebuild_from_raw(layout, DAYS[2]).success
+    # no false event: every partition, events included, is what this code builds from the
+    # start (``rebuilt``), and so is every history view
+    assert_same_rows(rows(store), rows(rebuilt[0]))
+    assert views(store) == views(rebuilt[0])
