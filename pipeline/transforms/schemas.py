@@ -3,6 +3,7 @@ output), by Dagster column metadata, and later by the generated data dictionary.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -16,10 +17,51 @@ TS = pl.Datetime("us", "UTC")
 
 
 @dataclass(frozen=True)
+class Range:
+    """The values a column may hold. The audit's range checks are generated from these: a
+    value outside is quarantined (``pipeline/publish/quarantine.py``)."""
+
+    lo: float | None = None
+    # a number, or the name of an audit limit (``Thresholds``) that a setting may move
+    hi: float | str | None = None
+    # something that happened (created, ran, was used) is not after the snapshot's day; a
+    # scheduled date (a deprecation) carries no such range
+    past: bool = False
+
+    def describe(self) -> str:
+        parts = []
+        if self.lo is not None:
+            parts.append(f"≥ {self.lo:g}")
+        if self.hi is not None:
+            parts.append(f"≤ {self.hi:g}" if not isinstance(self.hi, str) else f"≤ {self.hi}")
+        if self.past:
+            parts.append("not after the snapshot date")
+        return ", ".join(parts)
+
+
+COUNT = Range(lo=0)  # counts, token counts, sizes, durations, days: never negative
+SHARE = Range(lo=0, hi=1)  # a share of a whole
+PERCENT = Range(lo=0, hi=100)  # uptime, as the API states it
+PAST = Range(past=True)
+TOKEN_PRICE = Range(lo=0, hi="max_usd_per_token")
+UNIT_PRICE = Range(lo=0, hi="max_usd_per_unit")
+# the price components charged per unit rather than per token
+UNIT_PRICED = frozenset(c for c, unit in PRICE_UNITS.items() if "token" not in unit)
+
+
+def price_range(component: str) -> Range:
+    """A price per token, or per unit (a request, an image, a search): the ceilings no real
+    price comes near are audit limits. The per-million columns derive from these and carry
+    no range of their own (one bad price is one quarantined value, not two)."""
+    return UNIT_PRICE if component in UNIT_PRICED else TOKEN_PRICE
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     dtype: pl.DataType
     description: str
+    range: Range | None = None  # declared for every typed value that has one
 
 
 def _prices(scope: str) -> list[Column]:
@@ -36,6 +78,7 @@ def _prices(scope: str) -> list[Column]:
                     else "0 when the key is omitted, "
                 )
                 + "null when variable (or unknown: a model only the frontend catalog lists)",
+                range=price_range(c),
             )
         )
         cols.append(
@@ -67,6 +110,7 @@ def _tier_prices(scope: str, kind: str = "tier") -> list[Column]:
                 PER_TOKEN,
                 f"{scope} {c} price in USD per {PRICE_UNITS[c]} {where}; null when "
                 f"the {kind} does not change it (the base price applies)",
+                range=price_range(c),
             ),
             Column(f"{c}_usd_per_mtok", PER_MTOK, "the same per million units"),
         )
@@ -93,16 +137,21 @@ MODELS = [
     Column("author", S, "author part of the slug"),
     Column("name", S, "display name"),
     Column("description", S, "model description"),
-    Column("created_at", TS, "when the model was added to OpenRouter (UTC)"),
-    Column("context_length", I, "advertised context length in tokens"),
+    Column("created_at", TS, "when the model was added to OpenRouter (UTC)", range=PAST),
+    Column("context_length", I, "advertised context length in tokens", range=COUNT),
     Column("modality", S, "v1 architecture.modality, e.g. text+image->text"),
     Column("input_modalities", LS, "input modalities"),
     Column("output_modalities", LS, "output modalities"),
     Column("tokenizer", S, "tokenizer family"),
     Column("instruct_type", S, "instruction format; null when none"),
     Column("hugging_face_id", S, "Hugging Face id; null when empty"),
-    Column("top_provider_context_length", I, "context length of the top provider"),
-    Column("top_provider_max_completion_tokens", I, "max completion tokens of the top provider"),
+    Column("top_provider_context_length", I, "context length of the top provider", range=COUNT),
+    Column(
+        "top_provider_max_completion_tokens",
+        I,
+        "max completion tokens of the top provider",
+        range=COUNT,
+    ),
     Column("is_moderated", B, "top provider moderates input"),
     Column("supported_parameters", LS, "parameters supported by at least one endpoint"),
     Column("knowledge_cutoff", S, "knowledge cutoff as given"),
@@ -112,11 +161,13 @@ MODELS = [
         "per_request_limit_prompt_tokens",
         F,
         "per-request prompt token limit (until mid-2024); null when none or unlimited",
+        range=COUNT,
     ),
     Column(
         "per_request_limit_completion_tokens",
         F,
         "per-request completion token limit (until mid-2024); null when none or unlimited",
+        range=COUNT,
     ),
     Column("per_request_limit_is_unlimited", B, 'a per-request limit was "Infinity"'),
     Column("is_alias", B, "a '~' alias id that redirects to the latest model of a family"),
@@ -139,8 +190,9 @@ ENDPOINTS = [
     Column(
         "endpoint_id",
         S,
-        "frontend endpoint UUID when known, else a stable hash of model_id + provider_name + "
-        "provider_tag (and, for a second endpoint under the same tag, its rank)",
+        "frontend endpoint UUID when known, else a stable hash of model_id + provider_slug + "
+        "provider_tag (and, for a second endpoint under the same tag, its rank); the provider "
+        "name stands in for the slug only where no provider record names the provider",
     ),
     Column("endpoint_id_is_uuid", B, "endpoint_id is the frontend UUID"),
     Column("model_id", S, "inference id of the model this endpoint serves"),
@@ -158,11 +210,16 @@ ENDPOINTS = [
     ),
     Column("name", S, "endpoint display name"),
     Column("quantization", S, "quantization (fp8, bf16, unknown, …)"),
-    Column("context_length", I, "context length of this endpoint"),
-    Column("max_prompt_tokens", I, "max prompt tokens; null when unlimited"),
-    Column("max_completion_tokens", I, "max completion tokens; null when unlimited"),
-    Column("max_prompt_images", I, "max images in one prompt (frontend); null when unlimited"),
-    Column("max_tokens_per_image", I, "tokens counted per input image (frontend)"),
+    Column("context_length", I, "context length of this endpoint", range=COUNT),
+    Column("max_prompt_tokens", I, "max prompt tokens; null when unlimited", range=COUNT),
+    Column("max_completion_tokens", I, "max completion tokens; null when unlimited", range=COUNT),
+    Column(
+        "max_prompt_images",
+        I,
+        "max images in one prompt (frontend); null when unlimited",
+        range=COUNT,
+    ),
+    Column("max_tokens_per_image", I, "tokens counted per input image (frontend)", range=COUNT),
     *_prices("endpoint"),
     *[
         Column(
@@ -177,7 +234,9 @@ ENDPOINTS = [
         "discount",
         F,
         "fraction already taken off every price of this endpoint (0 = none): the API sends "
-        "prices multiplied by (1 − discount); list_* undo it",
+        "prices multiplied by (1 − discount); list_* undo it. Negative is a surcharge (a real "
+        "day has -0.2), so the range is -1 to 1",
+        range=Range(lo=-1, hi=1),
     ),
     Column(
         "price_unit_kind",
@@ -198,15 +257,16 @@ ENDPOINTS = [
     Column("is_hidden", B, "hidden (frontend); null when only v1 lists it"),
     Column("is_deranked", B, "deranked by the router (frontend); null when only v1 lists it"),
     Column("deprecation_date", TS, "when the endpoint is to be retired (frontend, UTC)"),
-    Column("uptime_last_5m", F, "uptime % over 5 minutes (v1)"),
-    Column("uptime_last_30m", F, "uptime % over 30 minutes (v1)"),
-    Column("uptime_last_1d", F, "uptime % over 1 day (v1)"),
+    Column("uptime_last_5m", F, "uptime % over 5 minutes (v1)", range=PERCENT),
+    Column("uptime_last_30m", F, "uptime % over 30 minutes (v1)", range=PERCENT),
+    Column("uptime_last_1d", F, "uptime % over 1 day (v1)", range=PERCENT),
     *[
         Column(
             f"{metric}_{p}_{unit}",
             F,
             f"{p} {what} over the stats window (v1 {metric}_last_30m, else frontend stats)"
             + ("; frontend only" if p == "p95" else ""),
+            range=COUNT,
         )
         for metric, unit, what in (
             ("latency", "ms", "time to first token, ms"),
@@ -219,10 +279,11 @@ ENDPOINTS = [
         I,
         "minutes the latency and throughput percentiles cover (frontend window_minutes; 30 for "
         "v1's *_last_30m)",
+        range=COUNT,
     ),
-    Column("request_count", I, "requests in the stats window (frontend)"),
-    Column("limit_rpm", I, "rate limit, requests per minute (frontend)"),
-    Column("limit_rpd", I, "rate limit, requests per day (frontend)"),
+    Column("request_count", I, "requests in the stats window (frontend)", range=COUNT),
+    Column("limit_rpm", I, "rate limit, requests per minute (frontend)", range=COUNT),
+    Column("limit_rpd", I, "rate limit, requests per day (frontend)", range=COUNT),
     Column("supported_parameters", LS, "parameters this endpoint supports"),
     Column("supports_implicit_caching", B, "prompt caching without cache_control (v1)"),
     Column("supports_reasoning", B, "reasoning tokens supported (frontend)"),
@@ -233,7 +294,7 @@ ENDPOINTS = [
     Column("provider_display_name", S, "provider display name (frontend)"),
     Column("provider_model_id", S, "the provider's own id for the model (frontend)"),
     Column("provider_region", S, "region the provider serves from, when given (frontend)"),
-    Column("created_at", TS, "when the endpoint was added (frontend, UTC)"),
+    Column("created_at", TS, "when the endpoint was added (frontend, UTC)", range=PAST),
     Column(
         "is_zero_data_retention",
         B,
@@ -266,13 +327,19 @@ PROVIDERS = [
 
 DATA_POLICIES = [
     Column("scope", S, "provider_paid, provider_free or endpoint"),
-    Column("provider_name", S, "provider name"),
+    Column(
+        "provider_slug",
+        S,
+        "the provider's slug, which keys its policy history (a display name that changes is "
+        "the same provider); null only when no provider record names it",
+    ),
+    Column("provider_name", S, "provider display name"),
     Column("endpoint_id", S, "endpoint UUID (scope endpoint only)"),
     Column("model_id", S, "model id (scope endpoint only)"),
     Column("training", B, "the provider may train on prompts"),
     Column("training_openrouter", B, "OpenRouter may train on prompts via this route"),
     Column("retains_prompts", B, "prompts are retained"),
-    Column("retention_days", I, "days prompts are retained"),
+    Column("retention_days", I, "days prompts are retained", range=COUNT),
     Column("can_publish", B, "prompts may be published"),
     Column("requires_user_ids", B, "user ids must be sent"),
     Column("terms_of_service_url", S, "terms of service URL"),
@@ -284,16 +351,21 @@ FETCH_LOG = [
     Column("source", S, "source name (v1_models, v1_endpoints, …)"),
     Column("key", S, "request key within the source (model id, permaslug:variant, all)"),
     Column("url", S, "full URL requested (never carries credentials)"),
-    Column("status", I, "final HTTP status; null when no response"),
-    Column("attempts", I, "attempts made"),
-    Column("bytes", I, "body size in bytes"),
-    Column("duration_ms", F, "wall time of all attempts, ms"),
+    Column("status", I, "final HTTP status; null when no response", range=Range(lo=100, hi=599)),
+    Column("attempts", I, "attempts made", range=COUNT),
+    Column("bytes", I, "body size in bytes", range=COUNT),
+    Column("duration_ms", F, "wall time of all attempts, ms", range=COUNT),
     Column("error", S, "why the request failed; null when it succeeded"),
     Column("sha256", S, "sha256 of the body as received"),
     Column("fetched_at", TS, "when the request started (UTC)"),
     Column("file", S, "body file relative to the raw snapshot folder"),
-    Column("file_offset", I, "where the body's gzip member starts in a pack; null: whole file"),
-    Column("file_length", I, "bytes of the body's gzip member in the pack"),
+    Column(
+        "file_offset",
+        I,
+        "where the body's gzip member starts in a pack; null: whole file",
+        range=COUNT,
+    ),
+    Column("file_length", I, "bytes of the body's gzip member in the pack", range=COUNT),
     Column(
         "imported",
         B,
@@ -306,7 +378,9 @@ FETCH_LOG = [
         "true: no request, but the source's absence that day (its first calls answered 404 on "
         "every known path; key '(absent)', url the last path tried)",
     ),
-    Column("not_asked", I, "for an absent source: the calls it had that were not asked"),
+    Column(
+        "not_asked", I, "for an absent source: the calls it had that were not asked", range=COUNT
+    ),
 ]
 
 MODEL_MODALITIES = [
@@ -359,14 +433,14 @@ ENDPOINT_VARIABLE_PRICINGS = [
         "variable_pricings (2025) or pricing_json (adapter keys such as "
         "openai_extended:long_context_threshold, when neither of the others lists the tier)",
     ),
-    Column("min_prompt_tokens", I, THRESHOLD),
+    Column("min_prompt_tokens", I, THRESHOLD, range=COUNT),
     *_tier_prices("tier"),
 ]
 
 MODEL_PRICE_TIERS = [
     Column("model_id", S, "model id (see models)"),
     Column("tier_source", S, "pricing_overrides: pricing.overrides of /api/v1/models"),
-    Column("min_prompt_tokens", I, THRESHOLD),
+    Column("min_prompt_tokens", I, THRESHOLD, range=COUNT),
     *_tier_prices("the model's default"),
 ]
 
@@ -377,13 +451,20 @@ _WINDOW = [
         I,
         "the entry's position in pricing.overrides (0-based): where several entries apply, "
         "the later one wins per price key (the API's rule)",
+        range=COUNT,
     ),
-    Column("utc_start", I, "the window opens at this UTC time, HHMM as a number (1000 = 10:00)"),
+    Column(
+        "utc_start",
+        I,
+        "the window opens at this UTC time, HHMM as a number (1000 = 10:00)",
+        range=Range(lo=0, hi=1439),
+    ),
     Column(
         "utc_end",
         I,
         "the window closes at this UTC time, HHMM, exclusive; below utc_start it wraps past "
         "midnight (1000 → 100 is 10:00 → 01:00); 0 is midnight",
+        range=Range(lo=0, hi=1439),
     ),
     Column(
         "utc_days",
@@ -396,8 +477,14 @@ _WINDOW = [
         I,
         "null, or a context condition of the same entry: the window then applies only to "
         "requests of more prompt tokens",
+        range=COUNT,
     ),
-    Column("minutes_per_day", I, "how long the window is open on a day it applies"),
+    Column(
+        "minutes_per_day",
+        I,
+        "how long the window is open on a day it applies",
+        range=Range(lo=0, hi=1440),
+    ),
 ]
 ENDPOINT_PRICE_WINDOWS = [
     Column("endpoint_id", S, "endpoint id (see endpoints)"),
@@ -491,7 +578,8 @@ CATALOG_CHANGE_EVENTS = [
         "change",
         S,
         "model_appeared, model_disappeared, endpoint_appeared, endpoint_disappeared, "
-        "endpoint_free_to_paid or endpoint_paid_to_free",
+        "endpoint_free_to_paid, endpoint_paid_to_free or provider_renamed (a provider's "
+        "display name changed under the same slug; provider_name is the new name)",
     ),
     Column("model_id", S, "model id"),
     Column("provider_name", S, "provider name (endpoint changes only)"),
@@ -552,8 +640,9 @@ POLICY_STATE = (
     "requires_user_ids",
 )
 POLICY_EVENTS = [
-    *_pick(DATA_POLICIES, ("scope", "provider_name", "endpoint_id", "model_id")),
+    *_pick(DATA_POLICIES, ("scope", "provider_slug", "endpoint_id", "model_id")),
     _EVENT,
+    *_pick(DATA_POLICIES, ("provider_name",)),
     *_pick(DATA_POLICIES, POLICY_STATE),
 ]
 
@@ -561,21 +650,23 @@ POLICY_EVENTS = [
 def _usage(scope: str) -> list[Column]:
     """The figures of a usage row (one day of model-activity, or a rankings period)."""
     return [
-        Column("requests", I, f"requests {scope}"),
-        Column("prompt_tokens", I, f"prompt (input) tokens {scope}"),
-        Column("completion_tokens", I, f"completion (output) tokens {scope}"),
-        Column("reasoning_tokens", I, f"reasoning tokens {scope} (native count)"),
-        Column("cached_tokens", I, f"prompt tokens read from cache {scope} (native count)"),
-        Column("tool_calls", I, f"tool calls {scope}"),
-        Column("tool_call_errors", I, f"requests whose tool call failed {scope}"),
-        Column("media_prompt", I, f"media items in prompts {scope}"),
-        Column("media_completion", I, f"media items in completions {scope}"),
-        Column("audio_prompt", I, f"audio inputs {scope}"),
-        Column("video_prompt", I, f"video inputs {scope}"),
-        Column("image_output_requests", I, f"requests that produced images {scope}"),
-        Column("video_output_seconds", F, f"seconds of video produced {scope}"),
-        Column("rerank_documents", I, f"documents reranked {scope}"),
-        Column("stt_transcript_characters", I, f"characters transcribed {scope}"),
+        Column("requests", I, f"requests {scope}", range=COUNT),
+        Column("prompt_tokens", I, f"prompt (input) tokens {scope}", range=COUNT),
+        Column("completion_tokens", I, f"completion (output) tokens {scope}", range=COUNT),
+        Column("reasoning_tokens", I, f"reasoning tokens {scope} (native count)", range=COUNT),
+        Column(
+            "cached_tokens", I, f"prompt tokens read from cache {scope} (native count)", range=COUNT
+        ),
+        Column("tool_calls", I, f"tool calls {scope}", range=COUNT),
+        Column("tool_call_errors", I, f"requests whose tool call failed {scope}", range=COUNT),
+        Column("media_prompt", I, f"media items in prompts {scope}", range=COUNT),
+        Column("media_completion", I, f"media items in completions {scope}", range=COUNT),
+        Column("audio_prompt", I, f"audio inputs {scope}", range=COUNT),
+        Column("video_prompt", I, f"video inputs {scope}", range=COUNT),
+        Column("image_output_requests", I, f"requests that produced images {scope}", range=COUNT),
+        Column("video_output_seconds", F, f"seconds of video produced {scope}", range=COUNT),
+        Column("rerank_documents", I, f"documents reranked {scope}", range=COUNT),
+        Column("stt_transcript_characters", I, f"characters transcribed {scope}", range=COUNT),
     ]
 
 
@@ -597,18 +688,25 @@ MODEL_ACTIVITY = [
         "usage_date",
         pl.Date,
         "the UTC day of the figures; the snapshot's own day is still partial",
+        range=PAST,
     ),
     *_usage("that day"),
 ]
 
 MODEL_RANKINGS = [
     Column("view", S, "the period of the totals: month, week or day (trailing)"),
-    Column("rank", I, "1 = most tokens (prompt + completion) in this view of the snapshot"),
+    Column(
+        "rank",
+        I,
+        "1 = most tokens (prompt + completion) in this view of the snapshot",
+        range=Range(lo=1),
+    ),
     *MODEL_KEY,
     Column(
         "last_traffic_date",
         pl.Date,
         "the API's 'date': the variant's last day with traffic, NOT the day of the figures",
+        range=PAST,
     ),
     *_usage("over the view's trailing period"),
     Column("change", F, "the API's own change figure (undocumented; mostly null)"),
@@ -622,11 +720,26 @@ EFFECTIVE = (
 
 MODEL_EFFECTIVE_PRICING = [
     *MODEL_KEY,
-    Column("effective_input_usd_per_mtok", F, EFFECTIVE.format("prompt")),
-    Column("effective_output_usd_per_mtok", F, EFFECTIVE.format("completion")),
-    Column("cache_hit_rate", F, "share (0-1) of prompt tokens served from cache, token-weighted"),
-    Column("tokens", I, "tokens over the period, all endpoints (sum of the per-endpoint figures)"),
-    Column("endpoints_with_traffic", I, "endpoints with a summary (0: no traffic, prices 0)"),
+    Column("effective_input_usd_per_mtok", F, EFFECTIVE.format("prompt"), range=COUNT),
+    Column("effective_output_usd_per_mtok", F, EFFECTIVE.format("completion"), range=COUNT),
+    Column(
+        "cache_hit_rate",
+        F,
+        "share (0-1) of prompt tokens served from cache, token-weighted",
+        range=SHARE,
+    ),
+    Column(
+        "tokens",
+        I,
+        "tokens over the period, all endpoints (sum of the per-endpoint figures)",
+        range=COUNT,
+    ),
+    Column(
+        "endpoints_with_traffic",
+        I,
+        "endpoints with a summary (0: no traffic, prices 0)",
+        range=COUNT,
+    ),
 ]
 
 PROVIDER_EFFECTIVE_PRICING = [
@@ -656,37 +769,57 @@ PROVIDER_EFFECTIVE_PRICING = [
         "endpoints with this base slug; else the label without its parenthesis)",
     ),
     Column("provider_slug", S, "the provider's base slug (no region: google-vertex for all)"),
-    Column("effective_input_usd_per_mtok", F, EFFECTIVE.format("prompt")),
-    Column("effective_output_usd_per_mtok", F, EFFECTIVE.format("completion")),
-    Column("cache_hit_rate", F, "share (0-1) of prompt tokens served from cache"),
-    Column("tokens", I, "tokens this endpoint served for the model variant over the period"),
-    Column("share", F, "tokens / the model variant's tokens over all its endpoints"),
+    Column("effective_input_usd_per_mtok", F, EFFECTIVE.format("prompt"), range=COUNT),
+    Column("effective_output_usd_per_mtok", F, EFFECTIVE.format("completion"), range=COUNT),
+    Column("cache_hit_rate", F, "share (0-1) of prompt tokens served from cache", range=SHARE),
+    Column(
+        "tokens",
+        I,
+        "tokens this endpoint served for the model variant over the period",
+        range=COUNT,
+    ),
+    Column("share", F, "tokens / the model variant's tokens over all its endpoints", range=SHARE),
 ]
 
 ENDPOINT_UPTIME_OBSERVATIONS = [
     Column("endpoint_id", S, "endpoint UUID (see endpoints)"),
     Column("permaslug", S, "the permaslug whose uptime-recent call listed the endpoint"),
-    Column("uptime_date", pl.Date, "the UTC day"),
-    Column("uptime_pct", F, "percent of requests that succeeded that day; null without requests"),
+    Column("uptime_date", pl.Date, "the UTC day", range=PAST),
+    Column(
+        "uptime_pct",
+        F,
+        "percent of requests that succeeded that day; null without requests",
+        range=PERCENT,
+    ),
 ]
 
 ENDPOINT_UPTIME_HOURLY_OBSERVATIONS = [
     Column("endpoint_id", S, "endpoint UUID (see endpoints)"),
-    Column("uptime_hour", TS, "the UTC hour"),
-    Column("uptime_pct", F, "percent of requests that succeeded that hour; null without any"),
+    Column("uptime_hour", TS, "the UTC hour", range=PAST),
+    Column(
+        "uptime_pct",
+        F,
+        "percent of requests that succeeded that hour; null without any",
+        range=PERCENT,
+    ),
 ]
 
 MODEL_TOP_APPS = [
     *MODEL_KEY,
-    Column("rank", I, "position in the API's answer, 1 = most tokens"),
+    Column("rank", I, "position in the API's answer, 1 = most tokens", range=Range(lo=1)),
     Column("app_id", I, "OpenRouter's app id"),
     Column("title", S, "app title"),
     Column("description", S, "app description"),
     Column("origin_url", S, "the app's site"),
     Column("main_url", S, "the app's main URL, when given"),
     Column("source_code_url", S, "the app's source code, when given"),
-    Column("app_created_at", TS, "when the app was registered (UTC)"),
-    Column("tokens", I, "tokens the app used with the model variant over the period (a week)"),
+    Column("app_created_at", TS, "when the app was registered (UTC)", range=PAST),
+    Column(
+        "tokens",
+        I,
+        "tokens the app used with the model variant over the period (a week)",
+        range=COUNT,
+    ),
 ]
 
 API_FIELD_PRESENCE = [
@@ -700,8 +833,9 @@ API_FIELD_PRESENCE = [
         "records",
         I,
         "objects that could carry the field: records, or list items / objects at its depth",
+        range=COUNT,
     ),
-    Column("carried", I, "of those, how many carried a non-null value"),
+    Column("carried", I, "of those, how many carried a non-null value", range=COUNT),
 ]
 
 TABLE_DESCRIPTIONS = {
@@ -783,6 +917,7 @@ _PERCENTILES = [
         F,
         f"{p} {what} over the answer's window (window_minutes before sampled_at)"
         + ("; frontend only" if p == "p95" else ""),
+        range=COUNT,
     )
     for metric, unit, what in (
         ("latency", "ms", "time to first token, ms"),
@@ -818,22 +953,31 @@ ENDPOINT_PERFORMANCE_SAMPLES = [
         F,
         "uptime % over 5 minutes (v1 only: the frontend's answer has "
         "none; null when sampled there)",
+        range=PERCENT,
     ),
-    Column("uptime_last_30m", F, "uptime % over 30 minutes (v1 only)"),
-    Column("uptime_last_1d", F, "uptime % over 1 day (v1 only)"),
-    Column("status", I, "endpoint status code at that moment (0 ok; negative = degraded)"),
-    Column("request_count", I, "requests behind the percentiles (frontend stats)"),
-    Column("success_count", I, "successful requests (frontend status_heuristics)"),
-    Column("rate_limited_count", I, "rate-limited requests (frontend status_heuristics)"),
+    Column("uptime_last_30m", F, "uptime % over 30 minutes (v1 only)", range=PERCENT),
+    Column("uptime_last_1d", F, "uptime % over 1 day (v1 only)", range=PERCENT),
+    Column(
+        "status",
+        I,
+        "endpoint status code at that moment (0 ok; negative = degraded)",
+    ),
+    Column("request_count", I, "requests behind the percentiles (frontend stats)", range=COUNT),
+    Column("success_count", I, "successful requests (frontend status_heuristics)", range=COUNT),
+    Column(
+        "rate_limited_count", I, "rate-limited requests (frontend status_heuristics)", range=COUNT
+    ),
     Column(
         "derankable_error_count",
         I,
         "errors that count against the endpoint's ranking (frontend status_heuristics)",
+        range=COUNT,
     ),
     Column(
         "window_minutes",
         I,
         "the minutes the figures cover (30); null when the endpoint had no traffic to measure",
+        range=COUNT,
     ),
     Column(
         "answered_by",
@@ -871,6 +1015,7 @@ OFFICIAL_RANKINGS_DAILY = [
         I,
         "prompt + completion tokens that day, exact (the API sends a decimal string); each "
         "provider's tokenizer counts its own way",
+        range=COUNT,
     ),
     Column("is_other", B, "the row sums every model outside the day's top 50"),
     *[
@@ -889,16 +1034,18 @@ TASK_CLASSIFICATIONS = [
     Column("tag", S, "the task tag (code:general_impl, …)"),
     Column("display_name", S, "the tag's name"),
     Column("macro_category", S, "code, data, agent or general"),
-    Column("usage_share", F, "share of classified sampled requests (0-1)"),
-    Column("token_share", F, "share of classified sampled tokens (0-1)"),
-    Column("category_usage_share", F, "share of its macro category's requests (0-1)"),
-    Column("category_token_share", F, "share of its macro category's tokens (0-1)"),
-    Column("window_days", I, "the trailing window, in days (7)"),
+    Column("usage_share", F, "share of classified sampled requests (0-1)", range=SHARE),
+    Column("token_share", F, "share of classified sampled tokens (0-1)", range=SHARE),
+    Column("category_usage_share", F, "share of its macro category's requests (0-1)", range=SHARE),
+    Column("category_token_share", F, "share of its macro category's tokens (0-1)", range=SHARE),
+    Column("window_days", I, "the trailing window, in days (7)", range=COUNT),
     _AS_OF,
 ]
 TASK_TOP_MODELS = [
     Column("tag", S, "the task tag (see task_classifications)"),
-    Column("rank", I, "position in the API's list of the tag's top models, from 1"),
+    Column(
+        "rank", I, "position in the API's list of the tag's top models, from 1", range=Range(lo=1)
+    ),
     Column("model_permaslug", S, "the model as the API names it (its id field)"),
     Column(
         "model_id",
@@ -906,16 +1053,16 @@ TASK_TOP_MODELS = [
         "the catalog's model id of that permaslug, or the id itself when "
         "it is one; null when the catalog lists neither",
     ),
-    Column("tag_usage_share", F, "the model's share of the tag's requests (0-1)"),
-    Column("tag_token_share", F, "the model's share of the tag's tokens (0-1)"),
+    Column("tag_usage_share", F, "the model's share of the tag's requests (0-1)", range=SHARE),
+    Column("tag_token_share", F, "the model's share of the tag's tokens (0-1)", range=SHARE),
     _AS_OF,
 ]
 APP_RANKINGS = [
-    Column("rank", I, "position by tokens in the window, 1 = most"),
+    Column("rank", I, "position by tokens in the window, 1 = most", range=Range(lo=1)),
     Column("app_id", I, "OpenRouter's app id"),
     Column("app_name", S, "the app's name"),
-    Column("total_tokens", I, "prompt + completion tokens in the window, exact"),
-    Column("total_requests", I, "requests in the window"),
+    Column("total_tokens", I, "prompt + completion tokens in the window, exact", range=COUNT),
+    Column("total_requests", I, "requests in the window", range=COUNT),
     Column("start_date", DATE, "the window's first day (UTC)"),
     Column("end_date", DATE, "the window's last day (UTC, inclusive)"),
     _AS_OF,
@@ -926,8 +1073,10 @@ SESSION_COSTS = [
     Column("model_permaslug", S, "the model's permaslug"),
     Column("model_id", S, "the catalog's model id of that permaslug; null when unmatched"),
     Column("turn_range", S, "1-turn, 2-9-turns, 10-49-turns or 50-plus-turns"),
-    Column("median_session_cost_usd", F, "median USD spent per session in the cell"),
-    Column("window_days", I, "the sessions' window in days; null before a snapshot exists"),
+    Column("median_session_cost_usd", F, "median USD spent per session in the cell", range=COUNT),
+    Column(
+        "window_days", I, "the sessions' window in days; null before a snapshot exists", range=COUNT
+    ),
     Column("window_end_date", DATE, "the window's last day"),
     _AS_OF,
 ]
@@ -944,11 +1093,13 @@ BENCHMARK_RUNS = [
     ),
     Column("accuracy", F, "share of tasks solved (0-1); a search benchmark's primary score"),
     Column("accuracy_stddev", F, "its standard deviation across runs; null when not stated"),
-    Column("avg_cost_per_task", F, "average USD cost of one task; null when not stated"),
-    Column("avg_latency_per_task_ms", F, "average latency of one task, ms (search)"),
-    Column("total_tasks", I, "tasks in the run"),
+    Column(
+        "avg_cost_per_task", F, "average USD cost of one task; null when not stated", range=COUNT
+    ),
+    Column("avg_latency_per_task_ms", F, "average latency of one task, ms (search)", range=COUNT),
+    Column("total_tasks", I, "tasks in the run", range=COUNT),
     Column("primary_metric", S, "what accuracy measures for a search benchmark"),
-    Column("last_run_at", TS, "when the benchmark last ran (UTC)"),
+    Column("last_run_at", TS, "when the benchmark last ran (UTC)", range=PAST),
     Column("citation", S, "the answer's own citation line, when it gives one"),
     _AS_OF,
 ]
@@ -1043,12 +1194,22 @@ class Rules:
     prices: bool = False
     # row count within ± this share of the previous published snapshot; a warning
     row_count_change: float | None = None
+    # columns whose values, where present, never decrease left to right (percentiles); a row
+    # out of order is quarantined like a value out of range
+    ordered: tuple[tuple[str, ...], ...] = ()
 
 
 RULES: dict[str, Rules] = {
     "models": Rules(key="model_id", prices=True, row_count_change=0.2),
     "endpoints": Rules(
-        key="endpoint_id", references=(("model_id", "models"),), prices=True, row_count_change=0.2
+        key="endpoint_id",
+        references=(("model_id", "models"),),
+        prices=True,
+        row_count_change=0.2,
+        ordered=tuple(
+            tuple(f"{metric}_{p}_{unit}" for p in ("p50", "p75", "p90", "p95", "p99"))
+            for metric, unit in (("latency", "ms"), ("throughput", "tps"))
+        ),
     ),
     "official_rankings_daily": Rules(key=("date", "model_permaslug", *SLICES)),
     "task_classifications": Rules(key="tag"),
@@ -1057,6 +1218,21 @@ RULES: dict[str, Rules] = {
     "session_costs": Rules(key=("app_slug", "model_permaslug", "turn_range")),
     "benchmark_runs": Rules(key=("model_permaslug", "benchmark_type", "run_config")),
 }
+
+
+def with_declared(
+    df: pl.DataFrame, table: str, columns: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """``df`` with every declared column of ``table`` (or the ``columns`` asked for) that it
+    lacks, as typed nulls: a partition written by older code, before the column was
+    declared, reads in today's columns (``rebuild --stale`` then rewrites it)."""
+    declared = {c.name: c.dtype for c in ALL_TABLES.get(table, ())}
+    wanted = list(columns) if columns is not None else list(declared)
+    missing = [c for c in wanted if c not in df.columns and c in declared]
+    if not missing:
+        return df
+    df = df.with_columns(pl.lit(None, declared[c]).alias(c) for c in missing)
+    return df.select(wanted) if columns is not None else df
 
 
 def empty(table: str) -> pl.DataFrame:
