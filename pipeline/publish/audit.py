@@ -13,8 +13,8 @@ Each check is a pure function (frames in, a verdict with its figures out):
 - **plausibility**: per provider, price moves beyond a factor (a unit error, not news), and
   paid prices turned 0 or null; per model on the v1 list the same; the shares of endpoints
   whose policy, status, rank, context length, quantization or discount flipped;
-- **range**: records with a price out of range were quarantined (``quarantine.py``); a few
-  publish, many hold.
+- **range**: records or values outside their column's declared range (``Column.range``,
+  ``Rules.ordered``) were quarantined (``quarantine.py``); a few publish, many hold.
 
 The defaults come from the real day-to-day variation of the recorded days
 (``scripts/check_audit_days.py`` prints every figure of every day beside its limit).
@@ -34,6 +34,7 @@ from pipeline.publish.checks import Verdict
 from pipeline.publish.quarantine import Quarantined
 from pipeline.publish.thresholds import Thresholds
 from pipeline.sources.shapes import PRICE_COMPONENTS
+from pipeline.transforms.agreement import Agreement
 from pipeline.transforms.common import REQUIRED_PRICES
 
 # fewer objects than this at a field's depth, on either day, say nothing about the field
@@ -68,6 +69,11 @@ class AuditInput:
     # per table of ENTITY_KEYS: (the largest row count of the recent published window, its
     # date), so a drop spread over several days is seen as a whole
     window: Mapping[str, tuple[int, dt.date]] = field(default_factory=dict)
+    # per table, the oldest published snapshot of the recent window (when it is not the day
+    # before): prices judged against it too, so moves that accumulate are seen whole
+    window_base: Mapping[str, Previous] = field(default_factory=dict)
+    # per pair of sources that state one fact, how far they disagree today (``agreement``)
+    agreement: Mapping[str, Agreement] = field(default_factory=dict)
 
 
 # the sources the catalog tables are built from: below its coverage one holds the date
@@ -102,6 +108,13 @@ NAMES = (
         "endpoints",
         "the sources whose answers move every day (percentiles, uptime, activity) do not "
         "repeat the previous published day's answers byte for byte (a stale copy)",
+    ),
+    (
+        "sources_agree",
+        "endpoints",
+        "where two sources state one fact (v1 and the frontend on an endpoint's prices, "
+        "context, quantization and provider; the v1 model list and the catalog on a model's "
+        "context and prices), few records disagree",
     ),
     ("models_volume", "models", "v1 models and catalog rows: not empty, no drop over the limit"),
     ("endpoints_volume", "endpoints", "endpoints: not empty, no drop over the limit"),
@@ -149,8 +162,9 @@ NAMES = (
     (
         "values_in_range",
         "endpoints",
-        "few records have a price out of range (each is quarantined: kept out of the tables, "
-        "its published rows stand in)",
+        "few records or values lie outside their column's declared range (a model or "
+        "endpoint is quarantined, its published rows standing in; another table's value is "
+        "left out)",
     ),
 )
 DESCRIPTIONS = {n: d for n, _, d in NAMES}
@@ -371,8 +385,9 @@ def contract_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
         },
         blocking=True,
         summary=(
-            f"{gone.height} fields vanished ({'; '.join(lines[:3])}"
-            + (" …" if len(lines) > 3 else "")
+            # a key renamed vanishes from every source that carries it (4 for a price)
+            f"{gone.height} fields vanished ({'; '.join(lines[:5])}"
+            + (" …" if len(lines) > 5 else "")
             + ")"
         )
         if lines
@@ -462,6 +477,22 @@ def endpoint_prices_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
             f"{n:,} endpoints of {provider} moved a price beyond ×{limits.implausible_factor:g} "
             f"or ÷{limits.implausible_factor:g} (limit {limits.max_implausible - 1} a provider)"
         )
+    base = inp.window_base.get("endpoints")
+    window_moves = 0
+    if base is not None:  # moves that accumulated over the window, each day's under the band
+        since = base.df.select(pl.col("endpoint_id").alias("key"), "provider_name", *PRICES).join(
+            now.select(pl.col("endpoint_id").alias("key"), *PRICES), on="key", suffix="_now"
+        )
+        accumulated = _moves(since, limits)
+        window_moves = accumulated.select("key").n_unique() if accumulated.height else 0
+        for provider, n in _implausible_by(accumulated, "provider_name", limits).items():
+            if provider not in held_by:
+                problems.append(
+                    f"{n:,} endpoints of {provider} moved a price beyond "
+                    f"×{limits.implausible_factor:g} or ÷{limits.implausible_factor:g} since "
+                    f"{base.date}, a few days at a time (limit {limits.max_implausible - 1} a "
+                    "provider)"
+                )
     if share > limits.max_price_changes:
         problems.append(
             f"endpoint prices changed {_pct(share)} of {both.height:,} "
@@ -484,6 +515,8 @@ def endpoint_prices_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
             "price_changed_pct": round(100 * share, 2),
             "implausible_moves": moves.select("key").n_unique() if moves.height else 0,
             "largest_move_factor": _largest_move(both),
+            "window_base": str(base.date) if base is not None else None,
+            "implausible_moves_in_window": window_moves,
             "implausible_sample": _sample(moves),
             "paid_prices": paid,
             "turned_zero_or_null": turned,
@@ -559,7 +592,13 @@ def _answered(inp: AuditInput, source: str) -> float:
     c = inp.calls.get(source)
     if not c or not c.get("calls"):
         return 1.0
-    return (c["calls"] - c.get("transient", 0)) / c["calls"]
+    return _ok(c) / c["calls"]
+
+
+def _ok(c: Mapping[str, int]) -> int:
+    """Calls that answered: neither a failure a later run may fetch, nor an answer about
+    something other than the request (``misanswered``, found when the raw is read)."""
+    return c["calls"] - c.get("transient", 0) - c.get("misanswered", 0)
 
 
 def completeness_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
@@ -574,7 +613,7 @@ def completeness_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
         if not c or not c.get("calls"):
             continue
         calls = c["calls"]
-        ok = calls - c.get("transient", 0)
+        ok = _ok(c)
         figures[f"{source}_answered_pct"] = round(100 * ok / calls, 2)
         if _answered(inp, source) < limits.min_coverage:
             short.append(f"{CALLS[source]} {ok:,} of {calls:,} answered")
@@ -654,6 +693,41 @@ def freshness_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
     meta["max_repeated_pct"] = round(100 * limits.max_repeated, 2)
     summary = "; ".join(stale) + ": a stale copy, not today's answers" if stale else ""
     return _holds_unless(name, stale, meta, summary)
+
+
+# the pairs of sources compared, and the limit each is held to
+AGREEMENT = {
+    "endpoints": ("v1 against the frontend, on the endpoints both list", "max_disagreement"),
+    "models": ("the v1 model list against the frontend catalog", "max_model_disagreement"),
+}
+
+
+def agreement_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
+    name = "sources_agree"
+    if not inp.agreement:
+        return _not_evaluated(name, DESCRIPTIONS[name], "no pair of sources both answered")
+    meta: dict[str, object] = {"evaluated": True}
+    problems = []
+    for pair, (what, limit_name) in AGREEMENT.items():
+        a = inp.agreement.get(pair)
+        if a is None or not a.both:
+            continue
+        limit = getattr(limits, limit_name)
+        meta[f"{pair}_in_both"] = a.both
+        meta[f"{pair}_disagree_pct"] = round(100 * a.share, 2)
+        for fact, n in a.differ.items():
+            meta[f"{pair}_{fact}_differ"] = n
+        meta[f"{pair}_max_disagree_pct"] = round(100 * limit, 2)
+        if a.sample:
+            meta[f"{pair}_sample"] = list(a.sample)
+        if a.both >= MIN_REPEATED_BASE and a.share > limit:
+            facts = ", ".join(f"{f} {n:,}" for f, n in a.differ.items() if n)
+            problems.append(
+                f"{what}: {a.records_differing:,} of {a.both:,} disagree ({_pct(a.share)}, "
+                f"limit {_pct(limit)}; {facts}; first: {a.sample[0]})"
+            )
+    summary = "; ".join(problems) + ": one source is stale or wrong" if problems else ""
+    return _holds_unless(name, problems, meta, summary)
 
 
 def identity_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
@@ -852,7 +926,7 @@ def range_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
             "max_quarantined": limits.max_quarantined,
         },
         blocking=True,
-        summary=f"{q.count:,} records with a price out of range (limit "
+        summary=f"{q.count:,} records or values out of range (limit "
         f"{limits.max_quarantined}; first: {q.lines[0]})"
         if bad
         else "",
@@ -864,6 +938,7 @@ def audit(inp: AuditInput, limits: Thresholds) -> list[Verdict]:
     return [
         completeness_verdict(inp, limits),
         freshness_verdict(inp, limits),
+        agreement_verdict(inp, limits),
         *volume_verdicts(inp, limits),
         window_verdict(inp, limits),
         contract_verdict(inp, limits),

@@ -13,16 +13,22 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import polars as pl
 
 from pipeline import sources
-from pipeline.fetch.outcomes import coverage
+from pipeline.fetch.outcomes import OK, coverage, latest_rows, row_state
 from pipeline.publish import audit, checks, decisions, freshness, identity
-from pipeline.publish.quarantine import Quarantined, quarantine
+from pipeline.publish.quarantine import (
+    ENDPOINT_CALLS,
+    Quarantined,
+    carry_unobserved,
+    quarantine,
+    unobserved_models,
+)
 from pipeline.publish.stage import Stage, recover
 from pipeline.publish.thresholds import Thresholds
 from pipeline.publish.version import code_version
@@ -31,7 +37,7 @@ from pipeline.raw.reader import read_snapshot
 from pipeline.storage.layout import Layout
 from pipeline.transforms.catalog import CADENCED, build_tables
 from pipeline.transforms.diffs import DIFFS
-from pipeline.transforms.schemas import RULES, TABLE_DESCRIPTIONS
+from pipeline.transforms.schemas import RULES, TABLE_DESCRIPTIONS, with_declared
 
 TABLE_NAMES = tuple(TABLE_DESCRIPTIONS)
 # (check, the table it is shown on, what it asks)
@@ -127,6 +133,9 @@ class Prepared:
     calls: dict[str, dict[str, int]]
     # the sha256 of each answer of the sources whose answers move daily (freshness)
     digests: dict[str, dict[str, str]] = field(default_factory=dict)
+    # per endpoint call (``quarantine.ENDPOINT_CALLS``), the keys that did not answer, or
+    # answered about something else: their models' endpoints are not observed today
+    unanswered: dict[str, list[str]] = field(default_factory=dict)
 
 
 def check_raw(layout: Layout, date: dt.date) -> str | None:
@@ -145,6 +154,18 @@ def check_raw(layout: Layout, date: dt.date) -> str | None:
     return None
 
 
+def unanswered(log_rows: list[dict], misanswered: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """Per endpoint call, the keys whose last answer failed or was about something else."""
+    out: dict[str, list[str]] = {}
+    for (source, key), row in latest_rows(log_rows).items():
+        if source in ENDPOINT_CALLS and row_state(row) != OK:
+            out.setdefault(source, []).append(key)
+    for source, lines in misanswered.items():
+        if source in ENDPOINT_CALLS:
+            out.setdefault(source, []).extend(line.partition(": ")[0] for line in lines)
+    return out
+
+
 def prepare(layout: Layout, date: dt.date) -> Prepared:
     """Read ``date``'s raw and build its tables (no published table is read). Raises
     PublishFailed when the raw is not whole."""
@@ -156,14 +177,22 @@ def prepare(layout: Layout, date: dt.date) -> Prepared:
     if "v1_models" not in docs.present:
         raise PublishFailed(f"raw snapshot {date} has no successful v1_models response")
     built = build_tables(docs)
+    calls = coverage(docs.log_rows)
+    for source, keys in built.misanswered.items():  # a failed call, counted against coverage
+        counts = calls.setdefault(
+            source, {"calls": len(keys), "ok": len(keys), "permanent": 0, "transient": 0}
+        )
+        counts["misanswered"] = len(keys)
+        counts["ok"] = max(0, counts.get("ok", 0) - len(keys))
     return Prepared(
         date,
         built,
         frozenset(docs.present),
         frozenset(docs.asked),
         frozenset(docs.absent),
-        coverage(docs.log_rows),
+        calls,
         freshness.digests(snap),
+        unanswered(docs.log_rows, built.misanswered),
     )
 
 
@@ -178,7 +207,7 @@ def _diffs(log: Log, layout: Layout, stage: Stage, date: dt.date, frames: Mappin
     # each table's dates listed once
     @functools.cache
     def partition(table: str, d: dt.date) -> pl.DataFrame | None:
-        return layout.read_partition(table, d) if layout.has_partition(table, d) else None
+        return read_published(layout, table, d) if layout.has_partition(table, d) else None
 
     @functools.cache
     def neighbours(table: str) -> tuple[dt.date | None, dt.date | None]:
@@ -228,6 +257,18 @@ def _verdicts(layout: Layout, date: dt.date, built: Any, calls: dict) -> list[ch
     return verdicts
 
 
+def read_published(
+    layout: Layout, table: str, date: dt.date, columns: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """A published partition in this code's columns (``schemas.with_declared``): a store
+    built by older code is read, compared with and rebuilt, never a crash."""
+    try:
+        df = layout.read_partition(table, date, columns)
+    except pl.exceptions.ColumnNotFoundError:
+        df = layout.read_partition(table, date)
+    return with_declared(df, table, columns)
+
+
 def previous_snapshots(layout: Layout, date: dt.date) -> dict[str, audit.Previous]:
     """The previous published snapshot of each table the audit compares (the staged build
     is never among them: ``tables/`` holds published partitions only)."""
@@ -235,7 +276,7 @@ def previous_snapshots(layout: Layout, date: dt.date) -> dict[str, audit.Previou
     for table, columns in audit.PREVIOUS_COLUMNS.items():
         prev = layout.previous_date(table, date)
         if prev is not None:
-            out[table] = audit.Previous(prev, layout.read_partition(table, prev, columns))
+            out[table] = audit.Previous(prev, read_published(layout, table, prev, columns))
     return out
 
 
@@ -249,6 +290,18 @@ def recent_window(layout: Layout, date: dt.date) -> dict[str, tuple[int, dt.date
             count, when = max((layout.row_count(table, d), d) for d in recent)
             out[table] = (count, when)
     return out
+
+
+def window_base(layout: Layout, date: dt.date) -> dict[str, audit.Previous]:
+    """The endpoints' prices on the oldest of the last published dates before ``date``, when
+    that is not the day before (the day-to-day checks read that one)."""
+    recent = [d for d in layout.dates("endpoints") if d < date][-audit.WINDOW :]
+    if len(recent) < 2:
+        return {}
+    oldest = recent[0]
+    columns = ("endpoint_id", "provider_name", *audit.PRICES)
+    return {"endpoints": audit.Previous(oldest, read_published(layout, "endpoints", oldest,
+                                                               columns))}  # fmt: skip
 
 
 def checks_record(verdicts: list[checks.Verdict]) -> list[dict]:
@@ -365,6 +418,11 @@ def _build_and_publish(
     if drift:
         fields = "; ".join(f"{s}: {', '.join(paths)}" for s, paths in drift.items())
         log.warning(f"new fields in the API (not described yet): {fields}")
+    for source, keys in built.misanswered.items():
+        log.warning(
+            f"{source}: {len(keys):,} answers about something other than their request are "
+            f"failed calls, not data (first: {keys[0]})"
+        )
     for source, lines in built.problems.items():
         log.warning(f"{source}: {len(lines)} values read as null; first: {lines[0]}")
     for line in repeated:
@@ -379,6 +437,12 @@ def _build_and_publish(
             f"published under on {prev_endpoints.date}"
         )
     held_aside = _quarantine(layout, date, frames, limits, log, built.mistyped_prices)
+    unobserved = unobserved_models(prepared.unanswered, frames.get("models", pl.DataFrame()))
+    if carried_over := carry_unobserved(frames, _previous(layout, date), unobserved):
+        log.warning(
+            f"{len(carried_over):,} models whose endpoint calls failed today keep their "
+            f"published endpoints (not observed is not removed; first: {carried_over[0]})"
+        )
 
     # staged where no reader looks; tables/ stays the previous published state until the
     # audit holds
@@ -406,6 +470,8 @@ def _build_and_publish(
         freshness.repeated(prepared.digests, freshness.previous_digests(layout, before)),
         str(before) if before else None,
         recent_window(layout, date),
+        window_base=window_base(layout, date),
+        agreement=built.agreement,
     )
     verdicts += audit.audit(inp, limits)
     report: dict[str, dict[str, str]] = {source: dict(paths) for source, paths in drift.items()}
@@ -498,6 +564,18 @@ def _build_and_publish(
     return outcome(decision)
 
 
+def _previous(
+    layout: Layout, date: dt.date
+) -> Callable[[str], tuple[dt.date, pl.DataFrame] | None]:
+    """A table's last published partition before ``date``."""
+
+    def previous(table: str) -> tuple[dt.date, pl.DataFrame] | None:
+        prev = layout.previous_date(table, date)
+        return None if prev is None else (prev, read_published(layout, table, prev))
+
+    return previous
+
+
 def _quarantine(
     layout: Layout,
     date: dt.date,
@@ -506,11 +584,7 @@ def _quarantine(
     log: Log,
     mistyped: Mapping[str, set[str]],
 ) -> Quarantined:
-    def previous(table: str) -> tuple[dt.date, pl.DataFrame] | None:
-        prev = layout.previous_date(table, date)
-        return None if prev is None else (prev, layout.read_partition(table, prev))
-
-    held_aside = quarantine(frames, previous, limits, mistyped)
+    held_aside = quarantine(frames, _previous(layout, date), limits, mistyped, date)
     for line in held_aside.lines[:5]:
         log.warning(line)
     if held_aside.count > 5:

@@ -17,7 +17,9 @@ class Thresholds:
 
     # each share limit is the share above which the date is held; 1 turns a share check off
     # (an empty answer is held whatever the limits)
-    max_drop: float = 0.2  # share of a list that may vanish in a day
+    # share of a list that may vanish in a day: the real days' worst is the v1 model list's
+    # −8.2 % (2026-07-31, while the catalog grew); a truncated answer past this is held
+    max_drop: float = 0.15
     field_was: float = 0.5  # a field carried by at least this share of objects …
     field_now: float = 0.05  # … and now by less than this share has vanished (0: never)
     # share of endpoints whose price changed at all: broad believable repricing publishes, so
@@ -48,6 +50,15 @@ class Thresholds:
     min_coverage: float = 0.95
     # share of a daily-moving source's answers identical to the day before: a stale copy
     max_repeated: float = 0.5
+    # share of the endpoints v1 and the frontend both list on which a stated fact (a price,
+    # the context, quantization, the provider) differs: the shared days agree by construction
+    # (v1's answers were built from the frontend's), so this holds a stale or wrong copy of one
+    max_disagreement: float = 0.02
+    # the same for the models the v1 list and the frontend catalog both describe. Recorded
+    # apart, they disagree on 10-12 % of models every real day of one recorder, and up to
+    # 31.5 % on the other's (the v1 list's price is not always the catalog's default
+    # endpoint's, and the two were fetched hours apart): above 40 % one copy is wrong
+    max_model_disagreement: float = 0.4
     # imported archives are sparse: one months older says nothing about day-to-day variation
     max_gap_days: int = 7
 

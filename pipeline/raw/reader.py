@@ -50,6 +50,10 @@ class RawDocs:
     chosen: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # records given directly (tests, archives read elsewhere): source → records
     given: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # source → "key: why" of each landed answer about something other than its request (a
+    # body that carries another model's ids): read as a failed call, never as data. The
+    # fetch checks this too; reading checks it again for raw landed any other way.
+    misanswered: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def present(self) -> set[str]:
@@ -70,6 +74,8 @@ class RawDocs:
         if not rows or self.snap is None:
             return
         reader = _Bodies(str(self.snap.folder))
+        declared = sources.SOURCES_BY_NAME.get(source)
+        about = declared.about if declared is not None else None
         records: list[dict[str, Any]] = []
         origins: list[str] = []
         size = 0
@@ -77,7 +83,11 @@ class RawDocs:
             for row in rows:
                 body = reader.read(row)
                 size += len(body)
-                found = _records(source, unwrap(orjson.loads(body)), row["key"])
+                data = unwrap(orjson.loads(body))
+                if about is not None and (why := about(row["key"], data)) is not None:
+                    self.misanswered.setdefault(source, []).append(f"{row['key']}: {why}")
+                    continue
+                found = _records(source, data, row["key"])
                 records.extend(found)
                 origins.extend([reader.where(row)] * len(found))
                 if size >= limit:

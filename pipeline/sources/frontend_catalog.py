@@ -36,6 +36,14 @@ CONTRACT = Contract(
                 {
                     "id": Str("→ models.default_endpoint_id"),
                     "variant": Str("→ models.variant, models.model_id"),
+                    "pricing": Obj(
+                        "the default endpoint's prices",
+                        {
+                            "prompt": Str("compared with the v1 list's (audit: sources_agree)"),
+                            "completion": Str("compared with the v1 list's (audit: sources_agree)"),
+                        },
+                        rest="the other price keys, read from stats/endpoint",
+                    ),
                 },
                 rest="the same endpoint object stats/endpoint returns, read from there",
             ),

@@ -15,6 +15,7 @@ import polars as pl
 
 from pipeline.raw.gc_pause import gc_paused
 from pipeline.raw.reader import RawDocs
+from pipeline.transforms.agreement import Agreement, endpoints_agreement, models_agreement
 from pipeline.transforms.benchmarks import model_benchmarks_table, with_data_api
 from pipeline.transforms.data_policies import data_policies_table
 from pipeline.transforms.datasets import benchmark_items
@@ -94,6 +95,11 @@ class CatalogBuild:
     present: set[str] = field(default_factory=set)  # sources with at least one good answer
     not_asked: list[str] = field(default_factory=list)  # tables whose sources were not asked
     imported: bool = False
+    # per pair of sources that state one fact ("endpoints": v1 against the frontend,
+    # "models": the v1 list against the catalog), how far they disagree today
+    agreement: dict[str, Agreement] = field(default_factory=dict)
+    # source → "key: why" of the answers about something other than their request
+    misanswered: dict[str, list[str]] = field(default_factory=dict)
 
 
 def build_tables(docs: RawDocs) -> CatalogBuild:
@@ -173,4 +179,11 @@ def build_tables(docs: RawDocs) -> CatalogBuild:
         }
         out.mistyped_prices = {s: ids for s, ids in out.mistyped_prices.items() if ids}
         out.duplicates = duplicates_report(docs, src)
+        out.misanswered = {s: list(keys) for s, keys in docs.misanswered.items()}
+        if "endpoints" in frames:
+            out.agreement["endpoints"] = endpoints_agreement(rows)
+        if "models" in frames:
+            out.agreement["models"] = models_agreement(
+                src.get("v1_models"), src.get("frontend_catalog")
+            )
     return out

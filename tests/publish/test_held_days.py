@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from assets.runner import RunHeld, run_snapshot
 from pipeline.cli.app import app
 from pipeline.publish import decisions
+from pipeline.publish.thresholds import Thresholds
 from pipeline.raw.landing import raw_snapshot
 from pipeline.replay.launcher import replay_server
 from pipeline.settings import Settings
@@ -170,7 +171,11 @@ def test_a_truncated_answer_is_held_by_its_drop(held):
     before_v1, before_catalog = model_ids(DAYS / GOOD)
     assert kept_v1 == v1 // 2 and kept_catalog < catalog
     drop = 100 * (before_v1 - kept_v1) / before_v1
-    assert f"v1 models {kept_v1:,} (previous {before_v1:,}, −{drop:.1f} %, limit 20.0 %)" in line
+    limit = 100 * Thresholds().max_drop
+    assert (
+        f"v1 models {kept_v1:,} (previous {before_v1:,}, −{drop:.1f} %, limit {limit:.1f} %)"
+        in line
+    )
     assert f"catalog rows {kept_catalog:,} (previous {before_catalog:,}, −" in line
     assert "[models_volume]" in line
 

@@ -143,6 +143,32 @@ def test_a_drop_spread_over_two_days_is_held_when_it_crosses_the_limit(first_pub
     drop = 100 * (largest - kept[third]) / largest
     assert window["figures"] == (
         f"endpoints {kept[third]:,} (largest of the last 7 published days {largest:,} on "
-        f"{FIRST}, −{drop:.1f} %, limit 20.0 %)"
+        f"{FIRST}, −{drop:.1f} %, limit {100 * Thresholds().max_drop:.1f} %)"
+    )
+    assert layout.published() == {FIRST, SECOND}
+
+
+def test_prices_moving_a_few_times_a_day_are_held_when_they_add_up(first_published, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(first_published, data)
+    layout = Layout(str(data))
+    third = dt.date.fromisoformat(DAYS[2])
+    first = layout.read_partition("endpoints", FIRST)
+    provider = first["provider_name"].value_counts(sort=True)["provider_name"][0]
+    prices = [c for c in first.columns if c.endswith("_usd_per_token")]
+    for date, factor in ((SECOND, 4), (third, 16)):  # ×4 a day: each day within ×10
+        prepared = prepare(layout, date)
+        frames = prepared.built.frames
+        ours = pl.col("provider_name") == provider
+        frames["endpoints"] = frames["endpoints"].with_columns(
+            pl.when(ours).then(pl.col(c) * factor).otherwise(pl.col(c)).alias(c) for c in prices
+        )
+        outcome = build_and_publish(layout, date, Thresholds(), Quiet(), prepared=prepared)
+        if date == SECOND:
+            assert not outcome.held, outcome.decision.line
+    assert outcome.held and outcome.decision.failed == ["endpoint_prices_stable"]
+    [check] = [c for c in outcome.decision.checks if c["name"] == "endpoint_prices_stable"]
+    assert f"endpoints of {provider} moved a price beyond ×10 or ÷10 since {FIRST}" in (
+        check["figures"]
     )
     assert layout.published() == {FIRST, SECOND}
