@@ -39,12 +39,15 @@ FIGURES = (
     ("sources_complete", "frontend_stats_endpoint_answered_pct", "stats answered %"),
     ("endpoint_prices_stable", "implausible_moves", "endpoint ×10 moves"),
     ("endpoint_prices_stable", "largest_move_factor", "endpoint move ×"),
+    ("endpoint_prices_stable", "implausible_moves_in_window", "endpoint ×10 moves in window"),
     ("model_prices_stable", "implausible_moves", "model ×10 moves"),
     ("model_prices_stable", "largest_move_factor", "model move ×"),
     ("endpoint_ids_stable", "ids_changed_pct", "ids changed %"),
     ("sources_fresh", "v1_endpoints_repeated_pct", "v1 endpoints repeated %"),
     ("sources_fresh", "frontend_stats_endpoint_repeated_pct", "stats repeated %"),
     ("sources_fresh", "frontend_model_activity_repeated_pct", "activity repeated %"),
+    ("sources_agree", "endpoints_disagree_pct", "v1≠frontend endpoints %"),
+    ("sources_agree", "models_disagree_pct", "v1≠catalog models %"),
     ("window_volume", "models_window_drop_pct", "models window drop %"),
     ("window_volume", "endpoints_window_drop_pct", "endpoints window drop %"),
     ("keys_kept", "models_rekeyed_pct", "models re-keyed %"),
@@ -84,6 +87,7 @@ def main() -> int:
     days = daily + pulse
     held: list[str] = []
     falls: list[str] = []  # per day, the field whose share fell furthest
+    out_of_range: list[str] = []  # per day, the values quarantined (first 20)
     worst: dict[str, float] = {}
     print("date        " + "  ".join(label for _, _, label in FIGURES))
     for name, folders, build in series:
@@ -115,6 +119,9 @@ def main() -> int:
                 if failed or not result.success:
                     held.append(f"{folder.name}: {', '.join(failed) or 'run failed'}")
                 status = "HELD " + ",".join(failed) if failed else "published"
+                sample = found["values_in_range"].metadata.get("sample")
+                for line in sample.value if sample is not None else ():
+                    out_of_range.append(f"{folder.name}: {line}")
                 fall = found["api_fields_kept"].metadata.get("largest_fall")
                 if fall is not None and fall.value:
                     falls.append(f"{folder.name}: {fall.value}")
@@ -141,9 +148,15 @@ def main() -> int:
         f"ids {100 * limits.max_id_changes:g} %, "
         f"re-keyed {100 * limits.max_rekeyed:g} %, turnover {100 * limits.max_turnover:g} %, "
         f"repeated {100 * limits.max_repeated:g} %, "
+        f"disagreement {100 * limits.max_disagreement:g} % (models "
+        f"{100 * limits.max_model_disagreement:g} %), "
         f"coverage {100 * limits.min_coverage:g} %, quarantined {limits.max_quarantined}"
     )
     print("the field that fell furthest, per day:" + "".join(f"\n  {f}" for f in falls))
+    print(
+        "values out of range (first 20 a day):"
+        + ("".join(f"\n  {line}" for line in out_of_range) or " none")
+    )
     print(f"{len(days)} days, {len(held)} held" + "".join(f"\n  {h}" for h in held))
     return 1 if held else 0
 
