@@ -9,6 +9,24 @@ from typing import Any
 from pipeline.sources.fields import Contract, Dropped, Float, Int, Obj, Str
 from pipeline.sources.request import Source
 
+
+def answers_for(key: str, data: object) -> str | None:
+    """Every day row is of the permaslug and variant asked for (``permaslug:variant``): the
+    usage of another model filed under this one is a failed call, never data."""
+    permaslug, _, variant = key.rpartition(":")
+    rows = data.get("analytics") if isinstance(data, dict) else None
+    for r in rows if isinstance(rows, list) else ():
+        if not isinstance(r, dict):
+            continue
+        got = r.get("variant")
+        if isinstance(got, str) and variant and got != variant:
+            return f"a day of variant {got!r}, not {variant!r} as asked"
+        named = r.get("model_permaslug")
+        if isinstance(named, str) and not permaslug.startswith("~") and named != permaslug:
+            return f"a day of {named!r}, not {permaslug!r} as asked"
+    return None
+
+
 SOURCE = Source(
     "frontend_model_activity",
     "frontend",
@@ -16,6 +34,7 @@ SOURCE = Source(
     fan_out=True,
     data=dict,
     moves_daily=True,
+    about=answers_for,
 )
 
 T = "model_activity"
