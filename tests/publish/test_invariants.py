@@ -168,7 +168,8 @@ def test_prices_moving_a_few_times_a_day_are_held_when_they_add_up(first_publish
             assert not outcome.held, outcome.decision.line
     assert outcome.held and outcome.decision.failed == ["endpoint_prices_stable"]
     [check] = [c for c in outcome.decision.checks if c["name"] == "endpoint_prices_stable"]
-    assert f"endpoints of {provider} moved a price beyond ×10 or ÷10 since {FIRST}" in (
-        check["figures"]
+    assert (
+        f"endpoints of {provider} moved a price beyond ×10 or ÷10 since {FIRST}"
+        in (check["figures"])
     )
     assert layout.published() == {FIRST, SECOND}
