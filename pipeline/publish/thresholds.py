@@ -17,8 +17,8 @@ class Thresholds:
 
     # each share limit is the share above which the date is held; 1 turns a share check off
     # (an empty answer is held whatever the limits)
-    # share of a list that may vanish in a day: the real days' worst is the v1 model list's
-    # −8.2 % (2026-07-31, while the catalog grew); a truncated answer past this is held
+    # share of a list that may vanish in a day, above the real days' worst (the v1 model
+    # list on 2026-07-31, bench/README.md); a truncated answer past this is held
     max_drop: float = 0.15
     field_was: float = 0.5  # a field carried by at least this share of objects …
     field_now: float = 0.05  # … and now by less than this share has vanished (0: never)
@@ -55,9 +55,9 @@ class Thresholds:
     # (v1's answers were built from the frontend's), so this holds a stale or wrong copy of one
     max_disagreement: float = 0.02
     # the same for the models the v1 list and the frontend catalog both describe. Recorded
-    # apart, they disagree on 10-12 % of models every real day of one recorder, and up to
-    # 31.5 % on the other's (the v1 list's price is not always the catalog's default
-    # endpoint's, and the two were fetched hours apart): above 40 % one copy is wrong
+    # apart, they always disagree on some (the v1 list's price is not always the catalog's
+    # default endpoint's, and the two may be fetched hours apart): the limit sits above the
+    # real days' worst (bench/README.md, issue #48)
     max_model_disagreement: float = 0.4
     # imported archives are sparse: one months older says nothing about day-to-day variation
     max_gap_days: int = 7
