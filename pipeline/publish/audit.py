@@ -72,6 +72,8 @@ class AuditInput:
     # per table, the oldest published snapshot of the recent window (when it is not the day
     # before): prices judged against it too, so moves that accumulate are seen whole
     window_base: Mapping[str, Previous] = field(default_factory=dict)
+    # per entity table, its keys' figures before look-alikes were carried back
+    rekeyed: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     # per pair of sources that state one fact, how far they disagree today (``agreement``)
     agreement: Mapping[str, Agreement] = field(default_factory=dict)
 
@@ -763,9 +765,20 @@ def identity_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
 ENTITY_KEYS = {"models": "model_id", "endpoints": "endpoint_id", "providers": "slug"}
 
 
-def _look(col: str) -> pl.Expr:
-    """A key as it looks, cosmetic differences aside: Unicode form, letter case, spaces."""
-    return pl.col(col).cast(pl.String).str.normalize("NFKC").str.strip_chars().str.to_lowercase()
+_look = identity.look
+
+
+def key_figures(
+    frames: Mapping[str, pl.DataFrame], previous: Mapping[str, Previous]
+) -> dict[str, dict[str, int]]:
+    """Per entity table, ``_rekeyed``'s figures of the date as built, before look-alike keys
+    are carried back (``identity.carry_lookalikes``): the audit judges what the API said."""
+    out = {}
+    for table, key in ENTITY_KEYS.items():
+        now, prev = frames.get(table), previous.get(table)
+        if now is not None and prev is not None and key in now.columns and key in prev.df.columns:
+            out[table] = _rekeyed(now, prev.df, key)
+    return out
 
 
 def _rekeyed(now: pl.DataFrame, before: pl.DataFrame, key: str) -> dict[str, int]:
@@ -797,7 +810,7 @@ def keys_kept_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
         if now is None or prev is None or key not in now.columns or key not in prev.df.columns:
             continue
         against = str(prev.date)
-        n = _rekeyed(now, prev.df, key)
+        n = inp.rekeyed.get(table) or _rekeyed(now, prev.df, key)
         base = max(n["before"], 1)
         alike, turnover = n["look_alikes"] / base, min(n["vanished"], n["arrived"]) / base
         meta.update({f"{table}_{k}": v for k, v in n.items()})

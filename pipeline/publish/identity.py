@@ -9,7 +9,7 @@ snapshot gives them their UUID back, so "not observed by one source" is never "r
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 
 import polars as pl
 
@@ -33,19 +33,24 @@ def _unique_keys(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def carried_ids(now: pl.DataFrame, before: pl.DataFrame) -> dict[str, str]:
-    """Today's hash id → the UUID the same natural key had in ``before``, where today no
-    frontend record named the endpoint and that UUID is not taken by another row today."""
-    hashed = _unique_keys(now).filter(~pl.col("endpoint_id_is_uuid"))
-    known = _unique_keys(before).filter(pl.col("endpoint_id_is_uuid"))
+    """Today's hash id → the id the same natural key was published under in ``before``
+    (the frontend's UUID, or another hash: a model id carried back from a look-alike, or a
+    name, changes the hash), where today no frontend record named the endpoint, the hash is
+    new today, and the published id is not taken by another row today."""
+    hashed = _unique_keys(now).filter(
+        ~pl.col("endpoint_id_is_uuid")
+        & ~pl.col("endpoint_id").is_in(before["endpoint_id"].implode())
+    )
+    known = _unique_keys(before)
     if hashed.is_empty() or known.is_empty():
         return {}
     pairs = hashed.select(*NATURAL_KEY, "endpoint_id").join(
-        known.select(*NATURAL_KEY, pl.col("endpoint_id").alias("uuid")),
+        known.select(*NATURAL_KEY, pl.col("endpoint_id").alias("published")),
         on=list(NATURAL_KEY),
         nulls_equal=True,
     )
-    pairs = pairs.filter(~pl.col("uuid").is_in(now["endpoint_id"].implode()))
-    return dict(zip(pairs["endpoint_id"].to_list(), pairs["uuid"].to_list(), strict=True))
+    pairs = pairs.filter(~pl.col("published").is_in(now["endpoint_id"].implode()))
+    return dict(zip(pairs["endpoint_id"].to_list(), pairs["published"].to_list(), strict=True))
 
 
 def carry_ids(frames: MutableMapping[str, pl.DataFrame], before: pl.DataFrame | None) -> int:
@@ -60,11 +65,60 @@ def carry_ids(frames: MutableMapping[str, pl.DataFrame], before: pl.DataFrame | 
     for name, df in frames.items():
         if "endpoint_id" in df.columns:
             frames[name] = df.with_columns(pl.col("endpoint_id").replace(mapping))
+    uuids = before.filter(pl.col("endpoint_id_is_uuid"))["endpoint_id"].implode()
     frames["endpoints"] = frames["endpoints"].with_columns(
         endpoint_id_is_uuid=pl.col("endpoint_id_is_uuid")
-        | pl.col("endpoint_id").is_in(list(mapping.values()))
+        | (pl.col("endpoint_id").is_in(list(mapping.values())) & pl.col("endpoint_id").is_in(uuids))
     )
     return len(mapping)
+
+
+def look(col: str) -> pl.Expr:
+    """A key as it looks, cosmetic differences aside: Unicode form, letter case, spaces."""
+    return pl.col(col).cast(pl.String).str.normalize("NFKC").str.strip_chars().str.to_lowercase()
+
+
+# entity → (its key column in its own table, the columns that name it in every table)
+LOOKALIKE_KEYS = {
+    "models": ("model_id", ("model_id",)),
+    "endpoints": ("endpoint_id", ("endpoint_id",)),
+    "providers": ("slug", ("slug", "provider_slug")),
+}
+
+
+def lookalikes(now: pl.DataFrame, before: pl.DataFrame, key: str) -> dict[str, str]:
+    """Today's key → yesterday's, where yesterday's vanished and today's is new and looks
+    the same (letter case, spaces, Unicode form aside), one to one."""
+    old = before.select(pl.col(key).cast(pl.String).alias("k")).drop_nulls().unique()
+    new = now.select(pl.col(key).cast(pl.String).alias("k")).drop_nulls().unique()
+    vanished = old.join(new, on="k", how="anti").with_columns(look("k").alias("look"))
+    arrived = new.join(old, on="k", how="anti").with_columns(look("k").alias("look"))
+    vanished = vanished.filter(pl.len().over("look") == 1)
+    arrived = arrived.filter(pl.len().over("look") == 1)
+    pairs = arrived.join(vanished, on="look", suffix="_old")
+    return dict(zip(pairs["k"].to_list(), pairs["k_old"].to_list(), strict=True))
+
+
+def carry_lookalikes(
+    frames: MutableMapping[str, pl.DataFrame], before: Mapping[str, pl.DataFrame]
+) -> dict[str, int]:
+    """An entity whose key changed only in looks is the same row of history: every table's
+    rows take the key it was published under. Returns, per entity, how many were carried
+    (the audit judges the share before this: ``keys_kept``)."""
+    out = {}
+    for entity, (key, columns) in LOOKALIKE_KEYS.items():
+        now, prev = frames.get(entity), before.get(entity)
+        if now is None or prev is None or key not in now.columns or key not in prev.columns:
+            continue
+        mapping = lookalikes(now, prev, key)
+        if not mapping:
+            continue
+        out[entity] = len(mapping)
+        for name, df in frames.items():
+            present = [c for c in columns if c in df.columns and df.schema[c] == pl.String]
+            if present:
+                frames[name] = df.with_columns(pl.col(c).replace(mapping) for c in present)
+    return out
 
 
 def id_changes(now: pl.DataFrame, before: pl.DataFrame) -> tuple[int, int]:

@@ -429,6 +429,10 @@ def _build_and_publish(
         log.warning(line)
 
     previous = previous_snapshots(layout, date)
+    rekeyed = audit.key_figures(frames, previous)  # what the API said, before the carry
+    looks = identity.carry_lookalikes(frames, {t: p.df for t, p in previous.items()})
+    for entity, n in looks.items():
+        log.info(f"{n:,} {entity} whose key changed only in looks keep their published key")
     prev_endpoints = previous.get("endpoints")
     carried = identity.carry_ids(frames, prev_endpoints.df if prev_endpoints else None)
     if carried:
@@ -471,6 +475,7 @@ def _build_and_publish(
         str(before) if before else None,
         recent_window(layout, date),
         window_base=window_base(layout, date),
+        rekeyed=rekeyed,
         agreement=built.agreement,
     )
     verdicts += audit.audit(inp, limits)
