@@ -1,10 +1,11 @@
-"""The SQL a release is queried with: the warehouse's views and macros over the release's own
-Parquet files, by paths relative to the release (``load.sql``, and ``catalog.duckdb``, which
-holds the same views). A release anywhere is read by setting one variable first:
+"""The SQL a release is queried with (``load.sql``): the warehouse's views and macros over the
+release's own Parquet files, by paths relative to the release. A release anywhere is read by
+setting one variable first:
 
     SET VARIABLE release = 'https://example.org/openrouter-catalog/2026-08-21-1a2b3c4d';
 
-Unset, the paths are relative to the working directory: ``cd RELEASE && duckdb catalog.duckdb``.
+Unset, the paths are relative to the working directory:
+``cd RELEASE && duckdb -c ".read load.sql"``.
 """
 
 from __future__ import annotations
