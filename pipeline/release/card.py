@@ -42,6 +42,19 @@ def _citations() -> list[str]:
     return out
 
 
+def front_matter(tables: Sequence[str]) -> list[str]:
+    """The YAML header dataset hubs read: one config per table, pointing at its Parquet file,
+    so a release folder pushed to a hub shows its tables as they are. No ``license`` key: the
+    source states terms of service, not a licence, and the card claims none it does not give
+    (the terms are under "How to cite")."""
+    lines = ["---", "pretty_name: OpenRouter catalog", "configs:"]
+    for t in tables:
+        lines += [f"- config_name: {t}", f"  data_files: tables/{t}.parquet"]
+        if t == "endpoints":
+            lines.append("  default: true")
+    return [*lines, "---", ""]
+
+
 def write(
     out: Path,
     tables: Sequence[str],
@@ -52,6 +65,7 @@ def write(
     published = dates["published"]
     span = f"{published[0]} to {published[-1]}" if published else "no published date"
     lines = [
+        *front_matter([*tables, *histories]),
         "# OpenRouter catalog: data card",
         "",
         "## What it is",

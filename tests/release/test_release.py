@@ -302,3 +302,24 @@ def test_the_daily_jobs_release_asset_is_off_by_default_and_builds_when_on(
     on = run(release_enabled=True)
     assert on["built"].value is True
     assert verify(str(tmp_path / on["version"].value)) == []
+
+
+def test_the_data_card_tells_a_dataset_hub_each_table_and_claims_no_licence(built):
+    """The card's YAML front matter, as a hub reads it: one config per Parquet file of the
+    release, each pointing at that file, whose rows load as the file's; no licence key."""
+    import yaml
+
+    _, release, _, _ = built
+    where = Path(release.where)
+    text = (where / "DATACARD.md").read_text()
+    assert text.startswith("---\n")
+    header = yaml.safe_load(text.split("---\n")[1])
+    assert "license" not in header
+    configs = {c["config_name"]: c["data_files"] for c in header["configs"]}
+    files = sorted(p.relative_to(where).as_posix() for p in (where / "tables").glob("*.parquet"))
+    assert sorted(configs.values()) == files
+    assert [c["config_name"] for c in header["configs"] if c.get("default")] == ["endpoints"]
+    for name, path in configs.items():
+        assert path == f"tables/{name}.parquet"
+    # the body still opens with its title, under the header
+    assert "\n# OpenRouter catalog: data card\n" in text
