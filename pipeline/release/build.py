@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.publish import decisions
-from pipeline.release import card, feed
+from pipeline.release import card, croissant, feed
 from pipeline.release.sql import history_views, release_sql
 from pipeline.storage.layout import Layout
 from pipeline.transforms.history import HISTORIES
@@ -199,6 +199,8 @@ def build_files(layout: Layout, out: Path, *, min_pct: float) -> dict[str, Any]:
     dates = _dates(layout, published)
     feed.write(out, changes, min_pct)
     card.write(out, tables, history_views(), rows, dates)
+    newest = str(published[-1]) if published else "1970-01-01"
+    croissant.write(out, [*tables, *history_views()], card.DESCRIPTIONS, newest)
     return {"dates": dates, "coverage": coverage, "rows": rows}
 
 
