@@ -454,6 +454,13 @@ def _implausible_by(moves: pl.DataFrame, by: str, limits: Thresholds) -> dict[st
     }
 
 
+def _endpoint_prices(before: pl.DataFrame, now: pl.DataFrame) -> pl.DataFrame:
+    """The endpoints on both snapshots: their provider and prices then and ``*_now``."""
+    return before.select(pl.col("endpoint_id").alias("key"), "provider_name", *PRICES).join(
+        now.select(pl.col("endpoint_id").alias("key"), *PRICES), on="key", suffix="_now"
+    )
+
+
 def endpoint_prices_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
     name = "endpoint_prices_stable"
     desc = DESCRIPTIONS[name]
@@ -462,9 +469,7 @@ def endpoint_prices_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
         return pair
     now, prev = pair
     before = prev.df
-    both = before.select(pl.col("endpoint_id").alias("key"), "provider_name", *PRICES).join(
-        now.select(pl.col("endpoint_id").alias("key"), *PRICES), on="key", suffix="_now"
-    )
+    both = _endpoint_prices(before, now)
     changed = both.filter(
         pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}_now")) for c in PRICES])
     ).height
@@ -482,9 +487,7 @@ def endpoint_prices_verdict(inp: AuditInput, limits: Thresholds) -> Verdict:
     base = inp.window_base.get("endpoints")
     window_moves = 0
     if base is not None:  # moves that accumulated over the window, each day's under the band
-        since = base.df.select(pl.col("endpoint_id").alias("key"), "provider_name", *PRICES).join(
-            now.select(pl.col("endpoint_id").alias("key"), *PRICES), on="key", suffix="_now"
-        )
+        since = _endpoint_prices(base.df, now)
         accumulated = _moves(since, limits)
         window_moves = accumulated.select("key").n_unique() if accumulated.height else 0
         for provider, n in _implausible_by(accumulated, "provider_name", limits).items():

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from pipeline.publish.thresholds import Thresholds
-from pipeline.transforms.common import REQUIRED_PRICES
+from pipeline.transforms.common import REQUIRED_PRICES, short_text
 from pipeline.transforms.schemas import ALL_TABLES, RULES, Column, Range
 
 # (table, its key, the rows of it the check reads)
@@ -77,12 +77,6 @@ def _outside(col: Column, limits: Thresholds, date: dt.date | None) -> pl.Expr |
     return pl.any_horizontal(parts).fill_null(False) if parts else None
 
 
-def _text(col: str) -> pl.Expr:
-    """A value as short text for the line that names it (no trailing decimal zeros)."""
-    text = pl.col(col).cast(pl.String)
-    return text.str.replace(r"(\.\d*?)0+$", "$1").str.replace(r"\.$", "")
-
-
 def _range_text(col: Column, limits: Thresholds) -> str:
     assert col.range is not None
     lo, hi = _bounds(col.range, limits)
@@ -122,7 +116,7 @@ def out_of_range(
                 (
                     pl.col(col.name).dt.to_string("%Y-%m-%d %H:%M:%S UTC")
                     if isinstance(col.dtype, pl.Datetime)
-                    else _text(col.name)
+                    else short_text(pl.col(col.name))
                 ).alias("value"),
                 pl.lit(_range_text(col, limits)).alias("range"),
             )
@@ -148,8 +142,9 @@ def disordered(df: pl.DataFrame, table: str, key: str) -> pl.DataFrame:
                 pl.col(key).alias("key"),
                 pl.lit(0, pl.UInt32).alias("_row"),
                 pl.lit(" ≤ ".join(present)).alias("column"),
-                pl.concat_str([_text(n).fill_null("null") for n in present], separator=" ≤ ")
-                .alias("value"),
+                pl.concat_str(
+                    [short_text(pl.col(n)).fill_null("null") for n in present], separator=" ≤ "
+                ).alias("value"),
                 pl.lit("ordered").alias("range"),
             )
         )  # fmt: skip

@@ -200,8 +200,10 @@ def build_files(layout: Layout, out: Path, *, min_pct: float) -> dict[str, Any]:
     feed.write(out, changes, min_pct)
     card.write(out, tables, history_views(), rows, dates)
     newest = str(published[-1]) if published else "1970-01-01"
-    croissant.write(out, [*tables, *history_views()], card.DESCRIPTIONS, newest)
-    return {"dates": dates, "coverage": coverage, "rows": rows}
+    # each Parquet file hashed once, for croissant.json and the manifest
+    hashes = {f"tables/{p.name}": _sha256(p) for p in sorted((out / "tables").glob("*.parquet"))}
+    croissant.write(out, [*tables, *history_views()], card.DESCRIPTIONS, newest, hashes)
+    return {"dates": dates, "coverage": coverage, "rows": rows, "sha256": hashes}
 
 
 def _schema(path: Path) -> list[dict[str, str]]:
@@ -215,7 +217,8 @@ def manifest_of(out: Path, data: dict[str, Any], commit: str | None, built_at: s
     files = {}
     for path in sorted(p for p in out.rglob("*") if p.is_file() and p.name != MANIFEST):
         rel = path.relative_to(out).as_posix()
-        entry: dict[str, Any] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        sha = data.get("sha256", {}).get(rel) or _sha256(path)
+        entry: dict[str, Any] = {"bytes": path.stat().st_size, "sha256": sha}
         if path.suffix == ".parquet":
             entry["rows"] = data["rows"][path.stem]
             entry["schema"] = _schema(path)

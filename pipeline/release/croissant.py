@@ -8,9 +8,8 @@ are in ``citeAs`` and the description (a validator warns about the missing licen
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -77,16 +76,16 @@ def _data_type(t: pa.DataType) -> str:
     return "sc:Text"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def describe(out: Path, tables: Sequence[str], descriptions: dict[str, str], newest: str) -> dict:
-    """The Croissant document of the release in ``out`` (its ``tables/<t>.parquet``)."""
+def describe(
+    out: Path,
+    tables: Sequence[str],
+    descriptions: Mapping[str, str],
+    newest: str,
+    hashes: Mapping[str, str],
+) -> dict:
+    """The Croissant document of the release in ``out`` (its ``tables/<t>.parquet``);
+    ``hashes`` gives each file's sha256 by its path in the release, hashed once for this and
+    the manifest."""
     files, records = [], []
     for t in tables:
         path = out / "tables" / f"{t}.parquet"
@@ -100,7 +99,7 @@ def describe(out: Path, tables: Sequence[str], descriptions: dict[str, str], new
                 "name": f"{t}.parquet",
                 "contentUrl": f"tables/{t}.parquet",
                 "encodingFormat": "application/x-parquet",
-                "sha256": _sha256(path),
+                "sha256": hashes[f"tables/{t}.parquet"],
             }
         )
         fields = []
@@ -143,6 +142,12 @@ def describe(out: Path, tables: Sequence[str], descriptions: dict[str, str], new
     }
 
 
-def write(out: Path, tables: Sequence[str], descriptions: dict[str, str], newest: str) -> None:
-    doc = describe(out, tables, descriptions, newest)
+def write(
+    out: Path,
+    tables: Sequence[str],
+    descriptions: Mapping[str, str],
+    newest: str,
+    hashes: Mapping[str, str],
+) -> None:
+    doc = describe(out, tables, descriptions, newest, hashes)
     (out / "croissant.json").write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from pipeline.transforms.common import decimal, model_id_from
+from pipeline.transforms.common import decimal, model_id_from, short_text
 from pipeline.transforms.frames import SourceFrame
 
 MAX_SAMPLE = 10
@@ -43,12 +43,6 @@ def _name(col: str) -> pl.Expr:
     return pl.col(col).str.normalize("NFKC").str.strip_chars().str.to_lowercase()
 
 
-def _text(value: pl.Expr) -> pl.Expr:
-    """A value as short text (no trailing decimal zeros) for the sample lines."""
-    text = value.cast(pl.String)
-    return text.str.replace(r"(\.\d*?)0+$", "$1").str.replace(r"\.$", "").fill_null("null")
-
-
 def _compare(both: pl.DataFrame, key: str, facts: dict[str, tuple[pl.Expr, pl.Expr]]) -> Agreement:
     if both.is_empty():
         return Agreement()
@@ -64,7 +58,7 @@ def _compare(both: pl.DataFrame, key: str, facts: dict[str, tuple[pl.Expr, pl.Ex
         ],
         *[
             pl.concat_str(
-                [_text(a), _text(b)],
+                [short_text(a).fill_null("null"), short_text(b).fill_null("null")],
                 separator=" vs ",
             ).alias(f"{name}__values")
             for name, (a, b) in facts.items()

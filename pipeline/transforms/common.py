@@ -102,3 +102,9 @@ def model_id_from(slug: pl.Expr, variant: pl.Expr) -> pl.Expr:
         .then(slug)
         .otherwise(pl.concat_str([slug, pl.lit(":"), variant]))
     )
+
+
+def short_text(value: pl.Expr) -> pl.Expr:
+    """A number as its shortest exact text ("2.5", not "2.500000000000000000000000")."""
+    text = value.cast(pl.String)
+    return text.str.replace(r"(\.\d*?)0+$", "$1").str.replace(r"\.$", "")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipeline.sources.shapes import PRICE_COMPONENTS, TIER_COMPONENTS
+from pipeline.transforms.common import short_text
 from pipeline.transforms.schemas import POLICY_STATE, conform
 
 PRICES = tuple(f"{c}_usd_per_mtok" for c in PRICE_COMPONENTS)
@@ -100,9 +101,8 @@ BY_TABLE = {h.table: h for h in HISTORIES}
 
 
 def _decimal_text(col: str) -> pl.Expr:
-    """A decimal as its shortest exact text ("2.5", not "2.500000000000000000000000")."""
-    text = pl.col(col).cast(pl.String)
-    return text.str.replace(r"(\.\d*?)0+$", "$1").str.replace(r"\.$", "").alias(col)
+    """A decimal as its shortest exact text, under its own name."""
+    return short_text(pl.col(col)).alias(col)
 
 
 def _as_text(rows: pl.DataFrame, key: str, order: tuple[str, ...], fields: tuple[str, ...],

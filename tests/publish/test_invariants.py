@@ -24,15 +24,10 @@ from pipeline.publish.protocol import build_and_publish, prepare
 from pipeline.publish.thresholds import Thresholds
 from pipeline.storage.layout import Layout
 from tests.conftest import DAILY, DAYS, build_history
+from tests.support.quiet import Quiet
 
 FIRST, SECOND = (dt.date.fromisoformat(d) for d in DAYS[:2])
 MODEL_KEYS = ("model_id",)
-
-
-class Quiet:
-    def info(self, msg: str) -> None: ...
-    def warning(self, msg: str) -> None: ...
-    def error(self, msg: str) -> None: ...
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,7 @@ from pipeline.publish.thresholds import Thresholds
 from pipeline.storage.layout import Layout
 from tests.conftest import DAILY, DAYS, build_history
 from tests.support import bend
+from tests.support.quiet import Quiet
 
 FIRST, SECOND = (dt.date.fromisoformat(d) for d in DAYS[:2])
 # every table that records what happened between two snapshots
@@ -45,12 +46,6 @@ EVENT_TABLES = (
 # display names: carried beside a key, never part of what happened
 NAMES = ("provider_name", "name")
 EXAMPLES = 4  # generated, beside one explicit example of every transformation
-
-
-class Quiet:
-    def info(self, msg: str) -> None: ...
-    def warning(self, msg: str) -> None: ...
-    def error(self, msg: str) -> None: ...
 
 
 @pytest.fixture(scope="module")

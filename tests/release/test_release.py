@@ -25,6 +25,7 @@ from pipeline.release.verify import verify
 from pipeline.storage.http_fs import attach_http
 from pipeline.warehouse.build import sql_files
 from tests.conftest import ROOT
+from tests.support.quiet import Quiet
 from tests.support.static_server import static_server
 
 README = (ROOT / "README.md").read_text()
@@ -223,12 +224,6 @@ def test_over_http_duckdb_and_polars_read_the_release_from_a_static_server(built
         assert served.ranges > 0  # read by ranges, not whole files
 
 
-class _Quiet:
-    def info(self, msg: str) -> None: ...
-    def warning(self, msg: str) -> None: ...
-    def error(self, msg: str) -> None: ...
-
-
 def test_a_held_date_is_named_not_published_and_appears_once_accepted(tmp_path):
     """Two real days; the second is held by an audit that tolerates no change at all, so the
     release lacks it and names it (manifest, data card). Accepted after review, the next
@@ -243,9 +238,9 @@ def test_a_held_date_is_named_not_published_and_appears_once_accepted(tmp_path):
     good, bad = DAYS[0], DAYS[1]
     for day in (good, bad):
         build_day(DAILY / day, layout.raw_dir(dt.date.fromisoformat(day)))
-    build_and_publish(layout, dt.date.fromisoformat(good), Thresholds(), _Quiet())
+    build_and_publish(layout, dt.date.fromisoformat(good), Thresholds(), Quiet())
     strict = Thresholds(max_drop=0.0, max_price_changes=0.0, max_status_changes=0.0)
-    held = build_and_publish(layout, dt.date.fromisoformat(bad), strict, _Quiet())
+    held = build_and_publish(layout, dt.date.fromisoformat(bad), strict, Quiet())
     assert held.held
     first = build_release(layout, str(tmp_path / "releases"), log=lambda _: None)
     where = Path(first.where)
@@ -259,7 +254,7 @@ def test_a_held_date_is_named_not_published_and_appears_once_accepted(tmp_path):
     assert dates == [(good,)]
     # accepted after review: the next release has it, and says it was accepted
     build_and_publish(
-        layout, dt.date.fromisoformat(bad), strict, _Quiet(), accept=("reviewer", "checked")
+        layout, dt.date.fromisoformat(bad), strict, Quiet(), accept=("reviewer", "checked")
     )
     second = build_release(layout, str(tmp_path / "releases"), log=lambda _: None)
     assert second.version != first.version and second.version.startswith(bad)
