@@ -7,6 +7,9 @@ with its exact values, shown when the pointer rests on it.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+
 import polars as pl
 
 from pipeline.report import svg
@@ -373,4 +376,81 @@ def cost_per_task(df: pl.DataFrame) -> str:
             c.circle(x(r["avg_cost_per_task"]), y(r["accuracy"]), 4 if on else 3,
                      colour[bench], 0.95 if on else 0.5, tip)  # fmt: skip
     svg.legend(c, [(b, colour[b]) for b in benches], left + 12, top + 6)
+    return c.render()
+
+
+SMALL = (440, 150)  # a time series beside its table of values: half a page wide
+
+
+def _over_time(
+    first: dt.date, last: dt.date, values: Sequence[float], y_label: str, title: str
+) -> tuple[Canvas, Scale, Scale]:
+    """A canvas with a time axis over [first, last] (day numbers since ``first``) and a linear
+    value axis from 0 to the largest value, widened to whole ticks."""
+    width, height = SMALL
+    y_lo, y_hi = svg.nice_range(0, max(values, default=0) or 1, count=3)
+    y_labels = max(svg.text_width(svg.fmt(v)) for v in svg.linear_ticks(y_lo, y_hi, 3))
+    left, top, bottom, right = y_labels + 30, 10, height - 34, width - 40
+    x = Scale(0, max((last - first).days, 1), left, right)
+    y = Scale(y_lo, y_hi, bottom, top)
+    c = Canvas(width, height, title)
+    svg.date_axis(c, x, top, bottom, first)
+    for v in svg.linear_ticks(y_lo, y_hi, 3):
+        c.line(left, y(v), right, y(v), svg.GRID)
+        c.text(left - 6, y(v), svg.fmt(v), anchor="end", color=svg.MUTED)
+    c.line(left, y.start, left, y.end)
+    c.text(12, (top + bottom) / 2, y_label, anchor="middle", rotate=True, size=svg.FONT_PX - 1)
+    return c, x, y
+
+
+def steps(
+    intervals: Sequence[tuple[dt.date, dt.date, float, str]],
+    first: dt.date,
+    last: dt.date,
+    y_label: str,
+    title: str,
+) -> str:
+    """A value held over intervals (an endpoint's price from one change to the next) as a step
+    line over the span [first, last]: one point where each interval starts, a level to where
+    it ends (its next change, or the day it was last seen). Each interval is (start, end,
+    value, tip)."""
+    if not intervals:
+        return svg.message("no price interval in this release")
+    c, x, y = _over_time(first, last, [v for *_, v, _ in intervals], y_label, title)
+    colour = svg.PALETTE[0]
+    ordered = sorted(intervals)
+    for i, (start, end, value, _) in enumerate(ordered):
+        x0, x1 = x((start - first).days), x((min(end, last) - first).days)
+        c.line(x0, y(value), max(x1, x0), y(value), colour, 2)
+        if i + 1 < len(ordered) and ordered[i + 1][0] == end:
+            c.line(x1, y(value), x1, y(ordered[i + 1][2]), colour, 1)
+    for start, _, value, tip in ordered:
+        c.circle(x((start - first).days), y(value), 3.5, colour, 1, tip)
+    return c.render()
+
+
+def timeline(
+    points: Sequence[tuple[dt.date, float]],
+    first: dt.date,
+    last: dt.date,
+    y_label: str,
+    title: str,
+) -> str:
+    """A daily series (a model's share of the day's tokens) as a line over [first, last];
+    a gap where a day has no value."""
+    if not points:
+        return svg.message("no value in this release")
+    c, x, y = _over_time(first, last, [v for _, v in points], y_label, title)
+    runs: list[list[tuple[float, float]]] = [[]]
+    previous: dt.date | None = None
+    for day, value in sorted(points):
+        if previous is not None and (day - previous).days > 1:
+            runs.append([])
+        runs[-1].append((x((day - first).days), y(value)))
+        previous = day
+    for run in runs:
+        if len(run) > 1:
+            c.polyline(run, svg.PALETTE[0])
+        else:
+            c.circle(*run[0], 2.5, svg.PALETTE[0])
     return c.render()

@@ -11,6 +11,7 @@ the same bytes.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -160,6 +161,15 @@ class Canvas:
             + (f"><title>{escape(tip)}</title></polygon>" if tip else "/>")
         )
 
+    def polyline(
+        self, points: Sequence[tuple[float, float]], color: str, width: float = 1.5
+    ) -> None:
+        """An open line through the points (a time series)."""
+        coords = " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
+        self.parts.append(
+            f'<polyline points="{coords}" fill="none" stroke="{color}" stroke-width="{_n(width)}"/>'
+        )
+
     def circle(
         self, cx: float, cy: float, r: float, color: str, opacity: float = 1.0, tip: str = ""
     ) -> None:
@@ -203,6 +213,19 @@ def x_axis(c: Canvas, x: Scale, top: float, bottom: float, label: str) -> None:
         c.text(x(v), bottom + 12, fmt(v), anchor="middle", color=MUTED)
     c.line(x.start, bottom, x.end, bottom)
     c.text((x.start + x.end) / 2, bottom + 30, label, anchor="middle")
+
+
+def date_axis(c: Canvas, x: Scale, top: float, bottom: float, first: dt.date) -> None:
+    """A time axis of day numbers since ``first``: grid lines and ISO dates at the two ends and
+    at most two evenly spaced days between, so the labels never overlap on a narrow chart."""
+    span = round(x.hi - x.lo)
+    steps = min(3, span)
+    days = sorted({round(x.lo + span * k / steps) for k in range(steps + 1)}) if span else [0]
+    for d in days:
+        c.line(x(d), top, x(d), bottom, GRID)
+        label = (first + dt.timedelta(days=d)).isoformat()
+        c.text(x(d), bottom + 12, label, anchor="middle", size=FONT_PX - 1, color=MUTED)
+    c.line(x.start, bottom, x.end, bottom)
 
 
 def y_axis(c: Canvas, y: Scale, left: float, right: float, label: str) -> None:

@@ -203,3 +203,35 @@ def test_price_against_intelligence_says_where_free_models_sit():
     assert "b/free: index 30, $0 per Mtok" in page
     paid = charts.price_vs_intelligence(models.filter(pl.col("blended_usd_per_mtok") > 0))
     assert "free at the floor" not in paid and "log scale" in paid
+
+
+def test_a_step_line_has_a_point_where_each_interval_starts_at_its_day_and_value():
+    first, last = dt.date(2026, 1, 1), dt.date(2026, 1, 31)
+    intervals = [
+        (dt.date(2026, 1, 1), dt.date(2026, 1, 11), 2.0, "a"),
+        (dt.date(2026, 1, 11), dt.date(2026, 1, 31), 4.0, "b & c"),
+    ]
+    out = charts.steps(intervals, first, last, "USD", "price")
+    points = [
+        (float(x), float(y)) for x, y in re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)"', out)
+    ]
+    assert len(points) == 2
+    (x0, y0), (x1, y1) = points
+    # day 10 of a 30-day axis: a third of the way; the value 4 twice as high above 0 as 2
+    ticks = [float(x) for x in re.findall(r'<line x1="([\d.]+)" y1="[\d.]+" x2="\1"', out)]
+    left, right = min(ticks), max(ticks)
+    assert (x1 - x0) / (right - left) == pytest.approx(10 / 30, abs=0.01)
+    zero = max(
+        float(y) for y in re.findall(r'<line x1="[\d.]+" y1="([\d.]+)" x2="[\d.]+" y2="\1"', out)
+    )
+    assert (zero - y1) == pytest.approx(2 * (zero - y0), abs=0.2)
+    assert "b &amp; c" in out and "2026-01-01" in out and "2026-01-31" in out
+    assert charts.steps(intervals, first, last, "USD", "price") == out  # same bytes
+
+
+def test_a_timeline_breaks_where_days_are_missing():
+    first, last = dt.date(2026, 1, 1), dt.date(2026, 1, 10)
+    days = [1, 2, 3, 7, 8]
+    out = charts.timeline([(dt.date(2026, 1, d), float(d)) for d in days], first, last, "%", "s")
+    lines = re.findall(r'<polyline points="([^"]+)"', out)
+    assert [len(p.split()) for p in lines] == [3, 2]  # two runs: 1-3 and 7-8
