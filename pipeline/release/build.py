@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.publish import decisions
-from pipeline.release import card, croissant, feed
+from pipeline.release import card, croissant, feed, site
 from pipeline.release.sql import history_views, release_sql
 from pipeline.storage.layout import Layout
 from pipeline.transforms.history import HISTORIES
@@ -33,6 +33,7 @@ from pipeline.warehouse.build import as_of_connection
 
 MANIFEST = "manifest.json"
 LATEST = "latest.json"
+FRONT = "index.html"  # at the releases' root: leads to the newest release's site
 # a table's rows in row groups of about this share of the table, within bounds: enough
 # groups that a reader fetches a date's or a model's rows, not the whole file
 ROW_GROUPS = 32
@@ -197,13 +198,37 @@ def build_files(layout: Layout, out: Path, *, min_pct: float) -> dict[str, Any]:
         coverage = _coverage(con)
     (out / "load.sql").write_text(release_sql(tables, published))
     dates = _dates(layout, published)
-    feed.write(out, changes, min_pct)
+    items = feed.write(out, changes, min_pct)
     card.write(out, tables, history_views(), rows, dates)
     newest = str(published[-1]) if published else "1970-01-01"
     # each Parquet file hashed once, for croissant.json and the manifest
     hashes = {f"tables/{p.name}": _sha256(p) for p in sorted((out / "tables").glob("*.parquet"))}
     croissant.write(out, [*tables, *history_views()], card.DESCRIPTIONS, newest, hashes)
-    return {"dates": dates, "coverage": coverage, "rows": rows, "sha256": hashes}
+    # the pages state the version, so it is of the data files, written before the pages
+    hashes = {rel: hashes.get(rel) or _sha256(out / rel) for rel in _files(out)}
+    version = _version(hashes, published)
+    stats = site.write(out, version=version, dates=dates, items=items)
+    return {
+        "dates": dates,
+        "coverage": coverage,
+        "rows": rows,
+        "sha256": hashes,
+        "version": version,
+        "site": stats,
+    }
+
+
+def _files(out: Path) -> list[str]:
+    """The release's files so far, by relative path, but the manifest."""
+    found = (p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    return sorted(rel for rel in found if rel != MANIFEST)
+
+
+def _version(hashes: dict[str, str], published: list[dt.date]) -> str:
+    """The release's version: its newest date and a hash of its data files (every file but
+    the site's pages, which state this version, and the manifest, which states it too)."""
+    contents = hashlib.sha256("".join(f"{k} {v}\n" for k, v in hashes.items()).encode())
+    return f"{published[-1] if published else 'empty'}-{contents.hexdigest()[:8]}"
 
 
 def _schema(path: Path) -> list[dict[str, str]]:
@@ -215,20 +240,16 @@ def _schema(path: Path) -> list[dict[str, str]]:
 
 def manifest_of(out: Path, data: dict[str, Any], commit: str | None, built_at: str) -> dict:
     files = {}
-    for path in sorted(p for p in out.rglob("*") if p.is_file() and p.name != MANIFEST):
-        rel = path.relative_to(out).as_posix()
-        sha = data.get("sha256", {}).get(rel) or _sha256(path)
+    for rel in _files(out):
+        path = out / rel
+        sha = data["sha256"].get(rel) or _sha256(path)
         entry: dict[str, Any] = {"bytes": path.stat().st_size, "sha256": sha}
         if path.suffix == ".parquet":
             entry["rows"] = data["rows"][path.stem]
             entry["schema"] = _schema(path)
         files[rel] = entry
-    contents = hashlib.sha256(
-        "".join(f"{k} {v['sha256']}\n" for k, v in files.items()).encode()
-    ).hexdigest()
-    newest = data["dates"]["published"][-1] if data["dates"]["published"] else "empty"
     return {
-        "version": f"{newest}-{contents[:8]}",
+        "version": data["version"],
         "built_at": built_at,
         "commit": commit,
         "dates": data["dates"],
@@ -261,9 +282,24 @@ def build_release(
     log(
         f"release {version}: {len(manifest['files'])} files, "
         f"{sum(f['bytes'] for f in manifest['files'].values()):,} bytes, "
-        f"{len(data['dates']['published'])} published dates → {where}"
+        f"{len(data['dates']['published'])} published dates → {where}; site: "
+        f"{data['site'].pages:,} pages, {data['site'].bytes / 1e6:.1f} MB "
+        f"in {data['site'].seconds:.1f} s"
     )
     return Release(version, where, manifest["files"], manifest)
+
+
+def front_page(version: str) -> str:
+    """The releases' root page: the stable address of the newest release's site, by a
+    relative link (so it works from a folder and from any host)."""
+    target = f"{version}/{site.SITE}/index.html"
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<link rel="icon" href="data:,">'
+        f'<meta http-equiv="refresh" content="0; url={target}">'
+        f"<title>OpenRouter catalog: the newest release</title></head>\n"
+        f'<body><p>The newest release is <a href="{target}">{version}</a>.</p></body></html>\n'
+    )
 
 
 def _publish(out: Path, dest: str, version: str, built_at: str, keep: int) -> str:
@@ -278,6 +314,7 @@ def _publish(out: Path, dest: str, version: str, built_at: str, keep: int) -> st
         for path in files:
             bucket.put(f"{version}/{path.relative_to(out).as_posix()}", path.read_bytes())
         bucket.put(LATEST, latest.encode())
+        bucket.put(FRONT, front_page(version).encode())
         versions = sorted({k.split("/")[0] for k in bucket.list("") if "/" in k})
         for old in versions[: max(0, len(versions) - keep)]:
             for key in bucket.list(old):
@@ -292,6 +329,7 @@ def _publish(out: Path, dest: str, version: str, built_at: str, keep: int) -> st
     shutil.copytree(out, staging)
     staging.rename(target)
     (root / LATEST).write_text(latest + "\n")
+    (root / FRONT).write_text(front_page(version))
     versions = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     for old in versions[: max(0, len(versions) - keep)]:
         shutil.rmtree(root / old)
