@@ -56,7 +56,8 @@ def _handler(root: Path, served: Served) -> type[SimpleHTTPRequestHandler]:
                 fh.seek(start)
                 body = fh.read(end - start + 1)
             self.send_response(206 if m else 200)
-            self.send_header("Content-Type", "application/octet-stream")
+            # the type by the name, as any static host does (a page must be text/html)
+            self.send_header("Content-Type", self.guess_type(path))
             self.send_header("Accept-Ranges", "bytes")
             self.send_header("Content-Length", str(len(body)))
             if m:
