@@ -74,6 +74,10 @@ def write(
         f"OpenRouter's own datasets where a key was set. Published snapshot dates: {span} "
         f"({len(published)} dates).",
         "",
+        "Browse it in `site/index.html` (open the file, or serve the folder): every model of "
+        "the newest date, a page per model, provider and day of changes. Query it with "
+        "`load.sql` (DuckDB), or read `tables/*.parquet` directly.",
+        "",
         "## How it is collected",
         "A daily Dagster job asks the calls below, keeps every answer as received, flattens "
         "them into typed tables, and publishes a date only when its audit holds (a partial "

@@ -25,7 +25,7 @@ import polars as pl
 from pipeline.release.feed import TITLES
 from pipeline.release.site.data import frames
 from pipeline.report import charts
-from pipeline.sources import datasets_rankings_daily
+from pipeline.sources import datasets_benchmarks, datasets_rankings_daily
 
 HERE = Path(__file__).parent
 SITE = "site"
@@ -152,6 +152,14 @@ def _share(rows: list[dict[str, Any]], first: dt.date, last: dt.date) -> dict[st
     return {"chart": chart, "sentence": sentence, "citation": cite}
 
 
+def _cited() -> pl.Expr:
+    """A Data API figure's citation: the one its answer named, else the call's own."""
+    template = datasets_benchmarks.SOURCE.citation or ""
+    head, _, tail = template.partition("{as_of}")
+    own = pl.concat_str([pl.lit(head), pl.col("as_of"), pl.lit(tail)])
+    return pl.coalesce("citation", own).alias("citation")
+
+
 def _moves(history: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     """Each endpoint's price moves: one per interval after its first, with the price before."""
     out: dict[str, list[dict[str, Any]]] = {}
@@ -212,7 +220,7 @@ def write(
     share = _by(rows["token_share"], "model_id")
     share_days = rows["token_share"]["date"]
     share_span = (share_days.min(), share_days.max()) if share_days.len() else (first, newest)
-    benchmarks = _by(rows["benchmarks"], "model_id")
+    benchmarks = _by(rows["benchmarks"].with_columns(_cited()), "model_id")
     moves = _moves(history)
     day_of_model, day_of_provider = _touches(items, "model_id"), _touches(items, "provider_name")
     written: list[Path] = []

@@ -116,10 +116,11 @@ ORDER BY model_id, "date";
 -- Grain: one row per benchmark figure of a model of the newest date (the catalog's, then
 -- the Data API's runs, which carry their own citation).
 SELECT model_id, source, coalesce(arena || ' / ', '') || coalesce(category, '') AS scope,
-       metric, value, reported_by AS via, NULL AS citation
+       metric, value, reported_by AS via, NULL AS citation, NULL AS as_of
 FROM model_benchmarks
 UNION ALL
-SELECT model_id, benchmark_type, run_config, primary_metric, accuracy, 'Data API', citation
+SELECT model_id, benchmark_type, run_config, primary_metric, accuracy, 'Data API', citation,
+       as_of
 FROM benchmark_runs
 WHERE model_id IS NOT NULL
 ORDER BY model_id, source, scope, metric;
