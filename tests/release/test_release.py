@@ -259,6 +259,10 @@ def test_a_held_date_is_named_not_published_and_appears_once_accepted(tmp_path):
     assert first.manifest["dates"]["published"] == [good]
     assert list(first.manifest["dates"]["held"]) == [bad]
     assert f"- {bad}: held (" in (where / "DATACARD.md").read_text()
+    # the site lists it among the held dates, with its reason
+    dates_page = (where / "site" / "changes" / "index.html").read_text()
+    held_part = dates_page.split("Held by the audit")[1].split("<h3>")[0]
+    assert f"<td>{bad}</td>" in held_part
     with duckdb.connect() as con:
         dates = con.sql(
             f"SELECT DISTINCT snapshot_date::VARCHAR FROM '{where}/tables/endpoints.parquet'"
@@ -272,6 +276,8 @@ def test_a_held_date_is_named_not_published_and_appears_once_accepted(tmp_path):
     assert second.version != first.version and second.version.startswith(bad)
     assert second.manifest["dates"]["published"] == [good, bad]
     assert list(second.manifest["dates"]["accepted"]) == [bad]
+    dates_page = (Path(second.where) / "site" / "changes" / "index.html").read_text()
+    assert f"<td>{bad}</td>" in dates_page.split("Accepted after review")[1].split("<h3>")[0]
     with duckdb.connect() as con:
         file = f"{second.where}/tables/endpoints.parquet"
         dates = con.sql(
