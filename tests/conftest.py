@@ -197,33 +197,6 @@ def clean_build(replay_url, tmp_path_factory):
     return Layout(str(data_dir)), result
 
 
-# The slowest modules (`make test` lists the 25 slowest tests), slowest first. The two
-# workers take whole modules (--dist loadfile) in collection order, so these go first:
-# a slow module handed out last keeps one worker busy while the other has finished.
-SLOWEST_MODULES = (
-    "tests/storage/test_object_store.py",
-    "tests/assets/test_ui.py",
-    "tests/publish/test_metamorphic.py",
-    "tests/publish/test_rebuild.py",
-    "tests/assets/test_deploy.py",
-    "tests/fetch/test_resilience.py",
-    "tests/release/test_release.py",
-    "tests/warehouse/test_history.py",
-    "tests/cli/test_run.py",
-    "tests/fetch/test_resume.py",
-    "tests/raw/test_import.py",
-    "tests/warehouse/test_price_windows.py",
-    "tests/cli/test_analyst_kit.py",
-    "tests/publish/test_bent_days.py",
-)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The slowest modules first, the rest as collected (the sort is stable)."""
-    rank = {m: i for i, m in enumerate(SLOWEST_MODULES)}
-    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
-
-
 DAILY = ROOT / "tests" / "fixtures" / "daily_2026-07"
 DAYS = ["2026-07-17", "2026-07-18", "2026-07-19"]
 
